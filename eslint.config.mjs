@@ -1,0 +1,60 @@
+// The one lint configuration of the project: type-checked typescript-eslint everywhere,
+// plus Microsoft's Power Apps checker rules for code that runs inside Dynamics
+// (controls and web resources). pcf-scripts' build lint reads this file too.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import powerApps from "@microsoft/eslint-plugin-power-apps";
+import promise from "eslint-plugin-promise";
+import globals from "globals";
+
+export default tseslint.config(
+  {
+    ignores: [
+      "node_modules/**",
+      "out/**",
+      "dist/**",
+      "**/generated/**",
+      "test-artifacts/**",
+      "bench/tmp/**",
+      "coverage/**",
+    ],
+  },
+  js.configs.recommended,
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node, ...globals.browser, ComponentFramework: "readonly", Xrm: "readonly" },
+    },
+    plugins: { promise },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "promise/catch-or-return": ["error", { allowFinally: true }],
+      "promise/no-return-wrap": "error",
+      "eqeqeq": ["error", "always", { null: "ignore" }],
+    },
+  },
+  {
+    // Code that runs inside Dynamics 365: the Power Apps checker's rules apply.
+    files: ["controls/**/*.{ts,tsx}", "plugins-ts/webresources/**/*.{ts,tsx}"],
+    plugins: { "@microsoft/power-apps": powerApps },
+    rules: { ...powerApps.configs.paCheckerHosted.rules },
+  },
+  {
+    files: ["test/**/*.{ts,tsx}", "**/*.test.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/unbound-method": "off",
+    },
+  },
+  {
+    files: ["**/*.{js,cjs,mjs}"],
+    languageOptions: { globals: { ...globals.node }, sourceType: "commonjs" },
+  },
+  {
+    files: ["**/*.mjs"],
+    languageOptions: { sourceType: "module" },
+  },
+);

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the `vitals` command (package.json "bin"). The CLI is TypeScript run through tsx,
+// so `npx vitals` works straight after `npm ci` with no build step.
+"use strict";
+require("tsx/cjs");
+const { main } = require("./main.ts");
+main(process.argv).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`vitals: ${err && err.message ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
