@@ -123,6 +123,8 @@ export interface DimensionScore {
   passed: number;
   failed: number;
   notEvaluated: number;
+  /** Failures accepted by a waiver: listed, but outside the score. */
+  waived: number;
   /** Σ weight of passed rules / Σ weight of evaluated rules. */
   weightPassed: number;
   weightEvaluated: number;
