@@ -8,3 +8,6 @@ export { rulePackSchema, CHECK_TYPES } from "./pack/schema";
 export { validateRulePack, parseRulePack, RulePackError, formatPackError, type PackError, type PackValidation } from "./pack/validate";
 export { compilePack, CompiledPack, gradeFor, DEFAULT_GRADE_BANDS, type Requirements, type CompiledRule } from "./score";
 export { defaultRulePack, DEFAULT_TABLES } from "./packs";
+export { SummaryBuilder, type ScoreSummary, type RuleTally } from "./summary";
+export { coerceCell, COLUMN_KINDS, type ColumnKind } from "./columns";
+export { renderRulesMarkdown } from "./docs";
