@@ -97,9 +97,10 @@ const FORMAT_WORDS = {
 const format: Compiler<"format"> = (c, pack) => {
   const defaultRegion = pack.defaultRegion ?? "US";
   const columns = c.countryColumn ? [c.column, c.countryColumn] : [c.column];
-  const regionOf = (r: EngineRecord): { code?: string; from: string } => {
+  const regionOf = (r: EngineRecord): { code?: string; from: string; notFetched?: true } => {
     if (c.countryColumn) {
       const cv = r.values[c.countryColumn];
+      if (cv === undefined) return { from: `"${c.countryColumn}" was not fetched`, notFetched: true };
       if (typeof cv === "string" && cv.trim()) {
         const code = resolveCountry(cv);
         return code ? { code, from: `${cv.trim()} (${code})` } : { from: `unrecognised country "${cv.trim()}"` };
@@ -131,6 +132,7 @@ const format: Compiler<"format"> = (c, pack) => {
           return isValidDomain(value) ? passed(show(v)) : failed(show(v));
         case "phone": {
           const region = regionOf(r);
+          if (region.notFetched && c.countryColumn) return notFetched(c.countryColumn);
           if (!region.code) {
             // An international number does not need the region.
             if (value.startsWith("+")) return isValidPhone(value, defaultRegion) ? passed(show(v)) : failed(show(v));
@@ -142,6 +144,7 @@ const format: Compiler<"format"> = (c, pack) => {
         }
         case "postalCode": {
           const region = regionOf(r);
+          if (region.notFetched && c.countryColumn) return notFetched(c.countryColumn);
           if (!region.code) return { outcome: "notEvaluated", observed: show(v), reason: `cannot tell the postal code's country: ${region.from}` };
           if (!hasPostcodeFormat(region.code)) {
             return { outcome: "notEvaluated", observed: show(v), reason: `no postal code format is known for ${region.from}` };

@@ -1,0 +1,34 @@
+/** Runs the real `vitals` command in a child process, as a user would. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const VITALS = join(__dirname, "..", "..", "plugins-ts", "cli", "vitals.cjs");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [VITALS, ...args],
+      { cwd: opts.cwd, env: { ...process.env, CI: "true", ...opts.env }, maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A fresh temporary folder with the given files written into it. */
+export function tempFiles(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), "vitals-test-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
