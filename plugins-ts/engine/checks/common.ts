@@ -80,8 +80,17 @@ export function parseDate(v: ColumnValue | undefined): { start: number; end: num
   return DATE_ONLY.test(s) ? { start: t, end: t + DAY_MS } : { start: t, end: t };
 }
 
+const dayNames = new Map<number, string>();
+/** "2026-11-23" for an instant; memoised per day (formatting dates is a hot path in audits). */
 export function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let s = dayNames.get(day);
+  if (s === undefined) {
+    s = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 200_000) dayNames.clear();
+    dayNames.set(day, s);
+  }
+  return s;
 }
 
 export function daysBetween(fromMs: number, toMs: number): number {

@@ -11,6 +11,7 @@ import {
   type EvalContext,
   factNotFetched,
   isEmptyValue,
+  isoDay,
   lookupValueColumn,
   noValue,
   notADate,
@@ -332,7 +333,7 @@ const daysInStage: Compiler<"daysInStage"> = (c, pack, table) => {
       if (!d) return { outcome: "notEvaluated", observed: stage.name, reason: "the date the stage was entered is unknown" };
       const days = Math.max(0, Math.floor((ctx.now - d.start) / DAY_MS));
       const deadline = d.start + (limit + 1) * DAY_MS;
-      const observed = `${plural(days, "day")} in ${stage.name} (since ${new Date(d.start).toISOString().slice(0, 10)})`;
+      const observed = `${plural(days, "day")} in ${stage.name} (since ${isoDay(d.start)})`;
       const expected = `at most ${plural(limit, "day")} in ${stage.name}`;
       return days <= limit ? passed(observed, { expected, revisitAt: deadline }) : failed(observed, { expected });
     },
@@ -434,7 +435,7 @@ const dateOrder: Compiler<"dateOrder"> = (c) => ({
     const db = parseDate(b);
     if (!da) return notADate(c.earlier, a);
     if (!db) return notADate(c.later, b);
-    const observed = `${c.earlier} ${new Date(da.start).toISOString().slice(0, 10)}, ${c.later} ${new Date(db.start).toISOString().slice(0, 10)}`;
+    const observed = `${c.earlier} ${isoDay(da.start)}, ${c.later} ${isoDay(db.start)}`;
     return da.start <= db.end ? passed(observed) : failed(observed);
   },
 });
