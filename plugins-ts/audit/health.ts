@@ -1,0 +1,121 @@
+/**
+ * The stored form of a record's health (`vit_recordhealth`): compact findings, a fingerprint to
+ * skip unchanged writes, and the way back from a stored row to its aggregate contribution.
+ */
+import type { Dimension, Finding, Grade, RecordScore, Severity } from "../engine/types";
+import { DIMENSIONS } from "../engine/types";
+import type { Contribution } from "./aggregates";
+
+/** A finding as stored: passed findings are left out; message and fix come from the pack by rule id. */
+export interface CompactFinding {
+  /** rule id */
+  r: string;
+  /** outcome: f failed, n not evaluated, w waived */
+  o: "f" | "n" | "w";
+  s: Severity;
+  d: Dimension;
+  /** observed */
+  v: string;
+  /** expected */
+  e: string;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export function compactFindings(findings: readonly Finding[]): CompactFinding[] {
+  const out: CompactFinding[] = [];
+  for (const f of findings) {
+    if (f.outcome === "passed") continue;
+    out.push({ r: f.ruleId, o: f.waived ? "w" : f.outcome === "failed" ? "f" : "n", s: f.severity, d: f.dimension, v: f.observed, e: f.expected });
+  }
+  return out;
+}
+
+/** The failed finding that matters most: highest severity, then pack order. */
+export function topIssue(findings: readonly Finding[]): Finding | undefined {
+  let best: Finding | undefined;
+  for (const f of findings) {
+    if (f.outcome !== "failed" || f.waived) continue;
+    if (!best || SEVERITY_RANK[f.severity] < SEVERITY_RANK[best.severity]) best = f;
+  }
+  return best;
+}
+
+export function dimensionScores(s: RecordScore): Partial<Record<Dimension, number | null>> {
+  const out: Partial<Record<Dimension, number | null>> = {};
+  for (const d of DIMENSIONS) {
+    const v = s.dimensions[d];
+    if (v) out[d] = v.score;
+  }
+  return out;
+}
+
+/** cyrb53: a fast 53-bit string hash, the same in Node and the browser. */
+export function hash53(text: string, seed = 0): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/**
+ * What a health row says, reduced to what decides whether it must be written again: score,
+ * grade, dimension scores, every non-passed finding with its observation, the revisit time and
+ * the owner (a new owner must own the health row too). `scoredOn` is not part of it.
+ */
+export function healthFingerprint(s: RecordScore, ownerId: string | null, packVersion: string): string {
+  return hash53(
+    JSON.stringify([packVersion, s.score, s.grade, dimensionScores(s), compactFindings(s.findings), s.revisitAfter, ownerId]),
+  );
+}
+
+export function contributionOf(s: RecordScore, ownerId: string | null, businessUnitId: string | null): Contribution {
+  const failedRules: string[] = [];
+  const waivedRules: string[] = [];
+  for (const f of s.findings) {
+    if (f.outcome !== "failed") continue;
+    if (f.waived) waivedRules.push(f.ruleId);
+    else failedRules.push(f.ruleId);
+  }
+  return { table: s.table, score: s.score, grade: s.grade, dimensions: dimensionScores(s), failedRules, waivedRules, ownerId, businessUnitId };
+}
+
+/** The contribution a stored health row made, read back from its columns. */
+export function contributionOfStored(stored: {
+  table: string;
+  score: number | null;
+  grade: Grade | null;
+  dimensionsJson: string | null;
+  findingsJson: string | null;
+  ownerId: string | null;
+  businessUnitId: string | null;
+}): Contribution {
+  let dims: Partial<Record<Dimension, number | null>> = {};
+  let findings: CompactFinding[] = [];
+  try {
+    dims = stored.dimensionsJson ? (JSON.parse(stored.dimensionsJson) as typeof dims) : {};
+  } catch {
+    dims = {};
+  }
+  try {
+    findings = stored.findingsJson ? (JSON.parse(stored.findingsJson) as CompactFinding[]) : [];
+  } catch {
+    findings = [];
+  }
+  return {
+    table: stored.table,
+    score: stored.score,
+    grade: stored.grade,
+    dimensions: dims,
+    failedRules: findings.filter((f) => f.o === "f").map((f) => f.r),
+    waivedRules: findings.filter((f) => f.o === "w").map((f) => f.r),
+    ownerId: stored.ownerId,
+    businessUnitId: stored.businessUnitId,
+  };
+}
