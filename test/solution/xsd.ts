@@ -1,0 +1,60 @@
+// Validates customizations.xml against Microsoft's CustomizationsSolution.xsd 9.0.0.2090 (the
+// libxml2-ready copy in ../shared/reference/xsd-xmllint) with xmllint-wasm, passing every schema
+// file the main one includes.
+//
+// One in-memory adjustment is needed: xmllint-wasm 5.3 bundles libxml2 2.13, which refuses to
+// compile FormXml.xsd because the content model of <control><parameters> (a choice of ~20 choices
+// that share element names) is not deterministic ("The content model is not determinist",
+// FormXml.xsd:417). For that one element we substitute "any elements" (processContents="skip"),
+// so the rest of the schema compiles and applies in full. The generated forms use no
+// <parameters> element, and `schemaAdjustment` below is asserted in the tests to still be needed
+// and to change nothing else.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { validateXML, type XMLValidationResult } from "xmllint-wasm";
+
+export const XSD_DIR = join(__dirname, "..", "..", "..", "shared", "reference", "xsd-xmllint");
+
+const START = '<xs:element name="parameters" minOccurs="0" maxOccurs="1">';
+const LAST_BRANCH = "<!-- Date Range Control parameters -->";
+const REPLACEMENT =
+  '<xs:element name="parameters" minOccurs="0" maxOccurs="1"><xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded" /></xs:sequence></xs:complexType></xs:element>';
+
+/** FormXml.xsd with the <control><parameters> content model replaced; throws if the file no longer has the expected shape. */
+export function schemaAdjustment(formXml: string): { adjusted: string; removed: string } {
+  const controlType = formXml.indexOf('<xs:complexType name="FormXmlControlType">');
+  const start = formXml.indexOf(START, controlType);
+  const branch = formXml.indexOf(LAST_BRANCH, start);
+  const end = formXml.indexOf("</xs:element>", branch);
+  if (controlType < 0 || start < 0 || branch < 0 || end < 0) throw new Error("FormXml.xsd does not have the expected FormXmlControlType/parameters shape");
+  const stop = end + "</xs:element>".length;
+  return { adjusted: formXml.slice(0, start) + REPLACEMENT + formXml.slice(stop), removed: formXml.slice(start, stop) };
+}
+
+export interface SchemaFiles {
+  main: { fileName: string; contents: string };
+  preload: { fileName: string; contents: string }[];
+}
+
+export function schemaFiles(adjust = true): SchemaFiles {
+  const files = readdirSync(XSD_DIR).filter((f) => f.endsWith(".xsd")).sort();
+  const read = (f: string): string => {
+    const text = readFileSync(join(XSD_DIR, f), "utf8");
+    return adjust && f === "FormXml.xsd" ? schemaAdjustment(text).adjusted : text;
+  };
+  return {
+    main: { fileName: "CustomizationsSolution.xsd", contents: read("CustomizationsSolution.xsd") },
+    preload: files.filter((f) => f !== "CustomizationsSolution.xsd").map((f) => ({ fileName: f, contents: read(f) })),
+  };
+}
+
+/** xmllint --schema CustomizationsSolution.xsd customizations.xml */
+export async function validateCustomizations(xml: string, adjust = true): Promise<XMLValidationResult> {
+  const schema = schemaFiles(adjust);
+  return validateXML({
+    xml: [{ fileName: "customizations.xml", contents: xml }],
+    schema: [schema.main],
+    preload: schema.preload,
+    maxMemoryPages: 4096,
+  });
+}
