@@ -1,0 +1,222 @@
+/**
+ * The one data-access interface of CRM Vitals. Two adapters implement it:
+ *  - `createWebApiGateway` (./webapi) over dynamics-web-api, in Node and the browser: paging,
+ *    `$batch`, retries, concurrency cap, metadata checks;
+ *  - `createXrmGateway` (./xrm) over PCF `context.webAPI` / `Xrm.WebApi`, for single-record reads
+ *    in a form (no `$batch`: writes fall back to one call per row).
+ * Everything above this line (audit, panel, CLI) sees only `DataverseGateway`.
+ */
+import type { ColumnValue, RelatedFacts } from "../engine/types";
+import type { DataverseError } from "./errors";
+import { WriteGuardError } from "./errors";
+import type { Filter } from "./requests";
+import type { GatewayStats } from "./resilience";
+
+export type { GatewayStats } from "./resilience";
+export type { Filter } from "./requests";
+
+/** A row as the Web API returns it: selected columns (dates as ISO-8601 strings) plus the primary id. */
+export type Row = Record<string, ColumnValue>;
+
+export interface StreamTableOptions {
+  /** Logical name (`contact`). */
+  table: string;
+  /** Columns to `$select` (the primary id column is always returned too). */
+  columns: readonly string[];
+  filter?: Filter;
+  /** `["modifiedon desc"]`; the primary id is appended so paging order is stable. */
+  orderBy?: readonly string[];
+  /** Rows per page, 1..5000; default 5000 (`Prefer: odata.maxpagesize`). */
+  pageSize?: number;
+  /** A page's `checkpoint` (object or its JSON): continue right after that page. */
+  resumeFrom?: StreamCheckpoint | string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where a table read stands after a page, serialisable as JSON. Resuming from it reads the next
+ * page; `nextLink: null` means the table was read to the end.
+ */
+export interface StreamCheckpoint {
+  v: 1;
+  table: string;
+  /** Fingerprint of columns, filter and order: a checkpoint only resumes the same query. */
+  query: string;
+  /** Index of the page the checkpoint was taken after. */
+  pageIndex: number;
+  /** The `@odata.nextLink` of that page, relative to the Web API root (`contacts?$select=…&$skiptoken=…`). */
+  nextLink: string | null;
+  /** Rows read up to and including that page. */
+  rowsRead: number;
+}
+
+export interface TablePage {
+  rows: Row[];
+  pageIndex: number;
+  nextLink: string | null;
+  checkpoint: StreamCheckpoint;
+}
+
+/** A parent record to fetch for each record: `contact.parentcustomerid → account`. */
+export interface ParentSpec {
+  /** Lookup column of the scored table (`parentcustomerid`). */
+  lookup: string;
+  /** Table the lookup points to (`account`). */
+  table: string;
+  /** Columns of the parent to return in `values` (statecode and the primary name are always read). */
+  columns?: readonly string[];
+  /** Primary name column of the parent table; default `name` (`fullname` for contact/systemuser). */
+  nameColumn?: string;
+}
+
+/** Which related facts to fetch. Facts not asked for stay `undefined` in the result. */
+export interface FactsRequest {
+  lastActivityOn?: boolean;
+  nextActivityDueOn?: boolean;
+  stage?: boolean;
+  /** ownerEnabled and ownerName. */
+  owner?: boolean;
+  parents?: readonly ParentSpec[];
+}
+
+export interface FetchRelatedFactsOptions {
+  table: string;
+  ids: readonly string[];
+  facts: FactsRequest;
+  /**
+   * The records' rows when the caller already has them (from streamTable): their `_ownerid_value`
+   * and parent lookup values are used instead of reading them again.
+   */
+  rows?: readonly Row[];
+}
+
+export interface WriteOptions {
+  /** Requests per `$batch`, 1..1000; default 1000. */
+  batchSize?: number;
+  /** Keep going after a failed item (`Prefer: odata.continue-on-error`); default true. */
+  continueOnError?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface UpsertOptions extends WriteOptions {
+  /** Alternate key columns, e.g. `["vit_table", "vit_recordid"]`; default: the primary id column. */
+  alternateKey?: readonly string[];
+}
+
+export type WriteOutcome =
+  | { index: number; key: string; ok: true; id?: string }
+  | { index: number; key: string; ok: false; error: DataverseError };
+
+export interface WhoAmI {
+  userId: string;
+  businessUnitId: string;
+  organizationId: string;
+}
+
+export interface CoverageReport {
+  table: string;
+  /** Rows the caller can read (matching the filter). */
+  readable: number;
+  /** Rows that exist, or null when that cannot be known with the caller's access. */
+  total: number | null;
+  /** readable === total, or null when total is unknown. */
+  complete: boolean | null;
+  /** How the numbers were obtained, in words. */
+  basis: string;
+}
+
+export interface CoverageOptions {
+  /**
+   * A gateway signed in as a principal with organisation-wide read (an administrator or the audit
+   * service principal). Its count is the total.
+   */
+  privileged?: DataverseGateway;
+}
+
+export interface DataverseGateway {
+  readonly adapter: "webapi" | "xrm";
+  whoAmI(): Promise<WhoAmI>;
+  /** Entity set name of a table (`opportunity` → `opportunities`), from metadata with a built-in fallback. */
+  entitySetName(table: string): Promise<string>;
+  /**
+   * Reads each table's attribute names once (cached) and throws one MissingColumnsError listing every
+   * column that does not exist, before any data is read.
+   */
+  checkColumns(required: Readonly<Record<string, readonly string[]>>): Promise<void>;
+  /** One record, or null when it does not exist (or the caller cannot read it). */
+  retrieveRecord(table: string, id: string, columns: readonly string[]): Promise<Row | null>;
+  streamTable(opts: StreamTableOptions): AsyncIterable<TablePage>;
+  /** Related facts for a page of records, in bulk (a few queries per page, never one per record). */
+  fetchRelatedFacts(opts: FetchRelatedFactsOptions): Promise<Map<string, RelatedFacts>>;
+  createMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
+  /** Rows carry their primary id column (`vit_auditrunid`). */
+  updateMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
+  upsertMany(table: string, rows: readonly Row[], opts?: UpsertOptions): Promise<WriteOutcome[]>;
+  deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
+  coverage(table: string, filter?: Filter, opts?: CoverageOptions): Promise<CoverageReport>;
+  stats(): GatewayStats;
+}
+
+/** Customers' own tables: never written, whatever the allow-list says. */
+export const NEVER_WRITTEN: ReadonlySet<string> = new Set(["account", "contact", "lead", "opportunity"]);
+
+/** Default write allow-list: CRM Vitals' own tables and the activity tables activity capture logs. */
+export const DEFAULT_WRITABLE: ReadonlyArray<string | RegExp> = [/^vit_[a-z0-9_]+$/, "email", "appointment"];
+
+/** Throws WriteGuardError unless `table` is on the allow-list (and never for customers' own tables). */
+export function assertWritable(table: string, operation: string, allow: ReadonlyArray<string | RegExp> = DEFAULT_WRITABLE): void {
+  const name = table.toLowerCase();
+  const allowed = !NEVER_WRITTEN.has(name) && allow.some((a) => (typeof a === "string" ? a === name : a.test(name)));
+  if (!allowed) throw new WriteGuardError(table, operation);
+}
+
+/** Parses and checks a checkpoint given as object or JSON. */
+export function parseCheckpoint(value: StreamCheckpoint | string, table: string, query: string): StreamCheckpoint {
+  let cp: unknown = value;
+  if (typeof value === "string") {
+    try {
+      cp = JSON.parse(value) as unknown;
+    } catch {
+      throw new Error(`resumeFrom for table ${table} is not valid checkpoint JSON`);
+    }
+  }
+  const c = cp as Partial<StreamCheckpoint> | null;
+  if (
+    c == null ||
+    c.v !== 1 ||
+    typeof c.table !== "string" ||
+    typeof c.query !== "string" ||
+    typeof c.pageIndex !== "number" ||
+    typeof c.rowsRead !== "number" ||
+    !(c.nextLink === null || typeof c.nextLink === "string")
+  ) {
+    throw new Error(`resumeFrom for table ${table} is not a stream checkpoint (expected {v:1,table,query,pageIndex,nextLink,rowsRead})`);
+  }
+  if (c.table !== table) throw new Error(`resumeFrom is a checkpoint of table ${c.table}, not ${table}`);
+  if (c.query !== query) {
+    throw new Error(`resumeFrom for table ${table} was taken for a different query (columns, filter or order changed); start a new read`);
+  }
+  return c as StreamCheckpoint;
+}
+
+/** A short, stable fingerprint of a query (FNV-1a of its text). */
+export function queryFingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+/** Converts Date values (dynamics-web-api revives ISO strings into Dates) back to Dataverse strings; drops annotations. */
+export function cleanRow(raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.includes("@") || k === "oDataContext" || k.endsWith("_Formatted") || k.endsWith("_LogicalName") || k.endsWith("_NavigationProperty")) continue;
+    if (v instanceof Date) row[k] = v.toISOString().replace(/\.000Z$/, "Z");
+    else if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") row[k] = v;
+    else if (v !== undefined) row[k] = JSON.stringify(v);
+  }
+  return row;
+}
