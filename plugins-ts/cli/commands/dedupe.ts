@@ -1,0 +1,285 @@
+/**
+ * `vitals dedupe`: find likely duplicates in a CSV export (one file) or link a second file to a
+ * first, and write every match and near-miss with its explanation.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { parse } from "csv-parse";
+import { type Command, Option } from "commander";
+import { SingleBar, Presets } from "cli-progress";
+import { isSupportedCountry } from "libphonenumber-js";
+import { UserError } from "../errors";
+import {
+  DUPLICATE_TABLES,
+  deduplicate,
+  isDuplicateTable,
+  link,
+  formatExplanation,
+  type DuplicateTable,
+  type MatchRecord,
+  type MatchResult,
+  type MatchStage,
+} from "../../engine/duplicates";
+
+/** One mapping entry: CSV columns (joined with a space when several) → Dataverse column. */
+export interface ColumnMapping {
+  sources: string[];
+  target: string;
+}
+
+/**
+ * Parses "--map given_name=firstname,street_number+address_1=address1_line1": each entry maps
+ * one CSV column, or several joined with "+", to a Dataverse column.
+ */
+export function parseMapping(spec: string): ColumnMapping[] {
+  const out: ColumnMapping[] = [];
+  for (const raw of spec.split(",")) {
+    const entry = raw.trim();
+    if (entry === "") continue;
+    const eq = entry.indexOf("=");
+    if (eq <= 0 || eq === entry.length - 1) {
+      throw new UserError(`--map entry "${entry}" is not of the form source=column (e.g. given_name=firstname)`);
+    }
+    const sources = entry.slice(0, eq).split("+").map((s) => s.trim());
+    const target = entry.slice(eq + 1).trim();
+    if (sources.some((s) => s === "")) throw new UserError(`--map entry "${entry}" has an empty source column`);
+    if (!/^[a-z][a-z0-9_]*$/.test(target)) throw new UserError(`--map entry "${entry}": "${target}" is not a Dataverse column logical name`);
+    out.push({ sources, target });
+  }
+  if (out.length === 0) throw new UserError("--map names no columns");
+  return out;
+}
+
+/**
+ * Reads a CSV file (UTF-8 with or without BOM, CRLF or LF, quoted fields with newlines, spaces
+ * after commas) into matcher records with Dataverse column names. Every mapped column and the id
+ * column must exist; ids must be present and unique.
+ */
+export async function readCsvRecords(file: string, idColumn: string, mapping: readonly ColumnMapping[]): Promise<MatchRecord[]> {
+  const input = createReadStream(file);
+  const parser = parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim()), ltrim: true, rtrim: true, relax_column_count: true, skip_empty_lines: true });
+  // pipe() does not forward a read error (missing file): hand it to the parser so the loop ends
+  input.on("error", (err) => parser.destroy(err));
+  input.pipe(parser);
+  const records: MatchRecord[] = [];
+  const seen = new Set<string>();
+  let checked = false;
+  let line = 1;
+  try {
+    for await (const row of parser as AsyncIterable<Record<string, string | undefined>>) {
+      line++;
+      if (!checked) {
+        checked = true;
+        const columns = Object.keys(row);
+        const wanted = [idColumn, ...mapping.flatMap((m) => m.sources)];
+        for (const c of wanted) {
+          if (!columns.includes(c)) {
+            throw new UserError(`${file}: no column "${c}" (columns are: ${columns.join(", ")})`);
+          }
+        }
+      }
+      const id = (row[idColumn] ?? "").trim();
+      if (id === "") throw new UserError(`${file}, record ${records.length + 1}: the id column "${idColumn}" is empty`);
+      if (seen.has(id)) throw new UserError(`${file}: id "${id}" appears more than once in column "${idColumn}"`);
+      seen.add(id);
+      const values: Record<string, string | null> = {};
+      for (const m of mapping) {
+        const joined = m.sources
+          .map((s) => (row[s] ?? "").trim())
+          .filter((s) => s !== "")
+          .join(" ");
+        values[m.target] = joined === "" ? null : joined;
+      }
+      records.push({ id, values });
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") throw new UserError(`${file}: file not found`);
+    if (code === "EISDIR") throw new UserError(`${file}: is a directory, expected a CSV file`);
+    throw new UserError(`${file}: cannot read as CSV near line ${line}: ${(err as Error).message}`);
+  }
+  if (!checked) throw new UserError(`${file}: no records (the file is empty or has only a header)`);
+  return records;
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Writes pairs.csv: left_id,right_id,score,match,explanation. */
+export async function writePairs(file: string, result: MatchResult): Promise<void> {
+  const out = createWriteStream(file, { encoding: "utf8" });
+  const failed = new Promise<never>((_, reject) => out.on("error", reject));
+  const write = async (s: string): Promise<void> => {
+    if (!out.write(s)) await Promise.race([once(out, "drain"), failed]);
+  };
+  await write("left_id,right_id,score,match,explanation\n");
+  for (const p of result.pairs) {
+    const note = p.splitByClustering ? "split by clustering (groups did not agree by majority): " : "";
+    await write(`${csvField(p.left.id)},${csvField(p.right.id)},${p.probability.toFixed(6)},${p.decision},${csvField(note + formatExplanation(p.explanation))}\n`);
+  }
+  out.end();
+  await Promise.race([once(out, "finish"), failed]);
+}
+
+const STAGE_LABEL: Record<MatchStage, string> = {
+  prepare: "normalising records",
+  block: "blocking and comparing",
+  sample: "sampling random pairs",
+  train: "estimating the model (EM)",
+  score: "scoring pairs",
+  cluster: "clustering",
+  explain: "explaining matches",
+};
+
+/** Progress on stderr: a bar on a terminal, a plain line per stage (and per 10 %) otherwise. */
+function progressReporter(stream: NodeJS.WriteStream): { update: (stage: MatchStage, done: number, total: number) => void; stop: () => void } {
+  if (stream.isTTY) {
+    const bar = new SingleBar({ format: "{stage} [{bar}] {percentage}% {value}/{total}", stream, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+    let current: MatchStage | undefined;
+    return {
+      update(stage, done, total) {
+        if (stage !== current) {
+          if (current) bar.stop();
+          current = stage;
+          bar.start(Math.max(total, 1), 0, { stage: STAGE_LABEL[stage] });
+        }
+        if (total > 0) bar.setTotal(total);
+        bar.update(Math.min(done, Math.max(total, done)), { stage: STAGE_LABEL[stage] });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let current: MatchStage | undefined;
+  let lastDecile = 0;
+  return {
+    update(stage, done, total) {
+      if (stage !== current) {
+        current = stage;
+        lastDecile = 0;
+        stream.write(`${STAGE_LABEL[stage]}…\n`);
+      }
+      if (total > 0 && total >= 10_000) {
+        const decile = Math.floor((10 * done) / total);
+        if (decile > lastDecile && decile < 10) {
+          lastDecile = decile;
+          stream.write(`  ${STAGE_LABEL[stage]}: ${done}/${total}\n`);
+        }
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+interface DedupeOptions {
+  table: string;
+  tableB?: string;
+  in: string[];
+  id: string;
+  idB?: string;
+  map: string;
+  mapB?: string;
+  out: string;
+  threshold: string;
+  nearMiss: string;
+  region: string;
+  maxBlock: string;
+  gmailCanonical: boolean;
+  progress: boolean;
+}
+
+function numberOption(name: string, raw: string, min: number, max: number): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new UserError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  return v;
+}
+
+function tableOption(name: string, raw: string): DuplicateTable {
+  if (!isDuplicateTable(raw)) throw new UserError(`${name} must be one of ${DUPLICATE_TABLES.join(", ")}, got "${raw}"`);
+  return raw;
+}
+
+export function register(program: Command): void {
+  program
+    .command("dedupe")
+    .description(
+      "Find likely duplicates in a CSV export (one --in) or link a second file to the first (two --in). " +
+        "Writes every match and near-miss with its explanation.",
+    )
+    .addOption(new Option("--table <table>", "table the records belong to (decides which columns are compared)").choices([...DUPLICATE_TABLES]).makeOptionMandatory())
+    .option("--table-b <table>", "table of the second file when linking across tables (e.g. lead → contact); default: --table")
+    .requiredOption("--in <file>", "CSV file; give twice to link the second file to the first", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .requiredOption("--id <column>", "CSV column holding each record's unique id")
+    .option("--id-b <column>", "id column of the second file; default: --id")
+    .requiredOption(
+      "--map <mapping>",
+      "CSV column → Dataverse column, comma-separated: given_name=firstname,surname=lastname; join several CSV columns with + " +
+        "(street_number+address_1=address1_line1)",
+    )
+    .option("--map-b <mapping>", "mapping of the second file; default: --map")
+    .requiredOption("--out <file>", "where to write pairs.csv (left_id,right_id,score,match,explanation)")
+    .option("--threshold <p>", "match probability at or above which a pair is a match", "0.5")
+    .option("--near-miss <band>", "pairs within this much probability below the threshold are reported as near-misses", "0.3")
+    .option("--region <code>", "default country for phone numbers without a country code (ISO 3166-1 alpha-2)", "US")
+    .option("--max-block <n>", "blocks with more records than this are skipped and reported", "500")
+    .option("--no-gmail-canonical", "do not ignore dots and +tags in Gmail addresses")
+    .option("--no-progress", "no progress output on stderr")
+    .addHelpText(
+      "after",
+      "\nExample (Febrl, contacts):\n  vitals dedupe --table contact --in a.csv --in b.csv --id rec_id \\\n" +
+        "    --map given_name=firstname,surname=lastname,street_number+address_1=address1_line1,suburb=address1_city,postcode=address1_postalcode,date_of_birth=birthdate,soc_sec_id=governmentid \\\n" +
+        "    --out pairs.csv",
+    )
+    .action(async (opts: DedupeOptions) => {
+      const table = tableOption("--table", opts.table);
+      const tableB = opts.tableB === undefined ? table : tableOption("--table-b", opts.tableB);
+      if (opts.in.length < 1 || opts.in.length > 2) throw new UserError(`--in must be given once (deduplicate) or twice (link), got ${opts.in.length}`);
+      const threshold = numberOption("--threshold", opts.threshold, 0.000001, 0.999999);
+      const nearMissBand = numberOption("--near-miss", opts.nearMiss, 0, threshold);
+      const maxBlockSize = numberOption("--max-block", opts.maxBlock, 2, 1_000_000);
+      if (!isSupportedCountry(opts.region.toUpperCase())) {
+        throw new UserError(`--region must be a two-letter country code libphonenumber knows (US, GB, AU, DE…), got "${opts.region}"`);
+      }
+      const mapping = parseMapping(opts.map);
+      const mappingB = opts.mapB === undefined ? mapping : parseMapping(opts.mapB);
+      const left = await readCsvRecords(opts.in[0], opts.id, mapping);
+      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingB) : undefined;
+      const progress = opts.progress ? progressReporter(process.stderr) : undefined;
+      const matchOptions = {
+        threshold,
+        nearMissBand,
+        maxBlockSize,
+        region: opts.region.toUpperCase(),
+        canonicalGmail: opts.gmailCanonical,
+        onProgress: progress?.update,
+      };
+      let result: MatchResult;
+      try {
+        result = right ? link({ table, records: left }, { table: tableB, records: right }, matchOptions) : deduplicate({ table, records: left }, matchOptions);
+      } finally {
+        progress?.stop();
+      }
+      try {
+        await writePairs(opts.out, result);
+      } catch (err) {
+        throw new UserError(`${opts.out}: cannot write the pairs file: ${(err as Error).message}`);
+      }
+      const s = result.stats;
+      const lines = [
+        right ? `records: ${s.leftRecords} + ${s.rightRecords}` : `records: ${s.records}`,
+        `candidate pairs compared: ${s.candidatePairs} (of ${s.possiblePairs} possible)`,
+        `fields compared: ${s.fields.join(", ")}`,
+        `matches: ${s.matches}, near-misses: ${s.nearMisses}, clusters: ${s.clusters}`,
+      ];
+      if (s.skippedBlockCount > 0) {
+        lines.push(
+          `skipped ${s.skippedBlockCount} oversized block(s) (more than ${maxBlockSize} records), largest: ` +
+            s.skippedBlocks.slice(0, 5).map((b) => `${b.rule} "${b.key}" (${b.size})`).join(", "),
+        );
+      }
+      if (!s.emConverged) lines.push(`note: EM stopped after ${s.emIterations} iterations without converging`);
+      lines.push(`wrote ${result.pairs.length} pairs to ${opts.out}`);
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+}

@@ -1,0 +1,268 @@
+/**
+ * Blocking: only records that share at least one blocking key are compared, so the work grows
+ * with the number of records rather than its square. Each rule yields zero, one or several keys
+ * per record; candidate pairs are the union over the rules. A block larger than the cap is not
+ * expanded (it would explode into n²/2 pairs): it is skipped and reported, and the other rules
+ * still bring its true duplicates together.
+ */
+import type { PreparedRecord } from "./fields";
+
+export interface BlockingRule {
+  name: string;
+  description: string;
+  keys(r: PreparedRecord): string | readonly string[] | null;
+}
+
+function both(a: string | null, b: string | null): string | null {
+  return a == null || b == null ? null : `${a}|${b}`;
+}
+
+function sortedChars(s: string): string {
+  return [...s].sort().join("");
+}
+
+function nameSound(r: PreparedRecord): string | null {
+  if (r.firstPhonetic == null || r.lastPhonetic == null) return null;
+  // order-independent, so records with given name and surname swapped still meet
+  return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
+}
+
+function compact(s: string | null): string | null {
+  return s == null ? null : s.replace(/ /g, "");
+}
+
+/** The default rules, most selective first. */
+export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
+  { name: "email", description: "same e-mail address", keys: (r) => r.emails },
+  { name: "phone", description: "same E.164 phone number", keys: (r) => r.phones },
+  { name: "governmentid", description: "same government id", keys: (r) => r.governmentId },
+  {
+    name: "governmentid-digits",
+    description: "government id with the same characters in any order (catches transposed digits)",
+    keys: (r) => (r.governmentId == null ? null : sortedChars(r.governmentId)),
+  },
+  { name: "website", description: "same website domain", keys: (r) => r.website },
+  {
+    name: "surname-sound+postcode",
+    description: "surname sounds the same (Double Metaphone) and same postal code",
+    keys: (r) => both(r.lastPhonetic, r.postcode),
+  },
+  {
+    name: "surname-sound+birthdate",
+    description: "surname sounds the same and same birth date",
+    keys: (r) => both(r.lastPhonetic, r.birthDate),
+  },
+  {
+    name: "initial+birthdate",
+    description: "same first initial of the given name (after nicknames) and same birth date",
+    keys: (r) => both(r.firstCanonical == null ? null : r.firstCanonical[0], r.birthDate),
+  },
+  {
+    name: "surname-sound+city",
+    description: "surname sounds the same and same city (spaces ignored)",
+    keys: (r) => both(r.lastPhonetic, compact(r.city)),
+  },
+  {
+    name: "address+postcode",
+    description: "same address line (spaces ignored) and same postal code",
+    keys: (r) => both(compact(r.address), r.postcode),
+  },
+  {
+    name: "address+city",
+    description: "same address line (spaces ignored) and same city",
+    keys: (r) => both(compact(r.address), compact(r.city)),
+  },
+  {
+    name: "birthdate+postcode",
+    description: "same birth date and same postal code",
+    keys: (r) => both(r.birthDate, r.postcode),
+  },
+  {
+    name: "name-sound+city",
+    description: "given name and surname sound the same (in either order), same city",
+    keys: (r) => both(nameSound(r), compact(r.city)),
+  },
+  {
+    name: "name-sound",
+    description: "given name and surname sound the same (in either order)",
+    keys: nameSound,
+  },
+  {
+    name: "company",
+    description: "same company name (after removing legal forms)",
+    keys: (r) => r.companyName,
+  },
+  {
+    name: "company-sound+city",
+    description: "company name's first word sounds the same, same city",
+    keys: (r) => both(r.companyPhonetic, compact(r.city)),
+  },
+  {
+    name: "company-sound+postcode",
+    description: "company name's first word sounds the same, same postal code",
+    keys: (r) => both(r.companyPhonetic, r.postcode),
+  },
+];
+
+/** A block that was too large to expand. */
+export interface SkippedBlock {
+  rule: string;
+  key: string;
+  size: number;
+}
+
+export interface BlockingStats {
+  rule: string;
+  blocks: number;
+  /** Pairs this rule produced that no earlier rule had produced. */
+  newPairs: number;
+  skippedBlocks: number;
+  skippedRecords: number;
+}
+
+/** The keys of one record under one rule, as a list. */
+export function keyList(keys: string | readonly string[] | null): readonly string[] {
+  if (keys == null) return [];
+  return typeof keys === "string" ? [keys] : keys;
+}
+
+/**
+ * Which block(s) each record fell into under one rule, as block numbers: `first[i]` is the
+ * record's first block (-1 for none), `more` holds the other blocks of the few records with
+ * several keys. Integers instead of key strings keep a million records × many rules small and
+ * make "did an earlier rule already pair these two?" an integer comparison.
+ */
+interface RuleBlocks {
+  first: Int32Array;
+  more: Map<number, number[]>;
+  skipped: Set<number>;
+}
+
+function blocksOf(rb: RuleBlocks, i: number): readonly number[] {
+  const f = rb.first[i];
+  if (f < 0) return [];
+  const more = rb.more.get(i);
+  return more ? [f, ...more] : [f];
+}
+
+/** The smallest block the two records share under a rule, not counting skipped blocks; -1 if none. */
+function firstSharedBlock(rb: RuleBlocks, a: number, b: number): number {
+  const fa = rb.first[a];
+  const fb = rb.first[b];
+  if (fa < 0 || fb < 0) return -1;
+  if (!rb.more.has(a) && !rb.more.has(b)) return fa === fb && !rb.skipped.has(fa) ? fa : -1;
+  const bs = blocksOf(rb, b);
+  let best = -1;
+  for (const x of blocksOf(rb, a)) if (bs.includes(x) && !rb.skipped.has(x) && (best < 0 || x < best)) best = x;
+  return best;
+}
+
+/**
+ * Generates the candidate pairs: for every rule, every block within the cap, every pair in it
+ * (every left × right pair when `leftCount` is given: records [0, leftCount) are the left file),
+ * skipping pairs an earlier rule already produced. `emit(a, b)` gets a < b (left before right).
+ */
+export function generatePairs(
+  records: readonly PreparedRecord[],
+  rules: readonly BlockingRule[],
+  maxBlockSize: number,
+  emit: (a: number, b: number) => void,
+  leftCount?: number,
+  onRule?: (ruleIndex: number) => void,
+): { stats: BlockingStats[]; skipped: SkippedBlock[] } {
+  const n = records.length;
+  const linking = leftCount !== undefined;
+  const done: RuleBlocks[] = [];
+  const stats: BlockingStats[] = [];
+  const skipped: SkippedBlock[] = [];
+
+  const producedEarlier = (a: number, b: number): boolean => {
+    for (const rb of done) if (firstSharedBlock(rb, a, b) >= 0) return true;
+    return false;
+  };
+
+  rules.forEach((rule, r) => {
+    onRule?.(r);
+    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), skipped: new Set() };
+    const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
+    stats.push(stat);
+    const blockOfKey = new Map<string, number>();
+    // most keys belong to one record: keep the first member as a number and make an array only
+    // when a second record arrives (a million single-record arrays would be garbage)
+    const firstMember: number[] = [];
+    const otherMembers: (number[] | undefined)[] = [];
+    const keyOf: string[] = [];
+    const add = (k: string, i: number): void => {
+      if (k === "") return;
+      let id = blockOfKey.get(k);
+      if (id === undefined) {
+        id = firstMember.length;
+        blockOfKey.set(k, id);
+        firstMember.push(i);
+        otherMembers.push(undefined);
+        keyOf.push(k);
+      } else {
+        const others = otherMembers[id];
+        const last = others ? others[others.length - 1] : firstMember[id];
+        if (last === i) return; // the same key twice on one record
+        if (others) others.push(i);
+        else otherMembers[id] = [i];
+      }
+      if (rb.first[i] < 0) rb.first[i] = id;
+      else {
+        const more = rb.more.get(i);
+        if (more) more.push(id);
+        else rb.more.set(i, [id]);
+      }
+    };
+    for (let i = 0; i < n; i++) {
+      const k = rule.keys(records[i]);
+      if (k == null) continue;
+      if (typeof k === "string") add(k, i);
+      else for (const x of k) add(x, i);
+    }
+    blockOfKey.clear();
+    // decide every block first, so a pair sharing several keys is produced once, in its first block
+    const usable: number[] = [];
+    const members: number[][] = [];
+    for (let id = 0; id < firstMember.length; id++) {
+      const others = otherMembers[id];
+      if (!others) continue;
+      const m = [firstMember[id], ...others];
+      if (linking) {
+        // members are in ascending order, so left records come first
+        if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
+      }
+      if (m.length > maxBlockSize) {
+        rb.skipped.add(id);
+        stat.skippedBlocks++;
+        stat.skippedRecords += m.length;
+        skipped.push({ rule: rule.name, key: keyOf[id], size: m.length });
+        continue;
+      }
+      usable.push(id);
+      members.push(m);
+    }
+    for (let u = 0; u < usable.length; u++) {
+      const id = usable[u];
+      const m = members[u];
+      stat.blocks++;
+      for (let x = 0; x < m.length; x++) {
+        const a = m[x];
+        if (linking && a >= leftCount) break;
+        for (let y = x + 1; y < m.length; y++) {
+          const b = m[y];
+          if (linking && b < leftCount) continue;
+          if (done.length > 0 && producedEarlier(a, b)) continue;
+          if ((rb.more.has(a) || rb.more.has(b)) && firstSharedBlock(rb, a, b) !== id) continue;
+          stat.newPairs++;
+          emit(a, b);
+        }
+      }
+    }
+    // a rule no record has a key for can never have produced a pair
+    if (firstMember.length > 0) done.push(rb);
+  });
+  skipped.sort((p, q) => q.size - p.size);
+  return { stats, skipped };
+}

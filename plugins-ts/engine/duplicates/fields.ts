@@ -1,0 +1,205 @@
+/**
+ * What the matcher compares, and where each table keeps it. Records come in with Dataverse column
+ * names; `prepareRecord` turns them into normalised comparison fields shared by all tables, so a
+ * lead can be compared with a contact or an account.
+ */
+import doubleMetaphone from "talisman/phonetics/double-metaphone";
+import type { ColumnValue } from "../types";
+import {
+  canonicalFirstName,
+  normaliseAddress,
+  normaliseCompanyName,
+  normaliseDate,
+  normaliseEmail,
+  normaliseIdentifier,
+  normalisePersonName,
+  normalisePhone,
+  normalisePlace,
+  normalisePostcode,
+  normaliseWebsite,
+  text,
+  type DateOrder,
+} from "./normalise";
+
+export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
+export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
+
+export function isDuplicateTable(value: string): value is DuplicateTable {
+  return (DUPLICATE_TABLES as readonly string[]).includes(value);
+}
+
+/** The comparison fields, in the order they appear in patterns and explanations. */
+export const FIELD_NAMES = [
+  "firstName",
+  "lastName",
+  "companyName",
+  "email",
+  "phone",
+  "address",
+  "city",
+  "postcode",
+  "birthDate",
+  "governmentId",
+  "website",
+] as const;
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+/** Dataverse columns read for each comparison field, per table (several columns = several values). */
+export const TABLE_COLUMNS: Record<DuplicateTable, Partial<Record<FieldName, readonly string[]>>> = {
+  contact: {
+    firstName: ["firstname"],
+    lastName: ["lastname"],
+    email: ["emailaddress1", "emailaddress2", "emailaddress3"],
+    phone: ["telephone1", "mobilephone", "telephone2"],
+    address: ["address1_line1"],
+    city: ["address1_city"],
+    postcode: ["address1_postalcode"],
+    birthDate: ["birthdate"],
+    governmentId: ["governmentid"],
+  },
+  account: {
+    companyName: ["name"],
+    website: ["websiteurl"],
+    email: ["emailaddress1", "emailaddress2", "emailaddress3"],
+    phone: ["telephone1", "telephone2"],
+    address: ["address1_line1"],
+    city: ["address1_city"],
+    postcode: ["address1_postalcode"],
+  },
+  lead: {
+    firstName: ["firstname"],
+    lastName: ["lastname"],
+    companyName: ["companyname"],
+    website: ["websiteurl"],
+    email: ["emailaddress1", "emailaddress2", "emailaddress3"],
+    phone: ["telephone1", "mobilephone", "telephone2"],
+    address: ["address1_line1"],
+    city: ["address1_city"],
+    postcode: ["address1_postalcode"],
+  },
+};
+
+/** The primary-name column of each table (for display). */
+export const NAME_COLUMN: Record<DuplicateTable, string> = {
+  contact: "fullname",
+  account: "name",
+  lead: "fullname",
+};
+
+/** Every Dataverse column the matcher can read for a table (for `$select`). */
+export function columnsOf(table: DuplicateTable): string[] {
+  const set = new Set<string>();
+  for (const cols of Object.values(TABLE_COLUMNS[table])) for (const c of cols) set.add(c);
+  return [...set];
+}
+
+/** One record as handed to the matcher: Dataverse column names → Web API values. */
+export interface MatchRecord {
+  id: string;
+  values: Readonly<Record<string, ColumnValue | undefined>>;
+}
+
+/** A record with its comparison fields normalised. Absent values are null (or empty lists). */
+export interface PreparedRecord {
+  /** Position in the matcher's record list. */
+  index: number;
+  table: DuplicateTable;
+  id: string;
+  /** A display name ("Bill Smith", "Contoso Ltd"). */
+  name: string;
+  firstName: string | null;
+  /** Given name through the nickname table (bill → william). */
+  firstCanonical: string | null;
+  /** Double Metaphone primary code of the given name's canonical form. */
+  firstPhonetic: string | null;
+  lastName: string | null;
+  lastPhonetic: string | null;
+  companyName: string | null;
+  companyPhonetic: string | null;
+  emails: string[];
+  phones: string[];
+  address: string | null;
+  city: string | null;
+  postcode: string | null;
+  birthDate: string | null;
+  governmentId: string | null;
+  website: string | null;
+}
+
+export interface PrepareOptions {
+  /** Default region for national phone numbers (ISO 3166-1 alpha-2), default "US". */
+  region?: string;
+  /** How to read ambiguous nn/nn/yyyy dates; default "MDY" when region is US, else "DMY". */
+  dateOrder?: DateOrder;
+  /** Gmail dot/plus canonicalisation (default true). */
+  canonicalGmail?: boolean;
+}
+
+const PHONETIC_CACHE = new Map<string, string>();
+
+/** Double Metaphone primary code of a (normalised) name, spaces removed; memoised (bounded). */
+export function phonetic(name: string): string {
+  let code = PHONETIC_CACHE.get(name);
+  if (code === undefined) {
+    code = doubleMetaphone(name.replace(/ /g, ""))[0];
+    if (PHONETIC_CACHE.size > 100_000) PHONETIC_CACHE.clear();
+    PHONETIC_CACHE.set(name, code);
+  }
+  return code;
+}
+
+function firstValue<T>(values: Readonly<Record<string, unknown>>, columns: readonly string[] | undefined, f: (v: unknown) => T | null): T | null {
+  if (!columns) return null;
+  for (const c of columns) {
+    const v = f(values[c]);
+    if (v != null) return v;
+  }
+  return null;
+}
+
+function allValues(values: Readonly<Record<string, unknown>>, columns: readonly string[] | undefined, f: (v: unknown) => string | null): string[] {
+  const out: string[] = [];
+  if (!columns) return out;
+  for (const c of columns) {
+    const v = f(values[c]);
+    if (v != null && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/** Normalises one record of `table` for comparison. */
+export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
+  const region = options.region ?? "US";
+  const order: DateOrder = options.dateOrder ?? (region.toUpperCase() === "US" ? "MDY" : "DMY");
+  const cols = TABLE_COLUMNS[table];
+  const v = record.values;
+  const firstName = firstValue(v, cols.firstName, normalisePersonName);
+  const lastName = firstValue(v, cols.lastName, normalisePersonName);
+  const companyName = firstValue(v, cols.companyName, normaliseCompanyName);
+  const firstCanonical = firstName == null ? null : canonicalFirstName(firstName);
+  const address = firstValue(v, cols.address, normaliseAddress);
+  const displayName =
+    text(v[NAME_COLUMN[table]]) ??
+    ([text(v.firstname), text(v.lastname)].filter((s) => s != null).join(" ") || (text(v.name) ?? text(v.companyname) ?? record.id));
+  return {
+    index,
+    table,
+    id: record.id,
+    name: displayName.trim(),
+    firstName,
+    firstCanonical,
+    firstPhonetic: firstCanonical == null ? null : phonetic(firstCanonical) || null,
+    lastName,
+    lastPhonetic: lastName == null ? null : phonetic(lastName) || null,
+    companyName,
+    companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
+    emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),
+    phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
+    address,
+    city: firstValue(v, cols.city, normalisePlace),
+    postcode: firstValue(v, cols.postcode, normalisePostcode),
+    birthDate: firstValue(v, cols.birthDate, (x) => normaliseDate(x, order)),
+    governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),
+    website: firstValue(v, cols.website, normaliseWebsite),
+  };
+}

@@ -1,0 +1,13 @@
+/** Duplicate detection: normalise, block, compare, weigh (Fellegi–Sunter + EM), cluster, explain. */
+export * from "./normalise";
+export * from "./fields";
+export * from "./compare";
+export * from "./blocking";
+export * from "./model";
+export * from "./scorer";
+export * from "./cluster";
+export * from "./matcher";
+export * from "./candidates";
+export * from "./targeted";
+export * from "./duplicateRules";
+export { NICKNAMES, canonicalGivenName } from "./nicknames";

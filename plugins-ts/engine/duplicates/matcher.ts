@@ -1,0 +1,376 @@
+/**
+ * The matcher: prepare → block → compare → estimate the model (random-pair u, EM for m) → score →
+ * cluster → explain. Pure: records in, pairs and clusters out; no I/O and no clock. Randomness
+ * (the random pairs for u) comes from a seeded generator, so the same input gives the same output.
+ */
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
+import { clusterRecords } from "./cluster";
+import { FIELD_SPECS, levelOf } from "./compare";
+import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
+import { buildParameters, estimateU, runEm, type ModelParameters, type Pattern } from "./model";
+import { PairScorer, type PairExplanation } from "./scorer";
+
+/** The records of one table, as handed to the matcher. */
+export interface MatchInput {
+  table: DuplicateTable;
+  records: readonly MatchRecord[];
+}
+
+export interface MatchOptions extends PrepareOptions {
+  /** Match probability at or above which a pair is a match (default 0.5). */
+  threshold?: number;
+  /** Pairs with probability in [threshold − band, threshold) are near-misses (default 0.3). */
+  nearMissBand?: number;
+  /** Blocks with more records than this are skipped and reported (default 500). */
+  maxBlockSize?: number;
+  blockingRules?: readonly BlockingRule[];
+  /** Random pairs used to measure u (default 300,000; all pairs when there are fewer). */
+  uSamplePairs?: number;
+  /** Seed of the random-pair sampler (default 1). */
+  seed?: number;
+  emMaxIterations?: number;
+  /**
+   * Whether EM also estimates u among the candidate pairs (default true). Match weights always use
+   * the random-pair u; letting EM model the candidates' own u keeps pairs that blocking brought
+   * together (same name, different person) from inflating m. `false` keeps u fixed during EM, as
+   * Splink does.
+   */
+  emEstimatesU?: boolean;
+  /** Use these parameters instead of estimating them (e.g. a model stored from an earlier run). */
+  parameters?: ModelParameters;
+  /** Progress callback: stage name, units done, units in the stage. */
+  onProgress?: (stage: MatchStage, done: number, total: number) => void;
+}
+
+export type MatchStage = "prepare" | "block" | "sample" | "train" | "score" | "cluster" | "explain";
+
+export interface RecordRef {
+  table: DuplicateTable;
+  id: string;
+  name: string;
+}
+
+export type PairDecision = "match" | "near-miss";
+
+export interface ScoredPair {
+  left: RecordRef;
+  right: RecordRef;
+  probability: number;
+  /** Σ log2(m/u), without the prior. */
+  weight: number;
+  decision: PairDecision;
+  /**
+   * True when the pair is above the threshold but clustering kept the two records apart (their
+   * groups did not agree by majority); such pairs are reported as near-misses.
+   */
+  splitByClustering?: boolean;
+  explanation: PairExplanation;
+}
+
+export interface MatchStats {
+  records: number;
+  leftRecords: number;
+  rightRecords: number;
+  /** Candidate pairs compared field by field (after blocking). */
+  candidatePairs: number;
+  /** All possible pairs, for scale (n(n−1)/2, or left × right). */
+  possiblePairs: number;
+  blocking: BlockingStats[];
+  /** Oversized blocks that were not expanded (largest first, at most 50 listed). */
+  skippedBlocks: SkippedBlock[];
+  skippedBlockCount: number;
+  randomPairs: number;
+  distinctPatterns: number;
+  emIterations: number;
+  emConverged: boolean;
+  matches: number;
+  nearMisses: number;
+  clusters: number;
+  /** Fields compared (those with values on both sides). */
+  fields: FieldName[];
+}
+
+export interface MatchResult {
+  /** Matches and near-misses, most probable first. */
+  pairs: ScoredPair[];
+  /** Groups of two or more records judged to be the same entity. */
+  clusters: RecordRef[][];
+  model: ModelParameters;
+  stats: MatchStats;
+}
+
+class GrowableInt32 {
+  data = new Int32Array(1 << 16);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+function ref(r: PreparedRecord): RecordRef {
+  return { table: r.table, id: r.id, name: r.name };
+}
+
+function hasField(r: PreparedRecord, f: FieldName): boolean {
+  switch (f) {
+    case "email":
+      return r.emails.length > 0;
+    case "phone":
+      return r.phones.length > 0;
+    default:
+      return r[f] != null;
+  }
+}
+
+/** Deduplicates the records of one table. */
+export function deduplicate(input: MatchInput, options: MatchOptions = {}): MatchResult {
+  const prepared = prepareAll([input], options);
+  return match(prepared, undefined, options);
+}
+
+/**
+ * Links `right` to `left` (for example a lead file to the contacts): only left × right pairs are
+ * compared. The tables may differ (lead → contact, lead → account).
+ */
+export function link(left: MatchInput, right: MatchInput, options: MatchOptions = {}): MatchResult {
+  const prepared = prepareAll([left, right], options);
+  return match(prepared, left.records.length, options);
+}
+
+function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {
+  const total = inputs.reduce((s, i) => s + i.records.length, 0);
+  const out: PreparedRecord[] = new Array<PreparedRecord>(total);
+  let k = 0;
+  const step = Math.max(1, Math.floor(total / 100));
+  for (const input of inputs) {
+    for (const record of input.records) {
+      out[k] = prepareRecord(input.table, record, k, options);
+      k++;
+      if (k % step === 0) options.onProgress?.("prepare", k, total);
+    }
+  }
+  options.onProgress?.("prepare", total, total);
+  return out;
+}
+
+/** Core of `deduplicate` and `link` over prepared records (`leftCount` set = link mode). */
+export function match(records: readonly PreparedRecord[], leftCount: number | undefined, options: MatchOptions = {}): MatchResult {
+  const threshold = options.threshold ?? 0.5;
+  const band = options.nearMissBand ?? 0.3;
+  if (!(threshold > 0 && threshold < 1)) throw new RangeError(`threshold must be between 0 and 1 (exclusive), got ${threshold}`);
+  if (!(band >= 0 && band <= threshold)) throw new RangeError(`nearMissBand must be between 0 and the threshold, got ${band}`);
+  const maxBlockSize = options.maxBlockSize ?? 500;
+  const n = records.length;
+  const linking = leftCount !== undefined;
+  const nLeft = leftCount ?? n;
+  const nRight = linking ? n - nLeft : n;
+  const possiblePairs = linking ? nLeft * nRight : (n * (n - 1)) / 2;
+
+  // 1. fields: those with a value on both sides (a given parameter set fixes them)
+  let specIndexes: number[];
+  if (options.parameters) {
+    specIndexes = options.parameters.fields.map((f) => {
+      const i = FIELD_SPECS.findIndex((s) => s.name === f.field);
+      if (i < 0) throw new RangeError(`model parameters name an unknown field "${f.field}"`);
+      return i;
+    });
+  } else {
+    specIndexes = [];
+    FIELD_SPECS.forEach((spec, i) => {
+      let onLeft = false;
+      let onRight = false;
+      for (let k = 0; k < n && !(onLeft && onRight); k++) {
+        if (!hasField(records[k], spec.name)) continue;
+        if (!linking || k < nLeft) onLeft = true;
+        if (!linking || k >= nLeft) onRight = true;
+      }
+      if (onLeft && onRight) specIndexes.push(i);
+    });
+  }
+  const specs = specIndexes.map((i) => FIELD_SPECS[i]);
+  const nf = specs.length;
+  const radix = specs.map((s) => s.levels.length + 1);
+  const mult: number[] = [];
+  let m = 1;
+  for (let f = 0; f < nf; f++) {
+    mult.push(m);
+    m *= radix[f];
+  }
+  const codeOf = (a: PreparedRecord, b: PreparedRecord): number => {
+    let code = 0;
+    for (let f = 0; f < nf; f++) code += levelOf(specs[f], specs[f].similarity(a, b)) * mult[f];
+    return code;
+  };
+  const decode = (code: number): Uint8Array => {
+    const levels = new Uint8Array(nf);
+    for (let f = 0; f < nf; f++) levels[f] = Math.floor(code / mult[f]) % radix[f];
+    return levels;
+  };
+
+  // 2. blocking and comparison
+  const rules = options.blockingRules ?? DEFAULT_BLOCKING_RULES;
+  const pa = new GrowableInt32();
+  const pb = new GrowableInt32();
+  const pc = new GrowableInt32();
+  const patternCounts = new Map<number, number>();
+  let compared = 0;
+  const { stats: blocking, skipped } = generatePairs(
+    records,
+    rules,
+    maxBlockSize,
+    (a, b) => {
+      const code = codeOf(records[a], records[b]);
+      pa.push(a);
+      pb.push(b);
+      pc.push(code);
+      patternCounts.set(code, (patternCounts.get(code) ?? 0) + 1);
+      compared++;
+    },
+    leftCount,
+    (r) => options.onProgress?.("block", r, rules.length),
+  );
+  options.onProgress?.("block", rules.length, rules.length);
+
+  // 3. parameters: u from random pairs, m and the prior from EM on the candidate patterns
+  let parameters: ModelParameters;
+  let randomPairs = 0;
+  let emIterations = 0;
+  let emConverged = true;
+  if (options.parameters) {
+    parameters = options.parameters;
+  } else {
+    const uCounts = specs.map((s) => new Array<number>(s.levels.length).fill(0));
+    const count = (a: PreparedRecord, b: PreparedRecord): void => {
+      for (let f = 0; f < nf; f++) {
+        const level = levelOf(specs[f], specs[f].similarity(a, b));
+        if (level > 0) uCounts[f][level - 1]++;
+      }
+      randomPairs++;
+    };
+    const sample = options.uSamplePairs ?? 300_000;
+    if (possiblePairs <= sample) {
+      for (let a = 0; a < nLeft; a++) {
+        for (let b = linking ? nLeft : a + 1; b < n; b++) count(records[a], records[b]);
+      }
+    } else {
+      const rng = xoroshiro128plus(options.seed ?? 1);
+      const step = Math.max(1, Math.floor(sample / 20));
+      for (let k = 0; k < sample; k++) {
+        const a = uniformInt(rng, 0, nLeft - 1);
+        let b = linking ? uniformInt(rng, nLeft, n - 1) : uniformInt(rng, 0, n - 2);
+        if (!linking && b >= a) b++;
+        count(records[a], records[b]);
+        if (k % step === 0) options.onProgress?.("sample", k, sample);
+      }
+    }
+    options.onProgress?.("sample", randomPairs, randomPairs);
+    const u = uCounts.map(estimateU);
+    const patterns: Pattern[] = [];
+    for (const [code, c] of patternCounts) patterns.push({ levels: decode(code), count: c });
+    patterns.sort((p, q) => q.count - p.count);
+    options.onProgress?.("train", 0, 1);
+    const em = runEm(patterns, specs.map((s) => s.levels.length), u, { maxIterations: options.emMaxIterations, fixU: options.emEstimatesU === false });
+    emIterations = em.iterations;
+    emConverged = em.converged;
+    // the match class must be the one that agrees exactly more often
+    let mExact = 0;
+    let uExact = 0;
+    em.m.forEach((mf, f) => {
+      mExact += mf[0];
+      uExact += em.uCandidates[f][0];
+    });
+    const mFinal = mExact >= uExact ? em.m : em.uCandidates;
+    const lambdaCandidates = mExact >= uExact ? em.lambdaCandidates : 1 - em.lambdaCandidates;
+    const lambda = patterns.length === 0 || possiblePairs === 0 ? 1e-6 : (lambdaCandidates * compared) / possiblePairs;
+    parameters = buildParameters(specIndexes, mFinal, u, Math.min(Math.max(lambda, 1e-12), 0.5));
+    options.onProgress?.("train", 1, 1);
+  }
+  const scorer = new PairScorer(parameters);
+
+  // 4. score every candidate by its pattern
+  const probabilityOfCode = new Map<number, number>();
+  const weightLevels = new Uint8Array(nf);
+  const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
+  const probabilityFor = (code: number): number => {
+    let p = probabilityOfCode.get(code);
+    if (p === undefined) {
+      const levels = decode(code);
+      weightLevels.fill(0);
+      for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
+      p = scorer.model.probability(scorer.model.weight(weightLevels));
+      probabilityOfCode.set(code, p);
+    }
+    return p;
+  };
+  const lower = threshold - band;
+  const edges: { a: number; b: number; probability: number }[] = [];
+  const nearIdx: number[] = [];
+  for (let k = 0; k < pa.length; k++) {
+    const p = probabilityFor(pc.data[k]);
+    if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
+    else if (p >= lower && band > 0) nearIdx.push(k);
+  }
+  options.onProgress?.("score", pa.length, pa.length);
+
+  // 5. clustering
+  const { clusters, split } = clusterRecords(n, edges, (a, b) => scorer.probability(records[a], records[b]), { threshold });
+  options.onProgress?.("cluster", 1, 1);
+  const splitKeys = new Set(split.map((e) => `${e.a}:${e.b}`));
+
+  // 6. explanations for matches and near-misses
+  const pairs: ScoredPair[] = [];
+  const total = edges.length + nearIdx.length;
+  const step = Math.max(1, Math.floor(total / 20));
+  const addPair = (a: number, b: number, decision: PairDecision, splitByClustering: boolean): void => {
+    const explanation = scorer.explain(records[a], records[b]);
+    pairs.push({
+      left: ref(records[a]),
+      right: ref(records[b]),
+      probability: explanation.probability,
+      weight: explanation.weight,
+      decision,
+      ...(splitByClustering ? { splitByClustering } : {}),
+      explanation,
+    });
+    if (pairs.length % step === 0) options.onProgress?.("explain", pairs.length, total);
+  };
+  for (const e of edges) {
+    const isSplit = splitKeys.has(`${e.a}:${e.b}`);
+    addPair(e.a, e.b, isSplit ? "near-miss" : "match", isSplit);
+  }
+  for (const k of nearIdx) addPair(pa.data[k], pb.data[k], "near-miss", false);
+  pairs.sort((p, q) => q.probability - p.probability || p.left.id.localeCompare(q.left.id) || p.right.id.localeCompare(q.right.id));
+  options.onProgress?.("explain", total, total);
+
+  const matches = pairs.filter((p) => p.decision === "match").length;
+  return {
+    pairs,
+    clusters: clusters.map((c) => c.map((i) => ref(records[i]))),
+    model: parameters,
+    stats: {
+      records: n,
+      leftRecords: nLeft,
+      rightRecords: linking ? nRight : 0,
+      candidatePairs: compared,
+      possiblePairs,
+      blocking,
+      skippedBlocks: skipped.slice(0, 50),
+      skippedBlockCount: skipped.length,
+      randomPairs,
+      distinctPatterns: patternCounts.size,
+      emIterations,
+      emConverged,
+      matches,
+      nearMisses: pairs.length - matches,
+      clusters: clusters.length,
+      fields: specs.map((s) => s.name),
+    },
+  };
+}

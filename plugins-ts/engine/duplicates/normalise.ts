@@ -1,0 +1,271 @@
+/**
+ * Normalisers: turn what people type into values that compare well. Pure functions; the phone
+ * normaliser memoises parsed numbers (a bounded cache, no I/O).
+ */
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import { getDomain } from "tldts";
+import { canonicalGivenName } from "./nicknames";
+
+const SPECIAL_LETTERS: Record<string, string> = {
+  ß: "ss", æ: "ae", Æ: "ae", ø: "o", Ø: "o", œ: "oe", Œ: "oe", ł: "l", Ł: "l", đ: "d", Đ: "d", ð: "d", þ: "th", ı: "i",
+};
+const SPECIAL_RE = /[ßæÆøØœŒłŁđĐðþı]/g;
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+
+/** Lower case, accents removed (NFD), punctuation to spaces, whitespace collapsed. "" when empty. */
+export function foldText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  let s = /^[\x00-\x7f]*$/.test(value) ? value : value.normalize("NFD").replace(COMBINING_MARKS, "");
+  if (SPECIAL_RE.test(s)) s = s.replace(SPECIAL_RE, (c) => SPECIAL_LETTERS[c] ?? c);
+  s = s.toLowerCase();
+  // apostrophes join (o'brien → obrien); other punctuation separates
+  s = s.replace(/['’`´]/g, "").replace(/[^a-z0-9]+/g, " ");
+  return s.trim();
+}
+
+/** A string value of a column, or null when absent/empty. Numbers are accepted (postcodes, ids). */
+export function text(value: unknown): string | null {
+  if (value == null) return null;
+  if (typeof value === "string") return value.trim() === "" ? null : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+const NAME_TITLES = new Set(["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "fr"]);
+const NAME_SUFFIXES = new Set(["jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"]);
+
+/** A person's name part: folded, titles and generational suffixes dropped. */
+export function normalisePersonName(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const tokens = foldText(raw).split(" ").filter((t) => t !== "");
+  while (tokens.length > 1 && NAME_TITLES.has(tokens[0])) tokens.shift();
+  while (tokens.length > 1 && NAME_SUFFIXES.has(tokens[tokens.length - 1])) tokens.pop();
+  const s = tokens.join(" ");
+  return s === "" ? null : s;
+}
+
+/** Given name → its canonical form through the nickname table (first token only: "bill j" → "william"). */
+export function canonicalFirstName(normalised: string): string {
+  const first = normalised.split(" ", 1)[0];
+  return canonicalGivenName(first);
+}
+
+/**
+ * Legal forms removed from company names, as folded tokens (dots are removed before folding, so
+ * "N.V." is "nv" and "S.A." is "sa").
+ */
+export const LEGAL_FORMS: ReadonlySet<string> = new Set([
+  "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "pty", "pte", "co", "corp",
+  "corporation", "company", "gmbh", "ag", "kg", "kgaa", "ug", "nv", "bv", "sa", "sas", "sarl", "srl",
+  "spa", "sl", "oy", "oyj", "ab", "as", "asa", "aps", "bhd", "sdn", "kk", "pvt", "private", "lda",
+  "ltda", "sro", "zoo", "doo", "se", "cv", "vof", "ek", "mbh", "group", "holding", "holdings",
+]);
+
+/**
+ * A company's name: folded, "&" → "and", leading "The" and trailing legal forms removed
+ * ("The Acme Co., Ltd." → "acme"). Keeps at least one token.
+ */
+export function normaliseCompanyName(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const folded = foldText(raw.replace(/&/g, " and ").replace(/\+/g, " and ").replace(/\./g, ""));
+  const tokens = folded.split(" ").filter((t) => t !== "");
+  if (tokens.length > 1 && tokens[0] === "the") tokens.shift();
+  while (tokens.length > 1 && (LEGAL_FORMS.has(tokens[tokens.length - 1]) || tokens[tokens.length - 1] === "and")) {
+    tokens.pop();
+  }
+  const s = tokens.join(" ");
+  return s === "" ? null : s;
+}
+
+export interface EmailOptions {
+  /**
+   * Gmail addresses ignore dots in the local part and anything after "+": with this on (default),
+   * "J.Smith+crm@gmail.com" and "jsmith@googlemail.com" normalise to "jsmith@gmail.com".
+   */
+  canonicalGmail?: boolean;
+}
+
+/** Lower case, trimmed; null when it is not shaped like an address (one "@", a dot in the domain). */
+export function normaliseEmail(value: unknown, options: EmailOptions = {}): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = raw.trim().toLowerCase().replace(/^mailto:/, "");
+  const at = s.indexOf("@");
+  if (at <= 0 || at !== s.lastIndexOf("@") || /\s/.test(s)) return null;
+  let local = s.slice(0, at);
+  let domain = s.slice(at + 1);
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) return null;
+  if ((options.canonicalGmail ?? true) && (domain === "gmail.com" || domain === "googlemail.com")) {
+    domain = "gmail.com";
+    local = local.split("+", 1)[0].replace(/\./g, "");
+    if (local === "") return null;
+  }
+  return `${local}@${domain}`;
+}
+
+const PHONE_CACHE = new Map<string, string | null>();
+const NANP_RE = /^(?:\+1|1)?([2-9]\d{2}[2-9]\d{6})$/;
+/** Regions whose national numbers are NANP (+1) numbers. */
+export const NANP_REGIONS: ReadonlySet<string> = new Set([
+  "US", "CA", "AG", "AI", "AS", "BB", "BM", "BS", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP", "MS", "PR", "SX", "TC", "TT", "VC", "VG", "VI",
+]);
+const PHONE_CACHE_LIMIT = 200_000;
+
+/**
+ * A phone number in E.164 ("+14155550123") through libphonenumber-js, reading national numbers in
+ * `region`. A number libphonenumber cannot read but that has at least 7 digits is kept as its
+ * digits (prefixed "#"), so two identical odd numbers still agree; fewer digits → null.
+ */
+export function normalisePhone(value: unknown, region: string = "US"): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  // keep a leading "+" (or 00 international prefix) and the digits; drop extensions
+  const main = raw.split(/(?:ext\.?|x|#)\s*\d+\s*$/i)[0];
+  let digits = main.replace(/[^0-9+]/g, "");
+  if (digits.startsWith("00")) digits = `+${digits.slice(2)}`;
+  if (digits === "") return null;
+  digits = digits[0] + digits.slice(1).replace(/\+/g, "");
+  if (digits.replace("+", "").length < 7) return null;
+  // Fast path, same result as libphonenumber: a North American (NANP, +1) number — area code
+  // and exchange starting 2–9 — written with +1, with the trunk prefix 1, or nationally in a NANP
+  // region. Saves the full parse on the most common CRM phone format; everything else goes to
+  // libphonenumber.
+  const nanp = NANP_RE.exec(digits);
+  if (nanp && (digits.startsWith("+1") || NANP_REGIONS.has(region.toUpperCase()))) return `+1${nanp[1]}`;
+  const key = `${region}|${digits}`;
+  const cached = PHONE_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  const parsed = parsePhoneNumberFromString(digits, region.toUpperCase() as CountryCode);
+  const result = parsed?.isPossible() ? parsed.number : `#${digits.replace("+", "")}`;
+  if (PHONE_CACHE.size >= PHONE_CACHE_LIMIT) PHONE_CACHE.clear();
+  PHONE_CACHE.set(key, result);
+  return result;
+}
+
+const ADDRESS_WORDS: Record<string, string> = {
+  st: "street", str: "street", rd: "road", ave: "avenue", av: "avenue", avn: "avenue", blvd: "boulevard",
+  bvd: "boulevard", dr: "drive", drv: "drive", ln: "lane", ct: "court", crt: "court", pl: "place",
+  cres: "crescent", cr: "crescent", hwy: "highway", pkwy: "parkway", pky: "parkway", sq: "square",
+  tce: "terrace", ter: "terrace", terr: "terrace", cct: "circuit", cir: "circle", cl: "close",
+  gr: "grove", gdns: "gardens", pde: "parade", esp: "esplanade", mt: "mount", ft: "fort",
+  wy: "way", hts: "heights", trl: "trail", plz: "plaza", n: "north", s: "south", e: "east", w: "west",
+  ne: "northeast", nw: "northwest", se: "southeast", sw: "southwest", apt: "unit", ste: "unit",
+  suite: "unit", flat: "unit", fl: "floor", bldg: "building", po: "po", nth: "north", sth: "south",
+};
+
+/**
+ * An address line: folded, street-type and direction abbreviations expanded ("12 Main St." →
+ * "12 main street"). "St" before a name ("St Kilda Rd") is "saint", at the end it is "street".
+ */
+export function normaliseAddress(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const tokens = foldText(raw).split(" ").filter((t) => t !== "");
+  const out = tokens.map((t, i) => {
+    if (t === "st" && i < tokens.length - 1 && !/^\d/.test(tokens[i + 1]) && ADDRESS_WORDS[tokens[i + 1]] === undefined) {
+      return "saint";
+    }
+    return ADDRESS_WORDS[t] ?? t;
+  });
+  const s = out.join(" ");
+  return s === "" ? null : s;
+}
+
+/** A place name (city, state): folded. */
+export function normalisePlace(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = foldText(raw);
+  return s === "" ? null : s;
+}
+
+/** A postal code: upper case, no spaces or hyphens; US ZIP+4 reduced to the five-digit ZIP. */
+export function normalisePostcode(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = raw.toUpperCase().replace(/[\s-]+/g, "");
+  if (/^\d{9}$/.test(s) && /^\d{5}-\d{4}$/.test(raw.trim())) return s.slice(0, 5);
+  return s === "" ? null : s;
+}
+
+/** An identifier (government id, national insurance number): upper-case letters and digits only. */
+export function normaliseIdentifier(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = raw.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  return s === "" ? null : s;
+}
+
+/** A website's registrable domain ("https://www.Contoso.co.uk/about" → "contoso.co.uk"). */
+export function normaliseWebsite(value: unknown): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = raw.trim().toLowerCase();
+  const domain = getDomain(s.includes("://") ? s : `http://${s}`);
+  return domain ?? null;
+}
+
+/** The domain of an e-mail address that is not a public mailbox provider, for blocking/queries. */
+export function emailDomain(email: string): string {
+  return email.slice(email.indexOf("@") + 1);
+}
+
+export const FREE_MAIL_DOMAINS: ReadonlySet<string> = new Set([
+  "gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com",
+  "me.com", "mail.com", "gmx.com", "gmx.de", "web.de", "yahoo.co.uk", "hotmail.co.uk", "protonmail.com",
+  "proton.me", "yandex.ru", "mail.ru", "qq.com", "163.com", "bigpond.com", "btinternet.com",
+]);
+
+export type DateOrder = "DMY" | "MDY";
+
+const MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+};
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+function expandYear(y: number): number {
+  // two-digit years: 00–29 → 2000s, 30–99 → 1900s (birth dates and CRM dates)
+  return y >= 100 ? y : y < 30 ? 2000 + y : 1900 + y;
+}
+
+/**
+ * A date as "yyyymmdd". Reads ISO (yyyy-mm-dd, with or without time), Febrl's yyyymmdd,
+ * dd/mm/yyyy or mm/dd/yyyy (by `order`, default day first), yyyy/mm/dd, and "12 Mar 1980" /
+ * "Mar 12, 1980". An 8-digit value that is not a calendar date (a typo) is kept as typed: its
+ * digits still carry evidence for an edit-distance comparison. Anything else → null.
+ */
+export function normaliseDate(value: unknown, order: DateOrder = "DMY"): string | null {
+  const raw = text(value);
+  if (raw == null) return null;
+  const s = raw.trim();
+  let m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+  if (m) return s;
+  m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T\s].*)?$/.exec(s);
+  if (m) return `${m[1]}${pad(+m[2], 2)}${pad(+m[3], 2)}`;
+  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$/.exec(s);
+  if (m) {
+    let day = +m[1];
+    let month = +m[2];
+    if (order === "MDY") [day, month] = [month, day];
+    // an impossible month with a possible day means the other order was used
+    if (month > 12 && day <= 12) [day, month] = [month, day];
+    return `${pad(expandYear(+m[3]), 4)}${pad(month, 2)}${pad(day, 2)}`;
+  }
+  m = /^(\d{1,2})\s+([a-z]{3,})\.?,?\s+(\d{4})$/i.exec(s);
+  if (m && MONTHS[m[2].slice(0, 4).toLowerCase()] !== undefined) {
+    return `${m[3]}${pad(MONTHS[m[2].slice(0, 4).toLowerCase()], 2)}${pad(+m[1], 2)}`;
+  }
+  if (m && MONTHS[m[2].slice(0, 3).toLowerCase()] !== undefined) {
+    return `${m[3]}${pad(MONTHS[m[2].slice(0, 3).toLowerCase()], 2)}${pad(+m[1], 2)}`;
+  }
+  m = /^([a-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})$/i.exec(s);
+  if (m && MONTHS[m[1].slice(0, 3).toLowerCase()] !== undefined) {
+    return `${m[3]}${pad(MONTHS[m[1].slice(0, 3).toLowerCase()], 2)}${pad(+m[2], 2)}`;
+  }
+  return null;
+}

@@ -1,0 +1,157 @@
+/**
+ * Scores and explains one pair of prepared records with a parameter set.
+ */
+import { FIELD_SPECS, levelName, levelOf, type FieldSpec, type LevelName } from "./compare";
+import { TABLE_COLUMNS, type FieldName, type PreparedRecord } from "./fields";
+import { FellegiSunter, type ModelParameters } from "./model";
+
+/** One field's part in a pair's score. */
+export interface FieldExplanation {
+  field: FieldName;
+  /** The Dataverse-flavoured name shown to people ("lastname", "address1_postalcode"). */
+  label: string;
+  level: LevelName;
+  /** Similarity 0..1 (null when missing). */
+  similarity: number | null;
+  /** log2(m/u) of the level: what this field added to (or took from) the match weight. */
+  weight: number;
+  left: string | null;
+  right: string | null;
+  /** Extra detail: "nickname: bill = william", "1 edit", "day and month swapped". */
+  note?: string;
+}
+
+export interface PairExplanation {
+  /** Σ field weights. */
+  weight: number;
+  /** log2(λ/(1-λ)). */
+  priorWeight: number;
+  probability: number;
+  fields: FieldExplanation[];
+}
+
+function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similarity: number): string | undefined {
+  if (similarity < 0 || similarity === 1) return undefined;
+  switch (spec.name) {
+    case "firstName":
+      if (a.firstName != null && b.firstName != null && a.firstCanonical === b.firstCanonical) {
+        return `nickname: ${a.firstName} = ${b.firstName} (${a.firstCanonical})`;
+      }
+      if (similarity === 0.93) return "given name and surname swapped";
+      return undefined;
+    case "lastName":
+      if (similarity === 0.93) return "given name and surname swapped";
+      return undefined;
+    case "birthDate": {
+      const x = a.birthDate ?? "";
+      const y = b.birthDate ?? "";
+      if (similarity === 0.9 && x !== y && x.slice(4, 6) === y.slice(6, 8) && x.slice(6, 8) === y.slice(4, 6)) return "day and month swapped";
+      return similarity === 0.9 ? "1 edit" : similarity === 0.8 ? "2 edits" : undefined;
+    }
+    case "governmentId":
+    case "postcode":
+    case "phone":
+      return similarity === 0.9 ? "1 edit" : similarity === 0.8 ? "2 edits" : undefined;
+    case "companyName":
+      return similarity === 0.97 ? "same name, different spacing" : similarity === 0.95 ? "same words, different order" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Scores pairs of prepared records with one parameter set. */
+export class PairScorer {
+  readonly model: FellegiSunter;
+  /** Index into FIELD_SPECS of each parameter field. */
+  readonly specIndexes: number[];
+  private readonly levels: Uint8Array;
+
+  constructor(readonly parameters: ModelParameters) {
+    this.model = new FellegiSunter(parameters);
+    this.specIndexes = parameters.fields.map((f) => {
+      const i = FIELD_SPECS.findIndex((s) => s.name === f.field);
+      if (i < 0) throw new Error(`model parameters name an unknown field "${f.field}"`);
+      if (f.m.length !== FIELD_SPECS[i].levels.length || f.u.length !== f.m.length) {
+        throw new Error(`model parameters for field "${f.field}" have ${f.m.length} levels, expected ${FIELD_SPECS[i].levels.length}`);
+      }
+      return i;
+    });
+    this.levels = new Uint8Array(parameters.fields.length);
+  }
+
+  /** Match weight (without the prior) of a pair. */
+  weight(a: PreparedRecord, b: PreparedRecord): number {
+    for (let k = 0; k < this.specIndexes.length; k++) {
+      const spec = FIELD_SPECS[this.specIndexes[k]];
+      this.levels[k] = levelOf(spec, spec.similarity(a, b));
+    }
+    return this.model.weight(this.levels);
+  }
+
+  /** Match probability of a pair. */
+  probability(a: PreparedRecord, b: PreparedRecord): number {
+    return this.model.probability(this.weight(a, b));
+  }
+
+  /** The full explanation of a pair: every field's level, similarity and weight. */
+  explain(a: PreparedRecord, b: PreparedRecord): PairExplanation {
+    const fields: FieldExplanation[] = [];
+    let weight = 0;
+    for (let k = 0; k < this.specIndexes.length; k++) {
+      const spec = FIELD_SPECS[this.specIndexes[k]];
+      const similarity = spec.similarity(a, b);
+      const level = levelOf(spec, similarity);
+      const w = this.model.weights[k][level];
+      weight += w;
+      // a field neither table has (a contact's company) says nothing: leave it out
+      if (level === 0 && TABLE_COLUMNS[a.table][spec.name] === undefined && TABLE_COLUMNS[b.table][spec.name] === undefined) continue;
+      const note = noteFor(spec, a, b, similarity);
+      fields.push({
+        field: spec.name,
+        label: spec.label,
+        level: levelName(spec, level),
+        similarity: similarity < 0 ? null : Math.round(similarity * 1000) / 1000,
+        weight: Math.round(w * 100) / 100,
+        left: spec.show(a),
+        right: spec.show(b),
+        ...(note ? { note } : {}),
+      });
+    }
+    return { weight, priorWeight: this.model.priorWeight, probability: this.model.probability(weight), fields };
+  }
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}`;
+}
+
+/**
+ * One line for people and CSV files, fields ordered by how much they weighed:
+ * "lastname exact +8.1; firstname close 0.95 (nickname: bill = william) +5.2; email missing;
+ *  … = weight 14.2, prior −12.3, probability 0.996".
+ */
+export function formatExplanation(e: PairExplanation): string {
+  const parts = [...e.fields]
+    .sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight))
+    .map((f) => {
+      if (f.level === "missing") return `${f.label} missing`;
+      const sim = f.level === "exact" || f.similarity == null ? "" : ` ${f.similarity.toFixed(2)}`;
+      const note = f.note ? ` (${f.note})` : "";
+      return `${f.label} ${f.level}${sim}${note} ${signed(f.weight)}`;
+    });
+  return `${parts.join("; ")} = weight ${signed(e.weight)}, prior ${signed(e.priorWeight)}, probability ${e.probability.toFixed(4)}`;
+}
+
+/** A short reason for the record panel: the fields that agreed, strongest first. */
+export function shortReason(e: PairExplanation): string {
+  const agreed = [...e.fields]
+    .filter((f) => f.weight > 0 && f.level !== "missing")
+    .sort((x, y) => y.weight - x.weight)
+    .slice(0, 4)
+    .map((f) => {
+      if (f.level === "exact") return `same ${f.label}`;
+      const note = f.note ? `, ${f.note}` : "";
+      return `${f.label} ${f.level} (${(f.similarity ?? 0).toFixed(2)}${note})`;
+    });
+  return agreed.length ? agreed.join("; ") : "weak agreement on several fields";
+}
