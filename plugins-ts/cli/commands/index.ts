@@ -1,6 +1,11 @@
 import type { Command } from "commander";
+import { register as score } from "./score";
+import { register as rules } from "./rules";
+import { register as dedupe } from "./dedupe";
+import { register as solution } from "./solution";
+import { register as emulator } from "./emulator";
 
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [score, rules, dedupe, solution, emulator];

@@ -1,0 +1,94 @@
+/**
+ * A local stand-in for the Dataverse Web API, loaded with the demo organisation.
+ *
+ *   const emu = await startEmulator({ size: 2000, seed: 1 });
+ *   fetch(`${emu.baseUrl}accounts?$top=5`, { headers: { Authorization: `Bearer ${emu.adminToken}` } });
+ *
+ * Loopback only (127.0.0.1). See sandbox/README.md for what it simplifies.
+ */
+import { generateDemoOrg, type GroundTruth } from "../demo/generate";
+import type { DemoUser } from "../demo/users";
+import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
+import { ROLES } from "./security";
+import { EmulatorServer, type EmulatorStats, type UserEntry } from "./server";
+import { EmulatorStore } from "./store";
+
+export type { DemoUser } from "../demo/users";
+export type { GroundTruth, Defect, DuplicatePair, DefectKind } from "../demo/generate";
+export type { ThrottleSettings, FaultSettings } from "./protection";
+export type { EmulatorStats } from "./server";
+export { EmulatorStore, type Row } from "./store";
+export { DEFAULT_THROTTLE } from "./protection";
+
+export interface EmulatorOptions {
+  /** 0 = an ephemeral port (default). */
+  port?: number;
+  /** "demo" (default): the generated organisation; "empty": users, processes and configuration only. */
+  data?: "demo" | "empty";
+  /** Records of account + contact + lead + opportunity in the demo organisation (default 2000). */
+  size?: number;
+  seed?: number;
+  /** Reference clock of the generated dates (default today 00:00Z). */
+  now?: Date;
+  /** Service protection limits (documented defaults), or false to switch them off. */
+  throttle?: Partial<ThrottleSettings> | false;
+  faults?: FaultSettings;
+}
+
+export interface EmulatorHandle {
+  /** http://127.0.0.1:<port>/api/data/v9.2/ */
+  baseUrl: string;
+  /** http://127.0.0.1:<port>/ */
+  orgUrl: string;
+  users: DemoUser[];
+  adminToken: string;
+  groundTruth: GroundTruth;
+  stats(): EmulatorStats;
+  resetStats(): void;
+  setFaults(f: FaultSettings | null): void;
+  setThrottle(t: Partial<ThrottleSettings> | false): void;
+  /** Direct access for tests: bypasses security and is not counted in stats. */
+  store: EmulatorStore;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const seed = opts.seed ?? 1;
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+    throw new Error(`port must be a whole number between 0 and 65535, got ${opts.port}`);
+  }
+  const org = generateDemoOrg({ size: opts.size ?? 2000, seed, now: opts.now, data: opts.data ?? "demo" });
+  const store = new EmulatorStore();
+  for (const [table, rows] of Object.entries(org.tables)) if (rows.length) store.load(table, rows);
+  const users: UserEntry[] = org.people.users.map((u) => ({
+    id: u.systemuserid,
+    businessUnitId: u.businessunitid,
+    teamIds: new Set(u.teamIds),
+    role: ROLES[u.roleKey],
+    fullname: u.fullname,
+    disabled: u.isdisabled,
+    token: u.token,
+  }));
+  const server = new EmulatorServer(store, users, org.people.organizationId, new ServiceProtection(opts.throttle), new FaultInjector(opts.faults ?? null));
+  const port = await server.listen(opts.port ?? 0);
+  const orgUrl = `http://127.0.0.1:${port}/`;
+  const publicUsers: DemoUser[] = org.people.users.map((u) => ({
+    key: u.key, fullname: u.fullname, systemuserid: u.systemuserid, domainname: u.domainname, token: u.token,
+    role: u.role, isdisabled: u.isdisabled, businessunitid: u.businessunitid,
+  }));
+  return {
+    baseUrl: `${orgUrl}api/data/v9.2/`,
+    orgUrl,
+    users: publicUsers,
+    adminToken: publicUsers.find((u) => u.key === "admin")!.token,
+    groundTruth: org.groundTruth,
+    stats: () => structuredClone(server.stats),
+    resetStats: () => {
+      server.stats = { requests: 0, byKind: {}, throttled: 0, faults503: 0, dropped: 0, rowsRead: 0, rowsWritten: 0, batchItems: 0 };
+    },
+    setFaults: (f) => server.faults.set(f),
+    setThrottle: (t) => server.protection.set(t),
+    store,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,519 @@
+/**
+ * The emulator's table registry: the single place that says which tables exist, their columns
+ * (Dataverse logical names and types), primary id and name, entity set name, alternate keys and
+ * ownership. The store, the OData/FetchXML engines, the metadata endpoint and the demo generator
+ * all read from here; to add a table, add one `table(...)` entry below.
+ *
+ * Rows are stored in the shape the Web API returns them: lookups as `_<name>_value`; the target
+ * table of a polymorphic lookup (customer, owner, regarding) is kept next to it under
+ * `_<name>_value@Microsoft.Dynamics.CRM.lookuplogicalname`.
+ */
+
+export type ColumnType =
+  | "uniqueidentifier"
+  | "string"
+  | "memo"
+  | "integer"
+  | "bigint"
+  | "decimal"
+  | "money"
+  | "boolean"
+  | "datetime"
+  | "dateonly"
+  | "picklist"
+  | "state"
+  | "status"
+  | "lookup"
+  | "customer"
+  | "owner"
+  | "entityname";
+
+export type Ownership = "UserOwned" | "OrganizationOwned" | "BusinessOwned";
+
+export interface ColumnDef {
+  /** Logical name, e.g. `parentcustomerid`. */
+  name: string;
+  type: ColumnType;
+  /** Display label (metadata, formatted values of booleans). */
+  label: string;
+  /** Lookup targets (logical names of tables). */
+  targets?: string[];
+  /** Choice labels by value (picklist, state, status, boolean {0: no, 1: yes}). */
+  options?: Record<number, string>;
+  maxLength?: number;
+  requiredLevel?: "None" | "ApplicationRequired" | "SystemRequired";
+  /** Not writable through create/update (computed by the platform). */
+  readOnly?: boolean;
+}
+
+export interface TableDef {
+  logicalName: string;
+  schemaName: string;
+  entitySetName: string;
+  displayName: string;
+  primaryId: string;
+  primaryName: string;
+  ownership: Ownership;
+  objectTypeCode: number;
+  columns: ColumnDef[];
+  /** Alternate keys: each an ordered list of column logical names. */
+  alternateKeys: { name: string; columns: string[] }[];
+  isActivity?: boolean;
+  /** Activity tables share the `activitypointer` store and are a view over it by activitytypecode. */
+  storage?: string;
+  isCustom?: boolean;
+  isBpf?: boolean;
+  /** Change tracking enabled (every table here is). */
+  changeTracking: boolean;
+}
+
+/** Web API property name of a column: `_x_value` for lookups, the logical name otherwise. */
+export function propertyName(col: ColumnDef): string {
+  return isLookupType(col.type) ? `_${col.name}_value` : col.name;
+}
+
+export function isLookupType(t: ColumnType): boolean {
+  return t === "lookup" || t === "customer" || t === "owner";
+}
+
+export const LOOKUP_TYPE_KEY = "@Microsoft.Dynamics.CRM.lookuplogicalname";
+
+const YES_NO = { 0: "No", 1: "Yes" };
+
+function col(name: string, type: ColumnType, label: string, extra: Partial<ColumnDef> = {}): ColumnDef {
+  return { name, type, label, ...extra };
+}
+function str(name: string, label: string, maxLength = 100): ColumnDef {
+  return col(name, "string", label, { maxLength });
+}
+function memo(name: string, label: string): ColumnDef {
+  return col(name, "memo", label, { maxLength: 1048576 });
+}
+function lookup(name: string, label: string, ...targets: string[]): ColumnDef {
+  return col(name, "lookup", label, { targets });
+}
+function bool(name: string, label: string, options: Record<number, string> = YES_NO): ColumnDef {
+  return col(name, "boolean", label, { options });
+}
+function pick(name: string, label: string, options: Record<number, string>): ColumnDef {
+  return col(name, "picklist", label, { options });
+}
+
+function audit(): ColumnDef[] {
+  return [
+    col("createdon", "datetime", "Created On", { readOnly: true }),
+    col("modifiedon", "datetime", "Modified On", { readOnly: true }),
+    lookup("createdby", "Created By", "systemuser"),
+    lookup("modifiedby", "Modified By", "systemuser"),
+    col("versionnumber", "bigint", "Version Number", { readOnly: true }),
+  ];
+}
+function owned(): ColumnDef[] {
+  return [
+    col("ownerid", "owner", "Owner", { targets: ["systemuser", "team"], requiredLevel: "SystemRequired" }),
+    col("owningbusinessunit", "lookup", "Owning Business Unit", { targets: ["businessunit"], readOnly: true }),
+  ];
+}
+function state(active: Record<number, string>, status: Record<number, string>): ColumnDef[] {
+  return [
+    col("statecode", "state", "Status", { options: active, requiredLevel: "SystemRequired" }),
+    col("statuscode", "status", "Status Reason", { options: status }),
+  ];
+}
+const ACTIVE_INACTIVE = { 0: "Active", 1: "Inactive" };
+const ACTIVE_INACTIVE_STATUS = { 1: "Active", 2: "Inactive" };
+
+function address(): ColumnDef[] {
+  return [
+    str("address1_line1", "Address 1: Street 1", 250),
+    str("address1_city", "Address 1: City", 80),
+    str("address1_stateorprovince", "Address 1: State/Province", 50),
+    str("address1_postalcode", "Address 1: ZIP/Postal Code", 20),
+    str("address1_country", "Address 1: Country/Region", 80),
+  ];
+}
+
+export const INDUSTRY: Record<number, string> = {
+  1: "Accounting", 2: "Agriculture and Non-petrol Natural Resource Extraction", 3: "Broadcasting Printing and Publishing",
+  4: "Brokers", 5: "Building Supply Retail", 6: "Business Services", 7: "Consulting", 8: "Consumer Services",
+  9: "Design, Direction and Creative Management", 10: "Distributors, Dispatchers and Processors",
+  11: "Doctor's Offices and Clinics", 12: "Durable Manufacturing", 13: "Eating and Drinking Places",
+  14: "Entertainment Retail", 15: "Equipment Rental and Leasing", 16: "Financial", 17: "Food and Tobacco Processing",
+  18: "Inbound Capital Intensive Processing", 19: "Inbound Repair and Services", 20: "Insurance", 21: "Legal Services",
+  22: "Non-Durable Merchandise Retail", 23: "Outbound Consumer Service", 24: "Petrochemical Extraction and Distribution",
+  25: "Service Retail", 26: "SIG Affiliations", 27: "Social Services", 28: "Special Outbound Trade Contractors",
+  29: "Specialty Realty", 30: "Transportation", 31: "Utility Creation and Distribution", 32: "Vehicle Retail", 33: "Wholesale",
+};
+
+export const SALES_STAGES = ["Qualify", "Develop", "Propose", "Close"] as const;
+
+function activityColumns(): ColumnDef[] {
+  return [
+    col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
+    col("activitytypecode", "entityname", "Activity Type", { readOnly: true }),
+    str("subject", "Subject", 400),
+    memo("description", "Description"),
+    col("regardingobjectid", "lookup", "Regarding", { targets: ["account", "contact", "lead", "opportunity"] }),
+    col("scheduledstart", "datetime", "Start Date"),
+    col("scheduledend", "datetime", "Due Date"),
+    col("actualstart", "datetime", "Actual Start"),
+    col("actualend", "datetime", "Actual End"),
+    pick("prioritycode", "Priority", { 0: "Low", 1: "Normal", 2: "High" }),
+    ...state({ 0: "Open", 1: "Completed", 2: "Canceled", 3: "Scheduled" }, { 1: "Open", 2: "Not Started", 3: "In Progress", 4: "Waiting on someone else", 5: "Completed", 6: "Canceled", 7: "Deferred" }),
+    ...owned(),
+    ...audit(),
+  ];
+}
+
+function bpfColumns(entity: "opportunity" | "lead"): ColumnDef[] {
+  const cols = [
+    col("businessprocessflowinstanceid", "uniqueidentifier", "Instance Id", { requiredLevel: "SystemRequired" }),
+    str("name", "Name", 200),
+    lookup("activestageid", "Active Stage", "processstage"),
+    col("activestagestartedon", "datetime", "Active Stage Started On"),
+    lookup("processid", "Process", "workflow"),
+    str("traversedpath", "Traversed Path", 1250),
+    col("completedon", "datetime", "Completed On"),
+    col("duration", "integer", "Duration"),
+    lookup("bpf_opportunityid", "Opportunity", "opportunity"),
+    ...state({ 0: "Active", 1: "Inactive" }, { 1: "Active", 2: "Finished", 3: "Aborted" }),
+    ...audit(),
+  ];
+  if (entity === "lead") cols.push(lookup("bpf_leadid", "Lead", "lead"));
+  return cols;
+}
+
+function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys">>): TableDef {
+  return { alternateKeys: [], changeTracking: true, ...def };
+}
+
+export const TABLES: TableDef[] = [
+  table({
+    logicalName: "account", schemaName: "Account", entitySetName: "accounts", displayName: "Account",
+    primaryId: "accountid", primaryName: "name", ownership: "UserOwned", objectTypeCode: 1,
+    columns: [
+      col("accountid", "uniqueidentifier", "Account", { requiredLevel: "SystemRequired" }),
+      str("name", "Account Name", 160), str("accountnumber", "Account Number", 20),
+      str("emailaddress1", "Email", 100), str("telephone1", "Main Phone", 50), str("websiteurl", "Website", 200),
+      pick("industrycode", "Industry", INDUSTRY), col("revenue", "money", "Annual Revenue"),
+      col("numberofemployees", "integer", "Number of Employees"),
+      ...address(),
+      lookup("parentaccountid", "Parent Account", "account"), lookup("primarycontactid", "Primary Contact", "contact"),
+      memo("description", "Description"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "contact", schemaName: "Contact", entitySetName: "contacts", displayName: "Contact",
+    primaryId: "contactid", primaryName: "fullname", ownership: "UserOwned", objectTypeCode: 2,
+    columns: [
+      col("contactid", "uniqueidentifier", "Contact", { requiredLevel: "SystemRequired" }),
+      str("firstname", "First Name", 50), str("lastname", "Last Name", 50),
+      col("fullname", "string", "Full Name", { maxLength: 160, readOnly: true }),
+      str("emailaddress1", "Email", 100), str("telephone1", "Business Phone", 50), str("mobilephone", "Mobile Phone", 50),
+      str("jobtitle", "Job Title", 100),
+      col("parentcustomerid", "customer", "Company Name", { targets: ["account", "contact"] }),
+      ...address(), memo("description", "Description"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "lead", schemaName: "Lead", entitySetName: "leads", displayName: "Lead",
+    primaryId: "leadid", primaryName: "fullname", ownership: "UserOwned", objectTypeCode: 4,
+    columns: [
+      col("leadid", "uniqueidentifier", "Lead", { requiredLevel: "SystemRequired" }),
+      str("subject", "Topic", 300), str("firstname", "First Name", 50), str("lastname", "Last Name", 50),
+      col("fullname", "string", "Name", { maxLength: 160, readOnly: true }),
+      str("companyname", "Company Name", 100), str("jobtitle", "Job Title", 100),
+      str("emailaddress1", "Email", 100), str("telephone1", "Business Phone", 50), str("mobilephone", "Mobile Phone", 50),
+      str("websiteurl", "Website", 200), ...address(),
+      pick("leadsourcecode", "Lead Source", { 1: "Advertisement", 2: "Employee Referral", 3: "External Referral", 4: "Partner", 5: "Public Relations", 6: "Seminar", 7: "Trade Show", 8: "Web", 9: "Word of Mouth", 10: "Other" }),
+      pick("leadqualitycode", "Rating", { 1: "Hot", 2: "Warm", 3: "Cold" }),
+      col("estimatedamount", "money", "Est. Value"), col("estimatedclosedate", "dateonly", "Est. Close Date"),
+      pick("purchasetimeframe", "Purchase Timeframe", { 0: "Immediate", 1: "This Quarter", 2: "Next Quarter", 3: "This Year", 4: "Unknown" }),
+      col("budgetamount", "money", "Budget Amount"), bool("decisionmaker", "Decision Maker?", { 0: "no", 1: "yes" }),
+      lookup("parentaccountid", "Existing Account", "account"), lookup("parentcontactid", "Existing Contact", "contact"),
+      col("customerid", "customer", "Customer", { targets: ["account", "contact"] }),
+      memo("description", "Description"),
+      ...state({ 0: "Open", 1: "Qualified", 2: "Disqualified" }, { 1: "New", 2: "Contacted", 3: "Qualified", 4: "Lost", 5: "Cannot Contact", 6: "No Longer Interested", 7: "Canceled" }),
+      ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "opportunity", schemaName: "Opportunity", entitySetName: "opportunities", displayName: "Opportunity",
+    primaryId: "opportunityid", primaryName: "name", ownership: "UserOwned", objectTypeCode: 3,
+    columns: [
+      col("opportunityid", "uniqueidentifier", "Opportunity", { requiredLevel: "SystemRequired" }),
+      str("name", "Topic", 300),
+      col("estimatedvalue", "money", "Est. Revenue"), col("estimatedclosedate", "dateonly", "Est. close date"),
+      col("actualvalue", "money", "Actual Revenue"), col("actualclosedate", "dateonly", "Actual Close Date"),
+      col("closeprobability", "integer", "Probability"),
+      memo("customerneed", "Customer Need"), memo("proposedsolution", "Proposed Solution"), memo("currentsituation", "Current Situation"),
+      bool("identifycompetitors", "Identify Competitors", { 0: "mark complete", 1: "completed" }),
+      bool("developproposal", "Develop Proposal", { 0: "mark complete", 1: "completed" }),
+      bool("completeinternalreview", "Complete Internal Review", { 0: "mark complete", 1: "completed" }),
+      bool("presentproposal", "Present Proposal", { 0: "mark complete", 1: "completed" }),
+      col("finaldecisiondate", "dateonly", "Final Decision Date"),
+      pick("purchasetimeframe", "Purchase Timeframe", { 0: "Immediate", 1: "This Quarter", 2: "Next Quarter", 3: "This Year", 4: "Unknown" }),
+      pick("purchaseprocess", "Purchase Process", { 0: "Individual", 1: "Committee", 2: "Unknown" }),
+      col("budgetamount", "money", "Budget Amount"), bool("decisionmaker", "Decision Maker?", { 0: "no", 1: "yes" }),
+      pick("salesstage", "Sales Stage", { 0: "Qualify", 1: "Develop", 2: "Propose", 3: "Close" }),
+      str("stepname", "Pipeline Phase", 200),
+      lookup("parentaccountid", "Account", "account"), lookup("parentcontactid", "Contact", "contact"),
+      col("customerid", "customer", "Potential Customer", { targets: ["account", "contact"] }),
+      lookup("originatingleadid", "Originating Lead", "lead"),
+      memo("description", "Description"),
+      ...state({ 0: "Open", 1: "Won", 2: "Lost" }, { 1: "In Progress", 2: "On Hold", 3: "Won", 4: "Canceled", 5: "Out-Sold" }),
+      ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "opportunitysalesprocess", schemaName: "OpportunitySalesProcess", entitySetName: "opportunitysalesprocesses",
+    displayName: "Opportunity Sales Process", primaryId: "businessprocessflowinstanceid", primaryName: "name",
+    ownership: "OrganizationOwned", objectTypeCode: 953, isBpf: true, columns: bpfColumns("opportunity"),
+  }),
+  table({
+    logicalName: "leadtoopportunitysalesprocess", schemaName: "LeadToOpportunitySalesProcess", entitySetName: "leadtoopportunitysalesprocesses",
+    displayName: "Lead To Opportunity Sales Process", primaryId: "businessprocessflowinstanceid", primaryName: "name",
+    ownership: "OrganizationOwned", objectTypeCode: 954, isBpf: true, columns: bpfColumns("lead"),
+  }),
+  table({
+    logicalName: "processstage", schemaName: "ProcessStage", entitySetName: "processstages", displayName: "Process Stage",
+    primaryId: "processstageid", primaryName: "stagename", ownership: "OrganizationOwned", objectTypeCode: 4724,
+    columns: [
+      col("processstageid", "uniqueidentifier", "Process Stage", { requiredLevel: "SystemRequired" }),
+      str("stagename", "Stage Name", 100), col("primaryentitytypecode", "entityname", "Primary Entity"),
+      lookup("processid", "Process", "workflow"),
+      pick("stagecategory", "Stage Category", { 0: "Qualify", 1: "Develop", 2: "Propose", 3: "Close", 4: "Identify", 5: "Research", 6: "Resolve", 7: "Approval" }),
+      memo("clientdata", "Client Data"),
+      ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "activitypointer", schemaName: "ActivityPointer", entitySetName: "activitypointers", displayName: "Activity",
+    primaryId: "activityid", primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4200, isActivity: true,
+    columns: activityColumns(),
+  }),
+  table({
+    logicalName: "email", schemaName: "Email", entitySetName: "emails", displayName: "Email", primaryId: "activityid",
+    primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4202, isActivity: true, storage: "activitypointer",
+    columns: [...activityColumns(), str("sender", "From", 250), memo("torecipients", "To Recipients"), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" })],
+  }),
+  table({
+    logicalName: "task", schemaName: "Task", entitySetName: "tasks", displayName: "Task", primaryId: "activityid",
+    primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4212, isActivity: true, storage: "activitypointer",
+    columns: [...activityColumns(), col("percentcomplete", "integer", "Percent Complete")],
+  }),
+  table({
+    logicalName: "phonecall", schemaName: "PhoneCall", entitySetName: "phonecalls", displayName: "Phone Call", primaryId: "activityid",
+    primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4210, isActivity: true, storage: "activitypointer",
+    columns: [...activityColumns(), str("phonenumber", "Phone Number", 200), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" })],
+  }),
+  table({
+    logicalName: "appointment", schemaName: "Appointment", entitySetName: "appointments", displayName: "Appointment", primaryId: "activityid",
+    primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4201, isActivity: true, storage: "activitypointer",
+    columns: [...activityColumns(), str("location", "Location", 200), memo("requiredattendees", "Required Attendees")],
+  }),
+  table({
+    logicalName: "systemuser", schemaName: "SystemUser", entitySetName: "systemusers", displayName: "User",
+    primaryId: "systemuserid", primaryName: "fullname", ownership: "BusinessOwned", objectTypeCode: 8,
+    columns: [
+      col("systemuserid", "uniqueidentifier", "User", { requiredLevel: "SystemRequired" }),
+      str("firstname", "First Name", 64), str("lastname", "Last Name", 64),
+      col("fullname", "string", "Full Name", { maxLength: 200, readOnly: true }),
+      str("domainname", "User Name", 1024), str("internalemailaddress", "Primary Email", 100), str("title", "Title", 128),
+      bool("isdisabled", "Status", { 0: "Enabled", 1: "Disabled" }),
+      lookup("businessunitid", "Business Unit", "businessunit"),
+      str("azureactivedirectoryobjectid", "Azure AD Object ID", 40),
+      ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "businessunit", schemaName: "BusinessUnit", entitySetName: "businessunits", displayName: "Business Unit",
+    primaryId: "businessunitid", primaryName: "name", ownership: "BusinessOwned", objectTypeCode: 10,
+    columns: [
+      col("businessunitid", "uniqueidentifier", "Business Unit", { requiredLevel: "SystemRequired" }),
+      str("name", "Name", 160), lookup("parentbusinessunitid", "Parent Business", "businessunit"),
+      bool("isdisabled", "Is Disabled"), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "team", schemaName: "Team", entitySetName: "teams", displayName: "Team",
+    primaryId: "teamid", primaryName: "name", ownership: "BusinessOwned", objectTypeCode: 9,
+    columns: [
+      col("teamid", "uniqueidentifier", "Team", { requiredLevel: "SystemRequired" }),
+      str("name", "Team Name", 160), lookup("businessunitid", "Business Unit", "businessunit"),
+      lookup("administratorid", "Administrator", "systemuser"),
+      pick("teamtype", "Team Type", { 0: "Owner", 1: "Access", 2: "Security Group", 3: "Office Group" }),
+      bool("isdefault", "Is Default"), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "teammembership", schemaName: "TeamMembership", entitySetName: "teammemberships", displayName: "Team Membership",
+    primaryId: "teammembershipid", primaryName: "teammembershipid", ownership: "OrganizationOwned", objectTypeCode: 23,
+    columns: [
+      col("teammembershipid", "uniqueidentifier", "Team Membership", { requiredLevel: "SystemRequired" }),
+      col("teamid", "uniqueidentifier", "Team"), col("systemuserid", "uniqueidentifier", "User"),
+      col("versionnumber", "bigint", "Version Number", { readOnly: true }),
+    ],
+  }),
+  table({
+    logicalName: "duplicaterule", schemaName: "DuplicateRule", entitySetName: "duplicaterules", displayName: "Duplicate Detection Rule",
+    primaryId: "duplicateruleid", primaryName: "name", ownership: "UserOwned", objectTypeCode: 4414,
+    columns: [
+      col("duplicateruleid", "uniqueidentifier", "Duplicate Rule", { requiredLevel: "SystemRequired" }),
+      str("name", "Name", 160), col("baseentityname", "entityname", "Base Record Type"),
+      col("matchingentityname", "entityname", "Matching Record Type"), bool("iscasesensitive", "Case-sensitive"),
+      bool("excludeinactiverecords", "Exclude inactive records"), memo("description", "Description"),
+      ...state({ 0: "Inactive", 1: "Active" }, { 0: "Unpublished", 1: "Publishing", 2: "Published" }),
+      ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "duplicaterulecondition", schemaName: "DuplicateRuleCondition", entitySetName: "duplicateruleconditions",
+    displayName: "Duplicate Rule Condition", primaryId: "duplicateruleconditionid", primaryName: "baseattributename",
+    ownership: "OrganizationOwned", objectTypeCode: 4416,
+    columns: [
+      col("duplicateruleconditionid", "uniqueidentifier", "Condition", { requiredLevel: "SystemRequired" }),
+      str("baseattributename", "Base Attribute Name", 100), str("matchingattributename", "Matching Attribute Name", 100),
+      pick("operatorcode", "Operator Code", { 0: "Exact Match", 1: "Same First Characters", 2: "Same Last Characters", 3: "Same Date", 4: "Same Date and Time", 5: "Exact Match (Pick List Label)", 6: "Exact Match (Pick List Value)" }),
+      col("operatorparam", "integer", "Operator Parameter"), bool("ignoreblankvalues", "Ignore Blank Values"),
+      lookup("regardingobjectid", "Regarding Object", "duplicaterule"),
+      ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "environmentvariabledefinition", schemaName: "EnvironmentVariableDefinition", entitySetName: "environmentvariabledefinitions",
+    displayName: "Environment Variable Definition", primaryId: "environmentvariabledefinitionid", primaryName: "schemaname",
+    ownership: "UserOwned", objectTypeCode: 380,
+    alternateKeys: [{ name: "schemaname", columns: ["schemaname"] }],
+    columns: [
+      col("environmentvariabledefinitionid", "uniqueidentifier", "Environment Variable Definition", { requiredLevel: "SystemRequired" }),
+      str("schemaname", "Schema Name", 100), str("displayname", "Display Name", 100), memo("description", "Description"),
+      pick("type", "Type", { 100000000: "String", 100000001: "Number", 100000002: "Boolean", 100000003: "JSON", 100000004: "Data source", 100000005: "Secret" }),
+      memo("defaultvalue", "Default Value"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "environmentvariablevalue", schemaName: "EnvironmentVariableValue", entitySetName: "environmentvariablevalues",
+    displayName: "Environment Variable Value", primaryId: "environmentvariablevalueid", primaryName: "schemaname",
+    ownership: "UserOwned", objectTypeCode: 381,
+    alternateKeys: [{ name: "schemaname", columns: ["schemaname"] }],
+    columns: [
+      col("environmentvariablevalueid", "uniqueidentifier", "Environment Variable Value", { requiredLevel: "SystemRequired" }),
+      str("schemaname", "Schema Name", 100), memo("value", "Value"),
+      lookup("environmentvariabledefinitionid", "Environment Variable Definition", "environmentvariabledefinition"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "vit_recordhealth", schemaName: "vit_RecordHealth", entitySetName: "vit_recordhealths", displayName: "Record Health",
+    primaryId: "vit_recordhealthid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10001, isCustom: true,
+    alternateKeys: [{ name: "vit_table_recordid", columns: ["vit_table", "vit_recordid"] }],
+    columns: [
+      col("vit_recordhealthid", "uniqueidentifier", "Record Health", { requiredLevel: "SystemRequired" }),
+      str("vit_name", "Name", 200), str("vit_table", "Table", 64), str("vit_recordid", "Record Id", 40),
+      col("vit_score", "integer", "Score"), str("vit_grade", "Grade", 1),
+      memo("vit_dimensions", "Dimension Scores"), memo("vit_findings", "Findings"),
+      col("vit_findingcount", "integer", "Number of Findings"), str("vit_topissue", "Top Issue", 400),
+      str("vit_fingerprint", "Fingerprint", 64),
+      col("vit_scoredon", "datetime", "Scored On"), col("vit_revisitafter", "datetime", "Revisit After"),
+      lookup("vit_lastauditrunid", "Last Audit Run", "vit_auditrun"),
+      lookup("vit_accountid", "Account", "account"), lookup("vit_contactid", "Contact", "contact"),
+      lookup("vit_leadid", "Lead", "lead"), lookup("vit_opportunityid", "Opportunity", "opportunity"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "vit_auditrun", schemaName: "vit_AuditRun", entitySetName: "vit_auditruns", displayName: "Audit Run",
+    primaryId: "vit_auditrunid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10002, isCustom: true,
+    columns: [
+      col("vit_auditrunid", "uniqueidentifier", "Audit Run", { requiredLevel: "SystemRequired" }),
+      str("vit_name", "Name", 200),
+      pick("vit_mode", "Mode", { 100000000: "Full", 100000001: "Incremental" }),
+      memo("vit_scope", "Scope"),
+      pick("vit_status", "Run Status", { 100000000: "Running", 100000001: "Completed", 100000002: "Failed", 100000003: "Cancelled" }),
+      col("vit_startedon", "datetime", "Started On"), col("vit_finishedon", "datetime", "Finished On"),
+      col("vit_recordsscanned", "integer", "Records Scanned"), col("vit_recordschanged", "integer", "Records Changed"),
+      col("vit_overallscore", "decimal", "Overall Score"), memo("vit_aggregates", "Aggregates"),
+      col("vit_requestsmade", "integer", "Requests Made"), memo("vit_checkpoint", "Checkpoint"),
+      str("vit_rulepackversion", "Rule Pack Version", 50), lookup("vit_runby", "Run By", "systemuser"),
+      memo("vit_error", "Error"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "vit_waiver", schemaName: "vit_Waiver", entitySetName: "vit_waivers", displayName: "Waiver",
+    primaryId: "vit_waiverid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10003, isCustom: true,
+    alternateKeys: [{ name: "vit_table_recordid_ruleid", columns: ["vit_table", "vit_recordid", "vit_ruleid"] }],
+    columns: [
+      col("vit_waiverid", "uniqueidentifier", "Waiver", { requiredLevel: "SystemRequired" }),
+      str("vit_name", "Name", 200), str("vit_table", "Table", 64), str("vit_recordid", "Record Id", 40),
+      str("vit_ruleid", "Rule", 100), memo("vit_reason", "Reason"),
+      lookup("vit_approvedby", "Approved By", "systemuser"), col("vit_approvedon", "datetime", "Approved On"),
+      col("vit_expireson", "datetime", "Expires On"),
+      pick("vit_waiverstatus", "Waiver Status", { 100000000: "Requested", 100000001: "Approved", 100000002: "Rejected" }),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "vit_readinessassessment", schemaName: "vit_ReadinessAssessment", entitySetName: "vit_readinessassessments",
+    displayName: "Readiness Assessment", primaryId: "vit_readinessassessmentid", primaryName: "vit_name",
+    ownership: "UserOwned", objectTypeCode: 10004, isCustom: true,
+    columns: [
+      col("vit_readinessassessmentid", "uniqueidentifier", "Readiness Assessment", { requiredLevel: "SystemRequired" }),
+      str("vit_name", "Name", 200), memo("vit_answers", "Answers"), memo("vit_pillars", "Pillars"),
+      col("vit_overallscore", "decimal", "Overall Score"), col("vit_assessedon", "datetime", "Assessed On"),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
+    ],
+  }),
+];
+
+/** Lookup by logical name and by entity set name. */
+export const BY_LOGICAL = new Map(TABLES.map((t) => [t.logicalName, t]));
+export const BY_SET = new Map(TABLES.map((t) => [t.entitySetName, t]));
+
+export interface ResolvedTable extends TableDef {
+  byColumn: Map<string, ColumnDef>;
+  byProperty: Map<string, ColumnDef>;
+}
+
+const resolved = new Map<string, ResolvedTable>();
+export function tableDef(logicalName: string): ResolvedTable {
+  let r = resolved.get(logicalName);
+  if (!r) {
+    const t = BY_LOGICAL.get(logicalName);
+    if (!t) throw new Error(`Unknown table '${logicalName}'`);
+    r = { ...t, byColumn: new Map(t.columns.map((c) => [c.name, c])), byProperty: new Map(t.columns.map((c) => [propertyName(c), c])) };
+    resolved.set(logicalName, r);
+  }
+  return r;
+}
+
+/** Physical store holding a table's rows (activities share `activitypointer`). */
+export function storageOf(t: TableDef): string {
+  return t.storage ?? t.logicalName;
+}
+
+/**
+ * Single-valued navigation properties of a table: for a lookup with one target the property is
+ * the lookup's logical name (`parentaccountid`); for a polymorphic one, `<name>_<target>`
+ * (`parentcustomerid_account`); the owner is `ownerid` (principal) plus `owninguser`/`owningteam`.
+ */
+export function navigationProperties(t: TableDef): Map<string, { column: ColumnDef; target: string | null }> {
+  const out = new Map<string, { column: ColumnDef; target: string | null }>();
+  for (const c of t.columns) {
+    if (!isLookupType(c.type) || !c.targets) continue;
+    if (c.type === "owner") {
+      out.set("ownerid", { column: c, target: null });
+      out.set("owninguser", { column: c, target: "systemuser" });
+      out.set("owningteam", { column: c, target: "team" });
+    } else if (c.targets.length === 1) {
+      out.set(c.name, { column: c, target: c.targets[0] });
+    } else {
+      for (const target of c.targets) out.set(`${c.name}_${target}`, { column: c, target });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * Role-based security as Dataverse applies it: each role grants read and write privileges per
+ * table at a depth — Basic (user: rows the user or one of the user's teams owns), Local (rows
+ * owned in the user's business unit), Global (organisation). Organisation- and business-owned
+ * tables have no per-row owner, so any granted depth reads every row.
+ */
+import { ODataError, CODES } from "./errors";
+import { type TableDef } from "./schema";
+import type { Row } from "./store";
+
+export type Depth = "none" | "basic" | "local" | "global";
+
+export interface RoleDef {
+  name: string;
+  read(t: TableDef): Depth;
+  write(t: TableDef): Depth;
+}
+
+const SALES = new Set(["account", "contact", "lead", "opportunity"]);
+const REFERENCE = new Set([
+  "systemuser", "businessunit", "team", "teammembership", "processstage", "opportunitysalesprocess",
+  "leadtoopportunitysalesprocess", "duplicaterule", "duplicaterulecondition", "environmentvariabledefinition",
+  "environmentvariablevalue",
+]);
+const isSales = (t: TableDef): boolean => SALES.has(t.logicalName) || t.isActivity === true;
+const isVit = (t: TableDef): boolean => t.logicalName.startsWith("vit_");
+
+/** The roles the demo organisation uses, by key. */
+export const ROLES: Record<string, RoleDef> = {
+  admin: { name: "System Administrator", read: () => "global", write: () => "global" },
+  governance: {
+    name: "Vitals Governance Owner",
+    read: () => "global",
+    write: (t) => (isVit(t) ? "global" : "none"),
+  },
+  manager: {
+    name: "Sales Manager",
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
+    write: (t) => (isSales(t) || t.logicalName === "vit_waiver" || REFERENCE.has(t.logicalName) && t.isBpf ? "local" : "none"),
+  },
+  salesperson: {
+    name: "Salesperson",
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "basic" : REFERENCE.has(t.logicalName) ? "global" : "none"),
+    write: (t) => (isSales(t) || t.logicalName === "vit_waiver" ? "basic" : t.isBpf ? "global" : "none"),
+  },
+  marketing: {
+    name: "Marketing Professional (no opportunity access)",
+    read: (t) => (t.logicalName === "opportunity" ? "none" : ROLES.salesperson.read(t)),
+    write: (t) => (t.logicalName === "opportunity" ? "none" : ROLES.salesperson.write(t)),
+  },
+};
+
+export interface Principal {
+  id: string;
+  businessUnitId: string;
+  teamIds: ReadonlySet<string>;
+  role: RoleDef;
+  fullname: string;
+}
+
+function privilegeName(kind: "Read" | "Write" | "Create" | "Delete", t: TableDef): string {
+  const entity = t.isActivity ? "Activity" : t.schemaName;
+  return `prv${kind}${entity}`;
+}
+
+export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef, recordId?: string): ODataError {
+  const ctx = recordId ? ` Context: record Id=${recordId} is not accessible to the user at the granted depth.` : "";
+  return new ODataError(
+    403,
+    CODES.noPrivilege,
+    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') is missing ${privilegeName(kind, t)} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}'.${ctx}`,
+  );
+}
+
+/** A row filter for reading (null when the user sees every row), or throws 403 without privilege. */
+export function readFilter(p: Principal, t: TableDef): ((row: Row) => boolean) | null {
+  const depth = p.role.read(t);
+  if (depth === "none") throw missingPrivilege(p, "Read", t);
+  return depthFilter(p, t, depth);
+}
+
+function depthFilter(p: Principal, t: TableDef, depth: Depth): ((row: Row) => boolean) | null {
+  if (depth === "global" || t.ownership !== "UserOwned") return null;
+  if (depth === "local") return (r) => r._owningbusinessunit_value === p.businessUnitId;
+  return (r) => {
+    const o = r._ownerid_value as string | undefined;
+    return o === p.id || (o !== undefined && p.teamIds.has(o));
+  };
+}
+
+/** Throws 403 unless the user may write (create/update/delete) this row at the granted depth. */
+export function assertWrite(p: Principal, t: TableDef, row: Row | null, kind: "Write" | "Create" | "Delete"): void {
+  const depth = p.role.write(t);
+  if (depth === "none") throw missingPrivilege(p, kind, t);
+  if (!row) return;
+  const f = depthFilter(p, t, depth);
+  if (f && !f(row)) throw missingPrivilege(p, kind, t, String(row[t.primaryId]));
+}
