@@ -12,6 +12,7 @@ import { en } from "@faker-js/faker";
 import validator from "validator";
 import type { Row } from "../emulator/store";
 import { Rng } from "./rng";
+import { defaultRulePack } from "../../plugins-ts/engine/packs";
 import { buildPeople, type DemoPeople, type DemoUserInternal } from "./users";
 import { str } from "../emulator/values";
 
@@ -20,6 +21,8 @@ export const DEFECT_KINDS = [
   "allCapsName", "lowercaseName", "missingJobTitle", "missingWebsite", "missingIndustry", "staleRecord",
   "contactWithoutAccount", "disabledOwner", "pastCloseDate", "stuckDeal", "stageWithoutExitCriteria", "noFollowUp",
   "missingCloseDate", "missingEstimatedValue", "duplicate", "leadIsExistingContact",
+  // derived from the data with the default pack's definitions (process limits, follow-up):
+  "overdueFollowUp", "stuckLead", "missingPrimaryContact",
 ] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
 
@@ -86,6 +89,11 @@ const DAY = 86_400_000;
 export const OPPORTUNITY_PROCESS_ID = "3e8ebee6-a2bc-4451-9c5f-b146b085413a";
 export const LEAD_PROCESS_ID = "919e14d1-6489-4852-abd0-a63a6ecaac5d";
 export const STAGES = ["Qualify", "Develop", "Propose", "Close"] as const;
+/** The sales stages' exit criteria: the default rule pack's process is their one definition. */
+const OPPORTUNITY_STAGES = defaultRulePack().processes?.opportunity?.stages ?? [];
+const LEAD_QUALIFY_DAYS = defaultRulePack().processes?.lead?.stages[0]?.maxDays ?? 14;
+/** Share of accounts whose primary contact is left empty. */
+const MISSING_PRIMARY_CONTACT = 0.12;
 
 function wordList(list: readonly string[] | undefined | null, what: string): string[] {
   if (!list || list.length === 0) throw new Error(`@faker-js/faker's English locale has no ${what}`);
@@ -183,6 +191,8 @@ interface Facts {
   /** Latest date (ms) of any activity regarding the record (createdon or actualend). */
   lastActivity: number;
   hasOpen: boolean;
+  /** Earliest due date (ms) of the record's open activities. */
+  nextDue: number;
 }
 
 export function generateDemoOrg(opts: DemoOrgOptions = {}): DemoOrg {
@@ -527,7 +537,7 @@ class Generator {
 
   private noteFacts(id: string): Facts {
     let f = this.facts.get(id);
-    if (!f) this.facts.set(id, (f = { lastActivity: -Infinity, hasOpen: false }));
+    if (!f) this.facts.set(id, (f = { lastActivity: -Infinity, hasOpen: false, nextDue: Infinity }));
     return f;
   }
 
@@ -561,6 +571,7 @@ class Generator {
       const type = r.weighted(OPEN_TYPES, OPEN_WEIGHTS);
       this.tables[type].push(this.activityRow(type, table, id, owner, 0, Math.max(earliest, createdOn), due, null, o.country));
       f.hasOpen = true;
+      f.nextDue = Math.min(f.nextDue, due);
       f.lastActivity = Math.max(f.lastActivity, Math.max(earliest, createdOn));
     }
   }
@@ -713,7 +724,7 @@ class Generator {
     this.activities("lead", id, owner, d.created, {
       completed: clean ? 1 : r.int(0, 2), recentOk: !d.stale, followUp: open ? (noFollow ? "none" : clean ? "future" : "any") : "none", clean, country,
     });
-    const stageStart = d.stale ? d.modified - r.int(0, 30) * DAY : Math.max(d.created, this.now - r.int(0, 45) * DAY);
+    const stageStart = d.stale ? d.modified - r.int(0, 30) * DAY : clean ? Math.max(d.created, this.now - r.int(0, LEAD_QUALIFY_DAYS - 1) * DAY) : Math.max(d.created, this.now - r.int(0, 45) * DAY);
     this.tables.leadtoopportunitysalesprocess.push({
       businessprocessflowinstanceid: r.guid(), name: "Lead to Opportunity Sales Process", _activestageid_value: this.stageIds.lead[0],
       activestagestartedon: iso(stageStart), _processid_value: LEAD_PROCESS_ID, traversedpath: this.stageIds.lead[0],
@@ -841,8 +852,8 @@ class Generator {
       else closeDate = dateOnly(this.now + r.int(1, 180) * DAY);
     } else closeDate = dateOnly(modified);
     const exitGap = open && stage >= 1 && !clean && r.chance(RATES.stageWithoutExitCriteria);
-    const need = stage >= 1 && !(exitGap && (stage === 1 || r.chance(0.5))) ? r.pick(["Replace legacy CRM", "Consolidate suppliers", "Cut onboarding time", "Expand to new region", "Improve forecast accuracy"]) : stage === 0 && r.chance(0.5) ? null : stage >= 1 ? null : "Explore options";
-    const solution = stage >= 2 && !(exitGap && need !== null) ? r.pick(["Enterprise subscription, 3 years", "Pilot then rollout", "Managed service bundle", "Premium support add-on"]) : null;
+    const need = stage >= 1 || r.chance(0.4) ? r.pick(["Replace legacy CRM", "Consolidate suppliers", "Cut onboarding time", "Expand to new region", "Improve forecast accuracy"]) : null;
+    const solution = stage >= 2 || (stage === 1 && r.chance(0.5)) ? r.pick(["Enterprise subscription, 3 years", "Pilot then rollout", "Managed service bundle", "Premium support add-on"]) : null;
     const name = `${acct.name.split(" ")[0]} - ${r.pick(["Renewal", "Expansion", "New business", "Upgrade", "Pilot", "Services"])} ${r.int(2023, 2027)}`;
     const row: Row = {
       opportunityid: id, name, estimatedvalue: est, estimatedclosedate: closeDate,
@@ -857,6 +868,18 @@ class Generator {
       statecode: state, statuscode: state === 0 ? (r.chance(0.9) ? 1 : 2) : state === 1 ? 3 : r.pick([4, 5]),
       _ownerid_value: owner.id, "_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": owner.type, _owningbusinessunit_value: owner.bu, createdon: iso(created), modifiedon: iso(modified),
     };
+    // The exit criteria of every stage the deal has left are met (the default pack's process is the
+    // one definition of them), except where a stageWithoutExitCriteria defect leaves one out.
+    const left = OPPORTUNITY_STAGES.slice(0, stage).flatMap((s) => s.exitCriteria);
+    for (const c of left) {
+      if (c.column.startsWith("_")) continue; // lookups (contact, account) are real links, never invented
+      if (c.equals !== undefined) row[c.column] = c.equals;
+      else if (row[c.column] == null || row[c.column] === "") row[c.column] = this.exitValue(c.column, r);
+    }
+    if (exitGap) {
+      const c = r.pick(left.filter((x) => !x.column.startsWith("_")));
+      row[c.column] = c.equals === true ? false : null;
+    }
     this.tables.opportunity.push(row);
     const noFollow = open && !clean && r.chance(RATES.noFollowUp);
     this.activities("opportunity", id, owner, created, {
@@ -871,14 +894,48 @@ class Generator {
     });
   }
 
+  /** A plausible value for an exit-criterion column that the deal has filled in. */
+  private exitValue(column: string, r: Rng): unknown {
+    switch (column) {
+      case "budgetamount":
+        return r.int(5, 600) * 1000;
+      case "purchasetimeframe":
+        return r.int(0, 3);
+      case "purchaseprocess":
+        return r.int(0, 1);
+      case "customerneed":
+        return "Replace legacy CRM";
+      case "proposedsolution":
+        return "Pilot then rollout";
+      case "finaldecisiondate":
+        return dateOnly(this.now + r.int(1, 60) * DAY);
+      default:
+        return "Recorded";
+    }
+  }
+
   /** Derives the defects that follow from the data (dates, activities, stages) and picks clean records. */
   private finish(): void {
     const now = this.now;
+    // Primary contacts: most accounts name one of their active contacts.
+    const firstContact = new Map<string, string>();
+    for (const c of this.tables.contact) {
+      const acct = c._parentcustomerid_value as string | null;
+      if (acct && c.statecode === 0 && !firstContact.has(acct)) firstContact.set(acct, c.contactid as string);
+    }
+    for (const a of this.tables.account) {
+      const id = a.accountid as string;
+      const contact = firstContact.get(id);
+      if (contact && (this.forcedClean.has(id) || !this.rng.chance(MISSING_PRIMARY_CONTACT))) a._primarycontactid_value = contact;
+      if (a.statecode === 0 && !a._primarycontactid_value) this.defect("account", id, "missingPrimaryContact", "primarycontactid");
+    }
     const staleBefore = now - 365 * DAY;
     const recentAfter = now - 180 * DAY;
     const today = dateOnly(now);
     const bpfByOpp = new Map<string, Row>();
     for (const b of this.tables.opportunitysalesprocess) bpfByOpp.set(b._bpf_opportunityid_value as string, b);
+    const bpfByLead = new Map<string, Row>();
+    for (const b of this.tables.leadtoopportunitysalesprocess) bpfByLead.set(b._bpf_leadid_value as string, b);
     for (const table of ["account", "contact", "lead", "opportunity"] as const) {
       const pk = `${table}id`;
       for (const row of this.tables[table]) {
@@ -890,15 +947,24 @@ class Generator {
         }
         const open = row.statecode === 0;
         if ((table === "opportunity" || table === "lead") && open && !(f && f.hasOpen)) this.defect(table, id, "noFollowUp");
+        else if ((table === "opportunity" || table === "lead") && open && f && f.nextDue < now) this.defect(table, id, "overdueFollowUp", undefined, `due ${iso(f.nextDue)}`);
+        if (table === "lead" && open) {
+          const bpf = bpfByLead.get(id);
+          const entered = bpf ? Date.parse(bpf.activestagestartedon as string) : NaN;
+          if (Math.floor((now - entered) / DAY) > LEAD_QUALIFY_DAYS) this.defect(table, id, "stuckLead", "activestagestartedon", `Qualify since ${String(bpf!.activestagestartedon)}`);
+        }
         if (table === "opportunity" && open) {
           if (row.estimatedclosedate === null) this.defect(table, id, "missingCloseDate", "estimatedclosedate");
           else if ((row.estimatedclosedate as string) < today) this.defect(table, id, "pastCloseDate", "estimatedclosedate", row.estimatedclosedate as string);
           const bpf = bpfByOpp.get(id);
           const entered = bpf ? Date.parse(bpf.activestagestartedon as string) : NaN;
-          if (entered < now - 60 * DAY) this.defect(table, id, "stuckDeal", "activestagestartedon", `${STAGES[row.salesstage as number]} since ${String(bpf!.activestagestartedon)}`);
+          const limit = OPPORTUNITY_STAGES[row.salesstage as number]?.maxDays;
+          if (limit !== undefined && Math.floor((now - entered) / DAY) > limit) this.defect(table, id, "stuckDeal", "activestagestartedon", `${STAGES[row.salesstage as number]} since ${String(bpf!.activestagestartedon)}, limit ${limit} days`);
           const st = row.salesstage as number;
-          if (st >= 1 && !row.customerneed) this.defect(table, id, "stageWithoutExitCriteria", "customerneed", STAGES[st]);
-          else if (st >= 2 && !row.proposedsolution) this.defect(table, id, "stageWithoutExitCriteria", "proposedsolution", STAGES[st]);
+          const missing = OPPORTUNITY_STAGES.slice(0, st)
+            .flatMap((s) => s.exitCriteria)
+            .filter((c) => (c.equals !== undefined ? row[c.column] !== c.equals : row[c.column] == null || row[c.column] === "" || row[c.column] === false));
+          if (missing.length) this.defect(table, id, "stageWithoutExitCriteria", missing[0].column, `${STAGES[st]}: missing ${missing.map((m) => m.label).join(", ")}`);
         }
       }
       let n = 0;

@@ -9,6 +9,12 @@
  * `_<name>_value@Microsoft.Dynamics.CRM.lookuplogicalname`.
  */
 
+import choicesJson from "../../solution/src/choices.json";
+import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
+import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
+import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
+import waiverJson from "../../solution/src/tables/vit_waiver.json";
+
 export type ColumnType =
   | "uniqueidentifier"
   | "string"
@@ -44,6 +50,8 @@ export interface ColumnDef {
   requiredLevel?: "None" | "ApplicationRequired" | "SystemRequired";
   /** Not writable through create/update (computed by the platform). */
   readOnly?: boolean;
+  /** Single-valued navigation property name when it differs from the logical name (custom lookups use their SchemaName, e.g. `vit_ContactId`). */
+  navigationName?: string;
 }
 
 export interface TableDef {
@@ -112,6 +120,9 @@ function owned(): ColumnDef[] {
   return [
     col("ownerid", "owner", "Owner", { targets: ["systemuser", "team"], requiredLevel: "SystemRequired" }),
     col("owningbusinessunit", "lookup", "Owning Business Unit", { targets: ["businessunit"], readOnly: true }),
+    // Set by the platform from ownerid: the owning user, or the owning team (see EmulatorStore.deriveOwning).
+    col("owninguser", "lookup", "Owning User", { targets: ["systemuser"], readOnly: true }),
+    col("owningteam", "lookup", "Owning Team", { targets: ["team"], readOnly: true }),
   ];
 }
 function state(active: Record<number, string>, status: Record<number, string>): ColumnDef[] {
@@ -187,6 +198,95 @@ function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial
   return { alternateKeys: [], changeTracking: true, ...def };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// CRM Vitals' own tables are built from the solution source (solution/src), the same definition
+// the managed solution is packaged from, so the emulator cannot drift from what an admin imports.
+
+interface SolutionColumn {
+  schemaName: string;
+  type: string;
+  displayName: string;
+  maxLength?: number;
+  target?: string;
+  choice?: string;
+  options?: { value: number; label: string }[];
+  required?: boolean;
+}
+interface SolutionTable {
+  schemaName: string;
+  displayName: string;
+  primaryName: { schemaName: string; displayName: string; maxLength?: number };
+  columns: SolutionColumn[];
+  keys?: { schemaName: string; columns: string[] }[];
+}
+
+const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
+  { json: recordHealthJson, objectTypeCode: 10001 },
+  { json: auditRunJson, objectTypeCode: 10002 },
+  { json: waiverJson, objectTypeCode: 10003 },
+  { json: readinessJson, objectTypeCode: 10004 },
+];
+
+const GLOBAL_CHOICES = new Map(
+  (choicesJson as { choices: { name: string; options: { value: number; label: string }[] }[] }).choices.map((c) => [c.name, c.options]),
+);
+
+function solutionColumn(c: SolutionColumn, table: string): ColumnDef {
+  const name = c.schemaName.toLowerCase();
+  const requiredLevel = c.required ? ("ApplicationRequired" as const) : undefined;
+  switch (c.type) {
+    case "text":
+      return col(name, "string", c.displayName, { maxLength: c.maxLength ?? 100, requiredLevel });
+    case "memo":
+      return col(name, "memo", c.displayName, { maxLength: c.maxLength ?? 1048576, requiredLevel });
+    case "decimal":
+      return col(name, "decimal", c.displayName, { requiredLevel });
+    case "int":
+      return col(name, "integer", c.displayName, { requiredLevel });
+    case "datetime":
+      return col(name, "datetime", c.displayName, { requiredLevel });
+    case "boolean":
+      return col(name, "boolean", c.displayName, { options: YES_NO, requiredLevel });
+    case "choice": {
+      const options = c.options ?? (c.choice ? GLOBAL_CHOICES.get(c.choice) : undefined);
+      if (!options) throw new Error(`solution source: ${table}.${name} is a choice without options`);
+      return col(name, "picklist", c.displayName, { options: Object.fromEntries(options.map((o) => [o.value, o.label])), requiredLevel });
+    }
+    case "lookup":
+      if (!c.target) throw new Error(`solution source: lookup ${table}.${name} has no target`);
+      return col(name, "lookup", c.displayName, { targets: [c.target], navigationName: c.schemaName, requiredLevel });
+    default:
+      throw new Error(`solution source: ${table}.${name} has type "${c.type}", which the emulator does not know`);
+  }
+}
+
+function solutionTable({ json, objectTypeCode }: { json: SolutionTable; objectTypeCode: number }): TableDef {
+  const logicalName = json.schemaName.toLowerCase();
+  const primaryId = `${logicalName}id`;
+  const primaryName = json.primaryName.schemaName.toLowerCase();
+  return table({
+    logicalName,
+    schemaName: json.schemaName,
+    entitySetName: `${logicalName}s`,
+    displayName: json.displayName,
+    primaryId,
+    primaryName,
+    ownership: "UserOwned",
+    objectTypeCode,
+    isCustom: true,
+    alternateKeys: (json.keys ?? []).map((k) => ({ name: k.schemaName.toLowerCase(), columns: k.columns })),
+    columns: [
+      col(primaryId, "uniqueidentifier", json.displayName, { requiredLevel: "SystemRequired" }),
+      str(primaryName, json.primaryName.displayName, json.primaryName.maxLength ?? 200),
+      ...json.columns.map((c) => solutionColumn(c, logicalName)),
+      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS),
+      ...owned(),
+      ...audit(),
+    ],
+  });
+}
+
 export const TABLES: TableDef[] = [
   table({
     logicalName: "account", schemaName: "Account", entitySetName: "accounts", displayName: "Account",
@@ -195,6 +295,7 @@ export const TABLES: TableDef[] = [
       col("accountid", "uniqueidentifier", "Account", { requiredLevel: "SystemRequired" }),
       str("name", "Account Name", 160), str("accountnumber", "Account Number", 20),
       str("emailaddress1", "Email", 100), str("telephone1", "Main Phone", 50), str("websiteurl", "Website", 200),
+      str("emailaddress2", "Email Address 2", 100), str("emailaddress3", "Email Address 3", 100), str("telephone2", "Other Phone", 50),
       pick("industrycode", "Industry", INDUSTRY), col("revenue", "money", "Annual Revenue"),
       col("numberofemployees", "integer", "Number of Employees"),
       ...address(),
@@ -211,6 +312,8 @@ export const TABLES: TableDef[] = [
       str("firstname", "First Name", 50), str("lastname", "Last Name", 50),
       col("fullname", "string", "Full Name", { maxLength: 160, readOnly: true }),
       str("emailaddress1", "Email", 100), str("telephone1", "Business Phone", 50), str("mobilephone", "Mobile Phone", 50),
+      str("emailaddress2", "Email Address 2", 100), str("emailaddress3", "Email Address 3", 100), str("telephone2", "Home Phone", 50),
+      col("birthdate", "dateonly", "Birthday"), str("governmentid", "Government", 50),
       str("jobtitle", "Job Title", 100),
       col("parentcustomerid", "customer", "Company Name", { targets: ["account", "contact"] }),
       ...address(), memo("description", "Description"),
@@ -226,6 +329,7 @@ export const TABLES: TableDef[] = [
       col("fullname", "string", "Name", { maxLength: 160, readOnly: true }),
       str("companyname", "Company Name", 100), str("jobtitle", "Job Title", 100),
       str("emailaddress1", "Email", 100), str("telephone1", "Business Phone", 50), str("mobilephone", "Mobile Phone", 50),
+      str("emailaddress2", "Email Address 2", 100), str("emailaddress3", "Email Address 3", 100), str("telephone2", "Home Phone", 50),
       str("websiteurl", "Website", 200), ...address(),
       pick("leadsourcecode", "Lead Source", { 1: "Advertisement", 2: "Employee Referral", 3: "External Referral", 4: "Partner", 5: "Public Relations", 6: "Seminar", 7: "Trade Show", 8: "Web", 9: "Word of Mouth", 10: "Other" }),
       pick("leadqualitycode", "Rating", { 1: "Hot", 2: "Warm", 3: "Cold" }),
@@ -253,6 +357,12 @@ export const TABLES: TableDef[] = [
       bool("developproposal", "Develop Proposal", { 0: "mark complete", 1: "completed" }),
       bool("completeinternalreview", "Complete Internal Review", { 0: "mark complete", 1: "completed" }),
       bool("presentproposal", "Present Proposal", { 0: "mark complete", 1: "completed" }),
+      bool("identifycustomercontacts", "Identify Customer Contacts", { 0: "mark complete", 1: "completed" }),
+      bool("identifypursuitteam", "Identify Sales Team", { 0: "mark complete", 1: "completed" }),
+      bool("completefinalproposal", "Complete Final Proposal", { 0: "mark complete", 1: "completed" }),
+      bool("presentfinalproposal", "Present Final Proposal", { 0: "mark complete", 1: "completed" }),
+      bool("sendthankyounote", "Send Thank You Note", { 0: "mark complete", 1: "completed" }),
+      bool("filedebrief", "File De-brief", { 0: "mark complete", 1: "completed" }),
       col("finaldecisiondate", "dateonly", "Final Decision Date"),
       pick("purchasetimeframe", "Purchase Timeframe", { 0: "Immediate", 1: "This Quarter", 2: "Next Quarter", 3: "This Year", 4: "Unknown" }),
       pick("purchaseprocess", "Purchase Process", { 0: "Individual", 1: "Committee", 2: "Unknown" }),
@@ -407,67 +517,7 @@ export const TABLES: TableDef[] = [
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),
-  table({
-    logicalName: "vit_recordhealth", schemaName: "vit_RecordHealth", entitySetName: "vit_recordhealths", displayName: "Record Health",
-    primaryId: "vit_recordhealthid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10001, isCustom: true,
-    alternateKeys: [{ name: "vit_table_recordid", columns: ["vit_table", "vit_recordid"] }],
-    columns: [
-      col("vit_recordhealthid", "uniqueidentifier", "Record Health", { requiredLevel: "SystemRequired" }),
-      str("vit_name", "Name", 200), str("vit_table", "Table", 64), str("vit_recordid", "Record Id", 40),
-      col("vit_score", "integer", "Score"), str("vit_grade", "Grade", 1),
-      memo("vit_dimensions", "Dimension Scores"), memo("vit_findings", "Findings"),
-      col("vit_findingcount", "integer", "Number of Findings"), str("vit_topissue", "Top Issue", 400),
-      str("vit_fingerprint", "Fingerprint", 64),
-      col("vit_scoredon", "datetime", "Scored On"), col("vit_revisitafter", "datetime", "Revisit After"),
-      lookup("vit_lastauditrunid", "Last Audit Run", "vit_auditrun"),
-      lookup("vit_accountid", "Account", "account"), lookup("vit_contactid", "Contact", "contact"),
-      lookup("vit_leadid", "Lead", "lead"), lookup("vit_opportunityid", "Opportunity", "opportunity"),
-      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
-    ],
-  }),
-  table({
-    logicalName: "vit_auditrun", schemaName: "vit_AuditRun", entitySetName: "vit_auditruns", displayName: "Audit Run",
-    primaryId: "vit_auditrunid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10002, isCustom: true,
-    columns: [
-      col("vit_auditrunid", "uniqueidentifier", "Audit Run", { requiredLevel: "SystemRequired" }),
-      str("vit_name", "Name", 200),
-      pick("vit_mode", "Mode", { 100000000: "Full", 100000001: "Incremental" }),
-      memo("vit_scope", "Scope"),
-      pick("vit_status", "Run Status", { 100000000: "Running", 100000001: "Completed", 100000002: "Failed", 100000003: "Cancelled" }),
-      col("vit_startedon", "datetime", "Started On"), col("vit_finishedon", "datetime", "Finished On"),
-      col("vit_recordsscanned", "integer", "Records Scanned"), col("vit_recordschanged", "integer", "Records Changed"),
-      col("vit_overallscore", "decimal", "Overall Score"), memo("vit_aggregates", "Aggregates"),
-      col("vit_requestsmade", "integer", "Requests Made"), memo("vit_checkpoint", "Checkpoint"),
-      str("vit_rulepackversion", "Rule Pack Version", 50), lookup("vit_runby", "Run By", "systemuser"),
-      memo("vit_error", "Error"),
-      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
-    ],
-  }),
-  table({
-    logicalName: "vit_waiver", schemaName: "vit_Waiver", entitySetName: "vit_waivers", displayName: "Waiver",
-    primaryId: "vit_waiverid", primaryName: "vit_name", ownership: "UserOwned", objectTypeCode: 10003, isCustom: true,
-    alternateKeys: [{ name: "vit_table_recordid_ruleid", columns: ["vit_table", "vit_recordid", "vit_ruleid"] }],
-    columns: [
-      col("vit_waiverid", "uniqueidentifier", "Waiver", { requiredLevel: "SystemRequired" }),
-      str("vit_name", "Name", 200), str("vit_table", "Table", 64), str("vit_recordid", "Record Id", 40),
-      str("vit_ruleid", "Rule", 100), memo("vit_reason", "Reason"),
-      lookup("vit_approvedby", "Approved By", "systemuser"), col("vit_approvedon", "datetime", "Approved On"),
-      col("vit_expireson", "datetime", "Expires On"),
-      pick("vit_waiverstatus", "Waiver Status", { 100000000: "Requested", 100000001: "Approved", 100000002: "Rejected" }),
-      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
-    ],
-  }),
-  table({
-    logicalName: "vit_readinessassessment", schemaName: "vit_ReadinessAssessment", entitySetName: "vit_readinessassessments",
-    displayName: "Readiness Assessment", primaryId: "vit_readinessassessmentid", primaryName: "vit_name",
-    ownership: "UserOwned", objectTypeCode: 10004, isCustom: true,
-    columns: [
-      col("vit_readinessassessmentid", "uniqueidentifier", "Readiness Assessment", { requiredLevel: "SystemRequired" }),
-      str("vit_name", "Name", 200), memo("vit_answers", "Answers"), memo("vit_pillars", "Pillars"),
-      col("vit_overallscore", "decimal", "Overall Score"), col("vit_assessedon", "datetime", "Assessed On"),
-      ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
-    ],
-  }),
+  ...SOLUTION_TABLES.map(solutionTable),
 ];
 
 /** Lookup by logical name and by entity set name. */
@@ -510,7 +560,7 @@ export function navigationProperties(t: TableDef): Map<string, { column: ColumnD
       out.set("owninguser", { column: c, target: "systemuser" });
       out.set("owningteam", { column: c, target: "team" });
     } else if (c.targets.length === 1) {
-      out.set(c.name, { column: c, target: c.targets[0] });
+      out.set(c.navigationName ?? c.name, { column: c, target: c.targets[0] });
     } else {
       for (const target of c.targets) out.set(`${c.name}_${target}`, { column: c, target });
     }

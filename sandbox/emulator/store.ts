@@ -231,6 +231,7 @@ export class EmulatorStore {
     if (p.rows.has(id)) throw new DuplicateKeyError(t.logicalName, [t.primaryId]);
     const stored: Row = { ...row, [t.primaryId]: id };
     if (t.storage) stored.activitytypecode = t.logicalName;
+    deriveOwning(t, stored);
     if (!opts.keepVersion || stored.versionnumber == null) stored.versionnumber = this.nextVersion();
     const now = nowIso();
     if (t.byColumn.has("createdon") && stored.createdon == null) stored.createdon = now;
@@ -255,6 +256,7 @@ export class EmulatorStore {
     for (const r of rows) {
       const id = r[t.primaryId] as string;
       if (t.storage) r.activitytypecode = t.logicalName;
+      deriveOwning(t, r);
       if (r.versionnumber == null) r.versionnumber = this.nextVersion();
       if (t.alternateKeys.length) this.indexKeys(t, r, id, true);
       p.rows.set(id, r);
@@ -271,6 +273,7 @@ export class EmulatorStore {
     const old = p.rows.get(key);
     if (!old || !this.belongs(t, old)) throw new Error(`${t.logicalName} ${id} does not exist`);
     const next: Row = { ...old, ...patch, [t.primaryId]: key, versionnumber: this.nextVersion() };
+    if ("_ownerid_value" in patch) deriveOwning(t, next);
     if (opts.touch !== false && t.byColumn.has("modifiedon") && !("modifiedon" in patch)) next.modifiedon = nowIso();
     this.indexKeys(t, old, key, false);
     try {
@@ -302,6 +305,7 @@ export class EmulatorStore {
     this.touched(t);
     const del: Deletion = { table: (old.activitytypecode as string | undefined) ?? t.logicalName, id: key, version: this.nextVersion() };
     this.deletions.push(del);
+    this.removeLinksTo(t.logicalName, key);
     this.journal?.push(() => {
       this.touched(t);
       this.indexKeys(t, old, key, true);
@@ -311,6 +315,24 @@ export class EmulatorStore {
       if (i >= 0) this.deletions.splice(i, 1);
     });
     return true;
+  }
+
+  /**
+   * Cascade "Remove Link" (the behaviour the CRM Vitals solution sets on its lookups): lookups of
+   * custom tables that point at a deleted row are cleared, as Dataverse clears them. Lookups of
+   * system tables keep the emulator's simpler behaviour (see README, "Simplifications").
+   */
+  private removeLinksTo(target: string, id: string): void {
+    for (const other of BY_LOGICAL.values()) {
+      if (!other.isCustom) continue;
+      for (const c of other.columns) {
+        if (c.type !== "lookup" || !(c.targets ?? []).includes(target)) continue;
+        const prop = `_${c.name}_value`;
+        for (const row of this.byValues(other.logicalName, prop, [id])) {
+          this.update(other.logicalName, row[other.primaryId] as string, { [prop]: null });
+        }
+      }
+    }
   }
 
   /** Deletions of a table's rows with a version above `since`. */
@@ -329,6 +351,18 @@ export class EmulatorStore {
     if (typeof explicit === "string") return explicit;
     return c.targets.length === 1 ? c.targets[0] : null;
   }
+}
+
+/**
+ * Dataverse keeps `owninguser` / `owningteam` next to `ownerid`: exactly one of them holds the
+ * owner, by the owner's type.
+ */
+export function deriveOwning(t: TableDef, row: Row): void {
+  if (!t.columns.some((c) => c.type === "owner")) return;
+  const owner = row._ownerid_value;
+  const type = row[`_ownerid_value${LOOKUP_TYPE_KEY}`];
+  row._owninguser_value = owner != null && type !== "team" ? owner : null;
+  row._owningteam_value = owner != null && type === "team" ? owner : null;
 }
 
 export class DuplicateKeyError extends Error {

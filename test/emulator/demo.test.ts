@@ -79,6 +79,7 @@ describe("demo organisation generator", () => {
     const disabled = new Set(org.tables.systemuser.filter((u) => u.isdisabled).map((u) => u.systemuserid));
     const pairs = new Set(gt.duplicatePairs.flatMap((p) => [p.a, p.b]));
     const bpf = new Map(org.tables.opportunitysalesprocess.map((b) => [b._bpf_opportunityid_value, b]));
+    const leadBpf = new Map(org.tables.leadtoopportunitysalesprocess.map((b) => [b._bpf_leadid_value, b]));
     for (const d of gt.defects) {
       const rec = byId.get(d.id);
       expect(rec).toBeDefined();
@@ -102,8 +103,13 @@ describe("demo organisation generator", () => {
         contactWithoutAccount: () => r._parentcustomerid_value == null,
         disabledOwner: () => disabled.has(r._ownerid_value),
         pastCloseDate: () => r.statecode === 0 && String(r.estimatedclosedate) < "2026-03-15",
-        stuckDeal: () => r.statecode === 0 && Date.parse(String(bpf.get(d.id)!.activestagestartedon)) < NOW.getTime() - 60 * DAY,
-        stageWithoutExitCriteria: () => ((r.salesstage as number) >= 1 && !r.customerneed) || ((r.salesstage as number) >= 2 && !r.proposedsolution),
+        // over the stage's own day limit (Qualify 30, Develop 45, Propose 30, Close 30 in the default pack)
+        stuckDeal: () => r.statecode === 0 && Date.parse(String(bpf.get(d.id)!.activestagestartedon)) <= NOW.getTime() - ([30, 45, 30, 30][r.salesstage as number] + 1) * DAY,
+        stuckLead: () => r.statecode === 0 && Date.parse(String(leadBpf.get(d.id)!.activestagestartedon)) <= NOW.getTime() - 15 * DAY,
+        overdueFollowUp: () => r.statecode === 0 && activities.some((x) => x._regardingobjectid_value === d.id && x.statecode === 0 && Date.parse(String(x.scheduledend)) < NOW.getTime()),
+        missingPrimaryContact: () => r.statecode === 0 && r._primarycontactid_value == null,
+        // the recorded column is an exit criterion of a stage the deal has left, and it is not met
+        stageWithoutExitCriteria: () => (r.salesstage as number) >= 1 && [null, undefined, "", false].includes(r[String(d.column)] as never),
         noFollowUp: () => r.statecode === 0 && !activities.some((x) => x._regardingobjectid_value === d.id && x.statecode === 0),
         missingCloseDate: () => r.estimatedclosedate == null,
         missingEstimatedValue: () => r.estimatedvalue == null,

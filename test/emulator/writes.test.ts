@@ -83,7 +83,8 @@ describe("emulator: create, update, delete, upsert and $batch", () => {
     const contact = emu.store.rows("contact")[0];
     const cid = String(contact.contactid);
     const key = `vit_recordhealths(vit_table='contact',vit_recordid='${cid}')`;
-    const body = { vit_score: 72, vit_grade: "C", vit_findingcount: 3, vit_findings: "[]", "vit_contactid@odata.bind": `/contacts(${cid})` };
+    // vit_grade is the solution's global choice (C = 105420002); custom lookups bind by their schema name.
+    const body = { vit_score: 72, vit_grade: 105420002, vit_findingcount: 3, vit_findings: "[]", "vit_ContactId@odata.bind": `/contacts(${cid})` };
     const updOnly = await a.patch<Err>(key, body, { "If-Match": "*" });
     expect(updOnly.status).toBe(404);
     const created = await a.patch(key, body, { Prefer: "return=representation" });

@@ -87,6 +87,11 @@ export function isPlaceholderEmail(value: string): boolean {
   return PLACEHOLDER_EMAIL_LOCALS.has(local);
 }
 
+const LEGAL_FORMS = /[\s,]+(ltd|limited|inc|incorporated|llc|llp|plc|gmbh|ag|sa|sarl|bv|nv|corp|corporation|co|company|group|pty)\.?$/;
+
+/** Words that are never a real name, even with a legal form after them ("ABC Ltd" may be real; "Test Ltd" is not). */
+const STRONG_PLACEHOLDERS = new Set(["test", "testing", "tester", "xxx", "xxxx", "dummy", "sample", "fake", "asdf", "qwerty", "tbd", "unknown", "n/a", "none", "foo", "foobar", "blah"]);
+
 export function makePlaceholderMatcher(extra: readonly string[] = []): (value: string) => string | null {
   const set = new Set([...PLACEHOLDER_VALUES, ...extra.map((x) => x.trim().toLowerCase())]);
   return (value: string): string | null => {
@@ -94,6 +99,9 @@ export function makePlaceholderMatcher(extra: readonly string[] = []): (value: s
     if (!v) return null;
     if (set.has(v)) return `"${value.trim()}" is a placeholder`;
     if (v.includes("@") && isPlaceholderEmail(v)) return `"${value.trim()}" is a placeholder address`;
+    // "Test Ltd", "Xxx Inc.", "Dummy Company": a placeholder behind a legal form is still a placeholder.
+    const bare = v.replace(LEGAL_FORMS, "").trim();
+    if (bare !== v && STRONG_PLACEHOLDERS.has(bare)) return `"${value.trim()}" is a placeholder`;
     const compact = v.replace(/[\s.\-()/+]/g, "");
     // one character repeated: "aaaa", "xxxxx", "0000000"
     if (compact.length >= 3 && /^(.)\1+$/.test(compact)) return `"${value.trim()}" is one character repeated`;
