@@ -8,10 +8,10 @@
  * contacts, bench/results/dedupe.md): the one place where an audit's memory grows with the table.
  * Everything else streams.
  */
-import { columnsOf, deduplicate, duplicateCandidatesByRecord, link, type MatchRecord, type MatchResult } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, deduplicate, duplicateCandidatesByRecord, link, scoreCandidates, type MatchRecord, type MatchResult, type ModelParameters } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
-import { f } from "../dataverse/requests";
+import { chunkForFilter, f, type Filter } from "../dataverse/requests";
 import type { DuplicateFinder } from "./run";
 
 type DupTable = "contact" | "account" | "lead";
@@ -81,6 +81,48 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
       const id = String(r[idCol]).toLowerCase();
       out.set(id, all.get(id) ?? []);
     }
+    return out;
+  };
+}
+
+/**
+ * For incremental audits, where re-reading whole tables would cost more than the run itself: the
+ * page's records are matched with the same targeted queries the record panel uses (same e-mail,
+ * same phone, same surname and given name, …), OR-ed together for the whole page, then scored
+ * against what comes back. A few requests per page and table, whatever the table's size.
+ */
+export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions & { parameters?: ModelParameters } = {}): DuplicateFinder {
+  return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {
+    const out = new Map<string, DuplicateCandidate[]>();
+    if (!SUPPORTED.has(table) || rows.length === 0) return out;
+    const source = table as DupTable;
+    const idCol = `${table}id`;
+    const records: MatchRecord[] = rows.map((r) => ({ id: String(r[idCol]).toLowerCase(), values: r }));
+    const byTarget = new Map<DupTable, { select: Set<string>; filters: string[] }>();
+    for (const rec of records) {
+      for (const q of buildCandidateQueries(source, rec, { region: options.region })) {
+        const t = byTarget.get(q.table) ?? { select: new Set<string>(), filters: [] };
+        q.select.forEach((c) => t.select.add(c));
+        t.filters.push(q.filter);
+        byTarget.set(q.table, t);
+      }
+    }
+    const fetched: { table: DupTable; records: MatchRecord[] }[] = [];
+    for (const [target, q] of byTarget) {
+      const render = (chunk: readonly string[]): string => chunk.map((x) => `(${x})`).join(" or ");
+      const seen = new Map<string, MatchRecord>();
+      for (const chunk of chunkForFilter(q.filters, render)) {
+        const filter: Filter = { odata: render(chunk), composite: "or" };
+        for await (const page of gateway.streamTable({ table: target, columns: [...q.select], filter })) {
+          for (const r of page.rows) {
+            const id = String(r[`${target}id`]).toLowerCase();
+            seen.set(id, { id, values: r });
+          }
+        }
+      }
+      fetched.push({ table: target, records: [...seen.values()] });
+    }
+    for (const rec of records) out.set(rec.id, scoreCandidates(source, rec, fetched, { parameters: options.parameters, region: options.region }).candidates);
     return out;
   };
 }

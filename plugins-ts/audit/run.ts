@@ -16,11 +16,13 @@
  * counting the page twice.
  */
 import { compilePack, type CompiledPack } from "../engine/score";
+import { columnsOf } from "../engine/duplicates";
 import type { RulePack } from "../engine/pack/types";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
 import type { CoverageReport, DataverseGateway, FactsRequest, ParentSpec, Row, StreamCheckpoint } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid, type Filter } from "../dataverse/requests";
 import { applyContribution, emptyAggregates, reportAggregates, type AggregateReport, type AggregateState } from "./aggregates";
+import { createDuplicateFinder, createTargetedDuplicateFinder } from "./duplicates";
 import { compactFindings, contributionOf, contributionOfStored, dimensionScores, hash53, healthFingerprint, topIssue } from "./health";
 import {
   GRADE_OF_VALUE,
@@ -84,7 +86,12 @@ export interface AuditOptions {
   pageSize?: number;
   signal?: AbortSignal;
   onProgress?: (p: AuditProgress) => void;
-  duplicates?: DuplicateFinder;
+  /**
+   * Likely duplicates for the uniqueness dimension: by default a matcher pass over each whole table
+   * in full runs and targeted candidate queries per page in incremental runs; `false` leaves the
+   * duplicate rules not evaluated; a function replaces both.
+   */
+  duplicates?: boolean | DuplicateFinder;
   /** A gateway with organisation-wide read, to say how many records the caller could not read. */
   privileged?: DataverseGateway;
   /** Test hook: called after each page is fully processed (used to simulate a killed process). */
@@ -204,6 +211,8 @@ function planTable(compiled: CompiledPack, table: string): TablePlan {
     "statecode",
   ]);
   for (const p of parents) columns.add(`_${p.lookup}_value`);
+  // The matcher compares these; incremental runs match a page's records with them.
+  if (req.facts.includes("duplicates") && (table === "contact" || table === "account" || table === "lead")) columnsOf(table).forEach((c) => columns.add(c));
   return {
     table,
     columns: [...columns].sort(),
@@ -323,7 +332,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   };
   const requestsSoFar = (): number => cp.requests + gateway.stats().requests - statsAtStart.requests;
   const throttledSoFar = (): number => cp.throttled + gateway.stats().throttled - statsAtStart.throttled;
+  let savedPages = cp.pages;
   const saveCheckpoint = async (): Promise<void> => {
+    savedPages = cp.pages;
     const res = await gateway.updateMany("vit_auditrun", [
       {
         vit_auditrunid: runId,
@@ -343,12 +354,21 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const waivers = await loadWaivers(gateway, now);
   const waiversChanged = cp.mode === "incremental" && cp.since ? await waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>();
 
+  const finder: DuplicateFinder | undefined =
+    typeof opts.duplicates === "function"
+      ? opts.duplicates
+      : opts.duplicates === false
+        ? undefined
+        : cp.mode === "incremental"
+          ? createTargetedDuplicateFinder(gateway, { region: pack.defaultRegion })
+          : createDuplicateFinder(gateway, { region: pack.defaultRegion });
+
   progress("preparing", null);
   try {
     for (; cp.tableIndex < plans.length; cp.tableIndex++, cp.phase = "records", cp.stream = null) {
       const plan = plans[cp.tableIndex];
       const table = plan.table;
-      const ctx: PageContext = { gateway, compiled, plan, now, nowIso, runId, packKey, waivers, incremental: cp.mode === "incremental", duplicates: opts.duplicates, pageSize };
+      const ctx: PageContext = { gateway, compiled, plan, now, nowIso, runId, packKey, waivers, incremental: cp.mode === "incremental", duplicates: finder, pageSize };
 
       // Finish a page whose writes were interrupted.
       if (cp.redo) {
@@ -362,6 +382,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         const filter = cp.mode === "incremental" && since ? f.and(scopeFilter(scope), f.ge("modifiedon", new Date(since))) : scopeFilter(scope);
         for await (const page of gateway.streamTable({ table, columns: plan.columns, filter, pageSize, resumeFrom: cp.stream ?? undefined, signal: opts.signal })) {
           checkCancelled();
+          if (page.rows.length === 0) continue;
           const result = await scorePage(ctx, page.rows);
           applyResult(state, result);
           cp.readByTable[table] = (cp.readByTable[table] ?? 0) + page.rows.length;
@@ -377,7 +398,6 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         }
         cp.phase = cp.mode === "incremental" ? "revisits" : "gone";
         cp.stream = null;
-        await saveCheckpoint();
       }
 
       if (cp.phase === "revisits") {
@@ -394,6 +414,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         const dueFilter = f.and(f.eq("vit_table", table), f.eq("statecode", STATECODE_ACTIVE), f.le("vit_revisitafter", now));
         for await (const page of gateway.streamTable({ table: "vit_recordhealth", columns: ["vit_recordid"], filter: dueFilter, pageSize, resumeFrom: cp.stream ?? undefined, signal: opts.signal })) {
           checkCancelled();
+          if (page.rows.length === 0) continue;
           const ids = page.rows.map((r) => str(r.vit_recordid)).filter((x): x is string => x !== null);
           const rows: Row[] = [];
           for (const chunk of chunkIdsForIn(primaryId(table), ids)) rows.push(...(await readRecordsById(ctx, chunk, scope)));
@@ -411,12 +432,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         }
         cp.phase = "gone";
         cp.stream = null;
-        await saveCheckpoint();
       }
 
       if (cp.phase === "gone") {
-        cp.retired += await retireGone(ctx, state, cp.mode === "incremental");
-        await saveCheckpoint();
+        const retired = await retireGone(ctx, state, cp.mode === "incremental");
+        cp.retired += retired;
+        // A checkpoint only when this table's last pages or retirements are not saved yet.
+        if (retired > 0 || cp.pages > savedPages) await saveCheckpoint();
         progress("gone", table);
       }
     }
@@ -517,7 +539,12 @@ interface PageContext {
   packKey: string;
   waivers: Map<string, Set<string>>;
   incremental: boolean;
-  duplicates?: DuplicateFinder;
+  /**
+   * Likely duplicates for the uniqueness dimension: by default a matcher pass over each whole table
+   * in full runs and targeted candidate queries per page in incremental runs; `false` leaves the
+   * duplicate rules not evaluated; a function replaces both.
+   */
+  duplicates?: boolean | DuplicateFinder;
   pageSize: number;
 }
 
@@ -763,7 +790,8 @@ async function lastCompletedRun(gateway: DataverseGateway, key: string): Promise
 }
 
 async function findRunToResume(gateway: DataverseGateway, which: string, key: string): Promise<StoredRun> {
-  const filter = which === "latest" ? f.eq("vit_status", RUN_STATUS.running) : f.eq("vit_auditrunid", guid(which));
+  // A run left "running" (its process was killed) or "failed" (it stopped on an error) keeps its checkpoint.
+  const filter = which === "latest" ? f.in("vit_status", [RUN_STATUS.running, RUN_STATUS.failed]) : f.eq("vit_auditrunid", guid(which));
   for await (const page of gateway.streamTable({
     table: "vit_auditrun",
     columns: ["vit_startedon", "vit_rulepackversion", "vit_checkpoint", "vit_status", "vit_scope"],
@@ -773,7 +801,7 @@ async function findRunToResume(gateway: DataverseGateway, which: string, key: st
   })) {
     for (const r of page.rows) {
       const id = String(r.vit_auditrunid);
-      if (which === "latest" && r.vit_scope !== key) continue;
+      if (which === "latest" && (r.vit_scope !== key || !str(r.vit_checkpoint))) continue;
       if (r.vit_status === RUN_STATUS.completed) throw new Error(`audit run ${id} has already completed; start a new audit`);
       if (r.vit_scope !== key) throw new Error(`audit run ${id} audited another scope (${String(r.vit_scope)}); resume it with that scope`);
       const text = str(r.vit_checkpoint);

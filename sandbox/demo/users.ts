@@ -19,7 +19,7 @@ export interface DemoUser {
 
 /** A demo user plus what the emulator needs internally (role key, team ids). */
 export interface DemoUserInternal extends DemoUser {
-  roleKey: "admin" | "governance" | "manager" | "salesperson" | "marketing";
+  roleKey: "admin" | "governance" | "regionalGovernance" | "manager" | "salesperson" | "marketing";
   firstname: string;
   lastname: string;
   title: string;
@@ -39,6 +39,7 @@ export interface DemoPeople {
 const ROLE_LABEL: Record<DemoUserInternal["roleKey"], string> = {
   admin: "System Administrator",
   governance: "Vitals Governance Owner",
+  regionalGovernance: "Vitals Governance Owner (business unit)",
   manager: "Sales Manager",
   salesperson: "Salesperson",
   marketing: "Marketing Professional (no opportunity access)",
@@ -58,6 +59,7 @@ const PEOPLE: [key: string, first: string, last: string, role: DemoUserInternal[
   ["marketer", "Nina", "Patel", "marketing", "na", false, "Marketing Manager"],
   ["former1", "Greg", "Tanner", "salesperson", "na", true, "Account Executive (left)"],
   ["former2", "Claire", "Dubois", "salesperson", "eu", true, "Account Executive (left)"],
+  ["govowner_eu", "Mads", "Nielsen", "regionalGovernance", "eu", false, "Revenue Operations Lead, Europe"],
 ];
 
 /** Deterministic bearer token of a demo user: `emu_` + 40 hex characters of sha256(seed:key). */

@@ -33,6 +33,12 @@ export const ROLES: Record<string, RoleDef> = {
     read: () => "global",
     write: (t) => (isVit(t) ? "global" : "none"),
   },
+  /** A governance owner for one business unit: reads that unit's records, runs audits, decides its waivers. */
+  regionalGovernance: {
+    name: "Vitals Governance Owner (business unit)",
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
+    write: (t) => (isVit(t) ? "local" : "none"),
+  },
   manager: {
     name: "Sales Manager",
     read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),

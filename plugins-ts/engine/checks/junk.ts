@@ -87,7 +87,8 @@ export function isPlaceholderEmail(value: string): boolean {
   return PLACEHOLDER_EMAIL_LOCALS.has(local);
 }
 
-const LEGAL_FORMS = /[\s,]+(ltd|limited|inc|incorporated|llc|llp|plc|gmbh|ag|sa|sarl|bv|nv|corp|corporation|co|company|group|pty)\.?$/;
+/** Legal forms and generic nouns that people put after a placeholder: "Test Ltd", "Test Account", "Dummy Customer". */
+const LEGAL_FORMS = /[\s,]+(ltd|limited|inc|incorporated|llc|llp|plc|gmbh|ag|sa|sarl|bv|nv|corp|corporation|co|company|group|pty|account|customer|client|contact|lead|user|record|opportunity|deal)\.?$/;
 
 /** Words that are never a real name, even with a legal form after them ("ABC Ltd" may be real; "Test Ltd" is not). */
 const STRONG_PLACEHOLDERS = new Set(["test", "testing", "tester", "xxx", "xxxx", "dummy", "sample", "fake", "asdf", "qwerty", "tbd", "unknown", "n/a", "none", "foo", "foobar", "blah"]);
