@@ -1,0 +1,105 @@
+/**
+ * State of the panel: loads the pack and the record's data, scores it with the engine, and
+ * re-scores after a save. A host `updateView` with a data change bumps `refreshSignal`; the hook
+ * then asks for the saved row version only and reloads when it changed, so unrelated refreshes
+ * cost one small request and never a full reload.
+ */
+import * as React from "react";
+import { useId } from "@fluentui/react-components";
+import { classifyError } from "../../../shared/errors";
+import { groupFindings } from "../../../shared/findings";
+import { stageReadiness } from "../../../shared/readiness";
+import type { RecordVitalsRootProps, RecordVitalsViewModel, VitalsState } from "./RecordVitalsRoot.types";
+
+function initialState(props: RecordVitalsRootProps): VitalsState {
+  if (props.masked) return { status: "masked" };
+  if (!props.recordId || !props.table) return { status: "newRecord" };
+  return { status: "loading" };
+}
+
+export function useRecordVitals(props: RecordVitalsRootProps): RecordVitalsViewModel {
+  const { table, recordId, dataSource, masked, refreshSignal, now, onScored } = props;
+  const [state, setState] = React.useState<VitalsState>(() => initialState(props));
+  const [attempt, setAttempt] = React.useState(0);
+  const sequence = React.useRef(0);
+  const stateRef = React.useRef(state);
+  stateRef.current = state;
+  const onScoredRef = React.useRef(onScored);
+  onScoredRef.current = onScored;
+  // The clock is read through a ref: a host hands a new function on every updateView, and that
+  // must not count as a reason to reload.
+  const nowRef = React.useRef(now);
+  nowRef.current = now;
+
+  const load = React.useCallback(
+    (keepVisible: boolean) => {
+      const mine = ++sequence.current;
+      if (masked) return setState({ status: "masked" });
+      if (!recordId || !table) return setState({ status: "newRecord" });
+      setState((prev) => (keepVisible && prev.status === "ready" ? { ...prev, refreshing: true } : { status: "loading" }));
+      dataSource
+        .rulePack()
+        .then(async (pack) => {
+          if (pack.compiled.rules(table).length === 0) return { kind: "unsupported" as const };
+          const snapshot = await dataSource.load(table, recordId, pack.compiled);
+          return { kind: "loaded" as const, pack, snapshot };
+        })
+        .then((r) => {
+            if (mine !== sequence.current) return;
+            if (r.kind === "unsupported") return setState({ status: "unsupported", table });
+            const at = nowRef.current();
+            const score = r.pack.compiled.score(r.snapshot.record, { now: at });
+            setState({
+              status: "ready",
+              snapshot: r.snapshot,
+              pack: r.pack,
+              score,
+              groups: groupFindings(score.findings),
+              readiness: stageReadiness(r.pack.compiled, r.snapshot.record, at),
+              scoredAt: at,
+              refreshing: false,
+            });
+        })
+        .catch((err: unknown) => {
+            if (mine !== sequence.current) return;
+            const c = classifyError(err);
+            setState(c.kind === "noAccess" ? { status: "noAccess", message: c.message } : { status: "error", message: c.message });
+        });
+    },
+    [dataSource, masked, recordId, table],
+  );
+
+  // Load when the record (or the retry counter) changes.
+  React.useEffect(() => {
+    load(false);
+  }, [load, attempt]);
+
+  // After a data change reported by the host: reload only when the saved row changed.
+  const firstSignal = React.useRef(refreshSignal);
+  React.useEffect(() => {
+    if (refreshSignal === firstSignal.current) return;
+    const current = stateRef.current;
+    if (current.status !== "ready" || !table || !recordId) return;
+    let live = true;
+    dataSource
+      .version(table, recordId)
+      .then((v) => {
+        if (live && v !== current.snapshot.version) load(true);
+      })
+      .catch(() => {
+        // The probe failed: a full reload shows the real state (no access, error with retry).
+        if (live) load(true);
+      });
+    return () => {
+      live = false;
+    };
+  }, [refreshSignal, dataSource, load, recordId, table]);
+
+  React.useEffect(() => {
+    if (state.status === "ready" && !state.refreshing) onScoredRef.current?.(state.score);
+  }, [state]);
+
+  const retry = React.useCallback(() => setAttempt((a) => a + 1), []);
+  const idPrefix = useId("vit-");
+  return { props, state, retry, idPrefix };
+}

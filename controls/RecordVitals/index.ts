@@ -1,0 +1,30 @@
+import * as React from "react";
+import type { IInputs, IOutputs } from "./generated/ManifestTypes";
+import { RecordVitalsRoot } from "./components/RecordVitalsRoot/RecordVitalsRoot";
+import { getRootProps, isDataUpdate } from "./getRootProps";
+import { LAYOUT_ONLY_UPDATES } from "./ManifestConstants";
+import { createWebApiVitalsSource, type VitalsDataSource } from "../shared/vitalsSource";
+
+/** The record vitals panel: a virtual control; all behaviour lives in RecordVitalsRoot. */
+export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IOutputs> {
+  private dataSource!: VitalsDataSource;
+  private refreshSignal = 0;
+
+  public init(context: ComponentFramework.Context<IInputs>): void {
+    context.mode.trackContainerResize(true);
+    this.dataSource = createWebApiVitalsSource(context.webAPI);
+  }
+
+  public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {
+    if (isDataUpdate(context.updatedProperties, LAYOUT_ONLY_UPDATES)) this.refreshSignal++;
+    return React.createElement(RecordVitalsRoot, getRootProps(context, { dataSource: this.dataSource, refreshSignal: this.refreshSignal }));
+  }
+
+  public getOutputs(): IOutputs {
+    return {};
+  }
+
+  public destroy(): void {
+    // Nothing to release: React unmounts the tree; pending loads are ignored by sequence number.
+  }
+}
