@@ -12,7 +12,9 @@ import { buildCandidateQueries, columnsOf, deduplicate, duplicateCandidatesByRec
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
-import type { DuplicateFinder } from "./run";
+
+/** Finds likely duplicates for a page of records (the uniqueness dimension). */
+export type DuplicateFinder = (table: string, rows: readonly Row[]) => Promise<Map<string, DuplicateCandidate[]>>;
 
 type DupTable = "contact" | "account" | "lead";
 const SUPPORTED = new Set<string>(["contact", "account", "lead"]);

@@ -22,7 +22,8 @@ import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/t
 import type { CoverageReport, DataverseGateway, FactsRequest, ParentSpec, Row, StreamCheckpoint } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid, type Filter } from "../dataverse/requests";
 import { applyContribution, emptyAggregates, reportAggregates, type AggregateReport, type AggregateState } from "./aggregates";
-import { createDuplicateFinder, createTargetedDuplicateFinder } from "./duplicates";
+import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFinder } from "./duplicates";
+export type { DuplicateFinder } from "./duplicates";
 import { compactFindings, contributionOf, contributionOfStored, dimensionScores, hash53, healthFingerprint, topIssue } from "./health";
 import {
   GRADE_OF_VALUE,
@@ -71,8 +72,6 @@ export interface AuditProgress {
   etaMs: number | null;
 }
 
-/** Finds likely duplicates for a page of records (the uniqueness dimension). */
-export type DuplicateFinder = (table: string, rows: readonly Row[]) => Promise<Map<string, DuplicateCandidate[]>>;
 
 export interface AuditOptions {
   gateway: DataverseGateway;
@@ -539,12 +538,7 @@ interface PageContext {
   packKey: string;
   waivers: Map<string, Set<string>>;
   incremental: boolean;
-  /**
-   * Likely duplicates for the uniqueness dimension: by default a matcher pass over each whole table
-   * in full runs and targeted candidate queries per page in incremental runs; `false` leaves the
-   * duplicate rules not evaluated; a function replaces both.
-   */
-  duplicates?: boolean | DuplicateFinder;
+  duplicates?: DuplicateFinder;
   pageSize: number;
 }
 
@@ -605,10 +599,11 @@ async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise<PageRe
   const table = plan.table;
   const idCol = primaryId(table);
   const ids = rows.map((r) => String(r[idCol]).toLowerCase());
-  const [facts, stored, dups] = await Promise.all([
+  const finder = plan.wantsDuplicates ? ctx.duplicates : undefined;
+  const [facts, stored, dups]: [Map<string, RelatedFacts>, Map<string, StoredHealth>, Map<string, DuplicateCandidate[]> | undefined] = await Promise.all([
     ctx.gateway.fetchRelatedFacts({ table, ids, facts: plan.facts, rows }),
     storedHealth(ctx, ids),
-    plan.wantsDuplicates && ctx.duplicates ? ctx.duplicates(table, rows) : Promise.resolve(undefined),
+    finder ? finder(table, rows) : Promise.resolve(undefined),
   ]);
   const result: PageResult = { writes: [], add: [], remove: [] };
   const bind = healthBindProperty(table);

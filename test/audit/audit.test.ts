@@ -159,7 +159,7 @@ describe("an incremental audit", () => {
       modifiedon: stamp,
     });
     // Records whose clock-dependent score flips between the two runs must be re-scored too.
-    const due = [...emu.store.rows("vit_recordhealth")].filter((h) => h.vit_revisitafter && Date.parse(String(h.vit_revisitafter)) <= later.getTime()).length;
+    const due = [...emu.store.rows("vit_recordhealth")].filter((h) => typeof h.vit_revisitafter === "string" && Date.parse(h.vit_revisitafter) <= later.getTime()).length;
 
     const readBeforeInc = emu.stats().rowsRead;
     const inc = await runAudit(options(emu, { mode: "incremental", now: later }));

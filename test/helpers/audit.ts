@@ -27,7 +27,7 @@ export interface StoredHealthRow {
 export function storedHealth(emu: EmulatorHandle): Map<string, StoredHealthRow> {
   const out = new Map<string, StoredHealthRow>();
   for (const h of emu.store.rows("vit_recordhealth")) {
-    const findings = JSON.parse(String(h.vit_findings ?? "[]")) as CompactFinding[];
+    const findings = JSON.parse(typeof h.vit_findings === "string" ? h.vit_findings : "[]") as CompactFinding[];
     const key = `${String(h.vit_table)}|${String(h.vit_recordid)}`;
     if (out.has(key)) throw new Error(`two health rows for ${key}`);
     out.set(key, {
