@@ -1,0 +1,251 @@
+import { createWriteStream, promises as fs } from "node:fs";
+import { once } from "node:events";
+import type { Command } from "commander";
+import { startEmulator, type EmulatorHandle } from "../../../sandbox/emulator";
+import { tokenProviderFromOptions, type AuthOptions } from "../../dataverse/auth";
+import type { DataverseGateway } from "../../dataverse/gateway";
+import { f } from "../../dataverse/requests";
+import { createWebApiGateway } from "../../dataverse/webapi";
+import { runAudit, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
+import { FINDINGS_CSV_HEADER, csvLine, renderAuditHtml } from "../../audit/report";
+import { loadOrgRulePack } from "../../audit/settings";
+import { GRADE_OF_VALUE } from "../../audit/model";
+import type { CompactFinding } from "../../audit/health";
+import { DEFAULT_TABLES, type RulePack } from "../../engine";
+import { UserError } from "../errors";
+import { loadPack, parseNow } from "../pack";
+import { createProgress } from "../progress";
+
+interface AuditCliOptions {
+  url?: string;
+  demo?: boolean;
+  size: string;
+  seed: string;
+  token?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  managedIdentity?: boolean;
+  azureCli?: boolean;
+  deviceCode?: boolean;
+  tables: string;
+  owner?: string;
+  team?: string;
+  businessUnit?: string;
+  incremental?: boolean;
+  resume?: string | boolean;
+  pack?: string;
+  report?: string;
+  perPerson?: boolean;
+  pageSize: string;
+  now?: string;
+  progress: boolean;
+}
+
+function positiveInt(v: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserError(`${flag}: "${v}" is not a whole number from 1 to ${max}`);
+  return n;
+}
+
+function parseTables(spec: string): string[] {
+  const tables = spec.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (tables.length === 0) throw new UserError("--tables: name at least one table");
+  return [...new Set(tables)];
+}
+
+async function namesOf(gateway: DataverseGateway, table: "businessunit" | "systemuser", nameColumn: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const page of gateway.streamTable({ table, columns: [nameColumn] })) {
+    for (const r of page.rows) out.set(String(r[`${table}id`]), String(r[nameColumn] ?? ""));
+  }
+  return out;
+}
+
+async function writeCsv(gateway: DataverseGateway, file: string, tables: string[]): Promise<number> {
+  const out = createWriteStream(file, { encoding: "utf8" });
+  out.write("\uFEFF" + csvLine(FINDINGS_CSV_HEADER));
+  let n = 0;
+  const filter = f.and(f.eq("statecode", 0), f.gt("vit_findingcount", 0), f.in("vit_table", tables));
+  for await (const page of gateway.streamTable({
+    table: "vit_recordhealth",
+    columns: ["vit_table", "vit_recordid", "vit_name", "vit_score", "vit_grade", "vit_findingcount", "vit_topissue", "vit_findings", "_ownerid_value", "vit_scoredon"],
+    filter,
+    orderBy: ["vit_score asc"],
+  })) {
+    for (const r of page.rows) {
+      const findings = typeof r.vit_findings === "string" ? (JSON.parse(r.vit_findings) as CompactFinding[]) : [];
+      const line = csvLine([
+        r.vit_table as string,
+        r.vit_recordid as string,
+        r.vit_name as string,
+        r.vit_score as number,
+        typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? "") : "",
+        r.vit_findingcount as number,
+        r.vit_topissue as string,
+        findings.filter((x) => x.o === "f").map((x) => x.r).join(" "),
+        r._ownerid_value as string,
+        r.vit_scoredon as string,
+      ]);
+      if (!out.write(line)) await once(out, "drain");
+      n++;
+    }
+  }
+  out.end();
+  await once(out, "finish");
+  return n;
+}
+
+function summaryLines(r: AuditResult, pack: RulePack): string[] {
+  const rep = r.report;
+  const lines = [
+    `Audit ${r.status}: ${r.mode} run ${r.runId}${r.resumed ? " (resumed)" : ""} with ${r.packVersion.split("#")[0]}`,
+    `Organisation score ${rep.overall.average ?? "n/a"} over ${rep.overall.records} records; grades ${Object.entries(rep.grades).map(([g, n]) => `${g} ${n}`).join(", ")}`,
+    `Scanned ${r.recordsScanned} records, wrote ${r.recordsChanged} health rows, retired ${r.healthRowsRetired}; ${r.requests} requests, ${r.throttled} throttled`,
+  ];
+  if (r.fullBecause) lines.push(`Ran as a full audit: ${r.fullBecause}`);
+  for (const c of r.coverage) {
+    lines.push(`Coverage ${c.table}: read ${c.readable}${c.total === null ? " (total unknown without organisation-wide read)" : ` of ${c.total}${c.complete ? "" : ` — ${c.total - c.readable} not readable by this user`}`}`);
+  }
+  const rules = new Map(pack.rules.map((x) => [x.id, x.title]));
+  const top = rep.byRule.filter((x) => x.failed > 0).slice(0, 5);
+  if (top.length) lines.push("Most frequent findings:", ...top.map((x) => `  ${String(x.failed).padStart(6)}  ${x.ruleId}  ${rules.get(x.ruleId) ?? ""}`));
+  return lines;
+}
+
+export function register(program: Command): void {
+  program
+    .command("audit")
+    .description("Run a governance audit: score every record in scope through the Web API and store the results in Dataverse")
+    .option("--url <org url>", "organisation URL, e.g. https://contoso.crm.dynamics.com")
+    .option("--demo", "audit a demo organisation in an embedded emulator instead of a real one")
+    .option("--size <n>", "with --demo: records in the demo organisation", "2000")
+    .option("--seed <n>", "with --demo: seed of the demo organisation", "1")
+    .option("--token <bearer>", "a bearer token you already have (e.g. from az account get-access-token)")
+    .option("--tenant-id <id>", "Microsoft Entra tenant (client secret, device code)")
+    .option("--client-id <id>", "app registration, or a user-assigned managed identity")
+    .option("--client-secret <secret>", "client secret of the app registration (prefer the AZURE_CLIENT_SECRET environment variable in pipelines)")
+    .option("--managed-identity", "sign in with the managed identity of the machine")
+    .option("--azure-cli", "sign in with the Azure CLI's account")
+    .option("--device-code", "sign in interactively with a device code")
+    .option("--tables <list>", "tables to audit, comma separated", DEFAULT_TABLES.join(","))
+    .option("--owner <systemuserid>", "only records owned by this user")
+    .option("--team <teamid>", "only records owned by this team")
+    .option("--business-unit <businessunitid>", "only records of this business unit")
+    .option("--incremental", "only records changed since the last audit of this scope, past their revisit time, or with changed waivers")
+    .option("--resume [runId]", "resume an interrupted audit (the newest of this scope, or the given run)")
+    .option("--pack <file>", "rule pack JSON (default: the organisation's vit_RulePack, else the built-in pack)")
+    .option("--report <file>", "also write a report: .html (summary) or .csv (every record with findings)")
+    .option("--per-person", "include figures per owner in the HTML report (off by default: scores are for coaching)")
+    .option("--page-size <n>", "records per page, up to 5000", "5000")
+    .option("--now <iso>", "the audit's clock (default: now)")
+    .option("--no-progress", "no progress output")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  vitals audit --demo --report audit.html
+  vitals audit --url https://contoso.crm.dynamics.com --azure-cli --incremental
+  vitals audit --url https://contoso.crm.dynamics.com --tenant-id … --client-id … --client-secret … --report findings.csv
+
+Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancelled.`,
+    )
+    .action(async (o: AuditCliOptions) => {
+      if (!o.demo && !o.url) throw new UserError("name the organisation with --url <org url>, or use --demo");
+      if (o.demo && o.url) throw new UserError("--demo and --url cannot be used together");
+      const tables = parseTables(o.tables);
+      const pageSize = positiveInt(o.pageSize, "--page-size", 5000);
+      const now = parseNow(o.now);
+      if (o.report && !/\.(html?|csv)$/i.test(o.report)) throw new UserError(`--report: "${o.report}" must end in .html or .csv`);
+
+      let emulator: EmulatorHandle | undefined;
+      let gateway: DataverseGateway;
+      let orgUrl: string;
+      if (o.demo) {
+        const size = positiveInt(o.size, "--size", 1_000_000);
+        process.stderr.write(`vitals: starting the emulator with a demo organisation of ${size} records…\n`);
+        emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false });
+        orgUrl = emulator.orgUrl;
+        const token = emulator.adminToken;
+        gateway = createWebApiGateway({ serverUrl: orgUrl, token: () => token });
+      } else {
+        orgUrl = o.url!;
+        const auth: AuthOptions = { token: o.token, tenantId: o.tenantId, clientId: o.clientId, clientSecret: o.clientSecret ?? process.env.AZURE_CLIENT_SECRET, managedIdentity: o.managedIdentity, azureCli: o.azureCli, deviceCode: o.deviceCode };
+        let token;
+        try {
+          token = tokenProviderFromOptions(auth, orgUrl);
+        } catch (err) {
+          throw new UserError((err as Error).message);
+        }
+        try {
+          gateway = createWebApiGateway({ serverUrl: orgUrl, token });
+        } catch (err) {
+          throw new UserError((err as Error).message);
+        }
+      }
+
+      const abort = new AbortController();
+      const onSigint = (): void => {
+        process.stderr.write("\nvitals: cancelling after the current page…\n");
+        abort.abort();
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        let pack: RulePack;
+        if (o.pack) pack = await loadPack(o.pack);
+        else {
+          const org = await loadOrgRulePack(gateway);
+          if (org.warning) process.stderr.write(`vitals: warning: ${org.warning}\n`);
+          pack = org.pack;
+          process.stderr.write(`vitals: rule pack: ${org.source}\n`);
+        }
+        const scope: AuditScope = { tables, ownerId: o.owner, teamId: o.team, businessUnitId: o.businessUnit };
+        const progress = o.progress ? createProgress({ label: "auditing", total: 0 }) : undefined;
+        const onProgress = (p: AuditProgress): void => {
+          if (!progress) return;
+          if (p.estimatedTotal) progress.setTotal(p.estimatedTotal);
+          const eta = p.etaMs !== null ? `, about ${Math.ceil(p.etaMs / 1000)} s left` : "";
+          progress.update(p.recordsScanned, `${p.phase}${p.table ? ` ${p.table}` : ""}, ${p.pages} pages, ${p.requests} requests${p.throttled ? `, ${p.throttled} throttled` : ""}${eta}`);
+        };
+        let result: AuditResult;
+        try {
+          result = await runAudit({
+            gateway,
+            pack,
+            scope,
+            mode: o.incremental ? "incremental" : "full",
+            now,
+            resume: o.resume === true ? "latest" : typeof o.resume === "string" ? o.resume : undefined,
+            pageSize,
+            signal: abort.signal,
+            onProgress,
+          });
+        } finally {
+          progress?.stop();
+        }
+        process.stdout.write(summaryLines(result, pack).join("\n") + "\n");
+        if (result.status === "cancelled") {
+          process.stderr.write(`vitals: the audit was cancelled; resume it with --resume ${result.runId}\n`);
+          process.exitCode = 130;
+          return;
+        }
+        if (o.report) {
+          if (/\.csv$/i.test(o.report)) {
+            const n = await writeCsv(gateway, o.report, tables);
+            process.stderr.write(`vitals: wrote ${n} records with findings to ${o.report}\n`);
+          } else {
+            const businessUnits = await namesOf(gateway, "businessunit", "name");
+            const owners = o.perPerson ? await namesOf(gateway, "systemuser", "fullname") : undefined;
+            await fs.writeFile(o.report, renderAuditHtml(result, pack, { businessUnits, owners, perPerson: o.perPerson, orgUrl }));
+            process.stderr.write(`vitals: wrote the report to ${o.report}\n`);
+          }
+        }
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new UserError(`the audit failed: ${msg}`);
+      } finally {
+        process.off("SIGINT", onSigint);
+        await emulator?.close();
+      }
+    });
+}
