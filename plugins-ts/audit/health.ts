@@ -26,7 +26,8 @@ export function compactFindings(findings: readonly Finding[]): CompactFinding[] 
   const out: CompactFinding[] = [];
   for (const f of findings) {
     if (f.outcome === "passed") continue;
-    out.push({ r: f.ruleId, o: f.waived ? "w" : f.outcome === "failed" ? "f" : "n", s: f.severity, d: f.dimension, v: f.observed, e: f.expected });
+    // Stored observations must not change with the clock alone, or every day would rewrite every row.
+    out.push({ r: f.ruleId, o: f.waived ? "w" : f.outcome === "failed" ? "f" : "n", s: f.severity, d: f.dimension, v: f.observedStable ?? f.observed, e: f.expected });
   }
   return out;
 }

@@ -150,6 +150,9 @@ const LOOKUP_TARGET: Readonly<Record<string, string>> = {
   originatingleadid: "lead",
 };
 
+/** How much earlier than the last run's start an incremental run looks for modified records. */
+export const CLOCK_SKEW_MARGIN_MS = 15 * 60_000;
+
 export class AuditCancelledError extends Error {
   constructor() {
     super("the audit was cancelled");
@@ -283,7 +286,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         mode = "full";
         fullBecause = `the rule pack changed since the last audit (${last.packKey} → ${packKey})`;
       } else {
-        since = last.startedOn;
+        // Records modified since the last run started, with a margin for clock skew between this
+        // machine and Dataverse (re-scoring a few unchanged records costs nothing: fingerprints skip their writes).
+        since = new Date(Date.parse(last.startedOn) - CLOCK_SKEW_MARGIN_MS).toISOString();
         state = last.state;
       }
     }

@@ -136,6 +136,7 @@ export class CompiledPack {
         fix: rule.fix,
       };
       if (result.reason) finding.reason = result.reason;
+      if (result.stable !== undefined && result.stable !== result.observed) finding.observedStable = result.stable;
 
       let d = acc.get(rule.dimension);
       if (!d) {

@@ -106,6 +106,12 @@ export interface Finding {
   columns: string[];
   /** What was there, for display ("" for empty, "(not fetched)" when not evaluated). */
   observed: string;
+  /**
+   * The same observation without parts that change with the clock ("2026-10-01" rather than
+   * "2026-10-01 (53 days ago)"), when they differ. Stored results use it, so a record is not
+   * rewritten just because a day passed.
+   */
+  observedStable?: string;
   /** What the rule expects, quoting its thresholds ("a date within the last 90 days"). */
   expected: string;
   message: string;

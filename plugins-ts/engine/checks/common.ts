@@ -16,6 +16,8 @@ export interface CheckInputs {
 export interface CheckResult {
   outcome: Outcome | "notApplicable";
   observed: string;
+  /** `observed` without its clock-dependent parts, when it has any. */
+  stable?: string;
   /** Overrides the compiled `expected` text when the expectation depends on the record. */
   expected?: string;
   reason?: string;

@@ -279,7 +279,8 @@ const freshness: Compiler<"freshness"> = (c) => ({
     const d = parseDate(v);
     if (!d) return notADate(c.column, v);
     const deadline = d.end + c.maxDays * DAY_MS;
-    return ctx.now <= deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline }) : failed(showDate(d.start, ctx.now));
+    const stable = isoDay(d.start);
+    return ctx.now <= deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline, stable }) : failed(showDate(d.start, ctx.now), { stable });
   },
 });
 
@@ -293,7 +294,8 @@ const lastActivity: Compiler<"lastActivity"> = (c) => ({
     const d = parseDate(v);
     if (!d) return notADate("@lastActivityOn", v);
     const deadline = d.end + c.maxDays * DAY_MS;
-    return ctx.now <= deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline }) : failed(showDate(d.start, ctx.now));
+    const stable = isoDay(d.start);
+    return ctx.now <= deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline, stable }) : failed(showDate(d.start, ctx.now), { stable });
   },
 });
 
@@ -310,8 +312,8 @@ const followUp: Compiler<"followUp"> = (c) => {
       if (!d) return notADate("@nextActivityDueOn", v);
       const deadline = d.end + grace * DAY_MS;
       return ctx.now <= deadline
-        ? passed(`due ${showDate(d.start, ctx.now)}`, { revisitAt: deadline })
-        : failed(`overdue: due ${showDate(d.start, ctx.now)}`);
+        ? passed(`due ${showDate(d.start, ctx.now)}`, { revisitAt: deadline, stable: `due ${isoDay(d.start)}` })
+        : failed(`overdue: due ${showDate(d.start, ctx.now)}`, { stable: `overdue: due ${isoDay(d.start)}` });
     },
   };
 };
@@ -334,8 +336,9 @@ const daysInStage: Compiler<"daysInStage"> = (c, pack, table) => {
       const days = Math.max(0, Math.floor((ctx.now - d.start) / DAY_MS));
       const deadline = d.start + (limit + 1) * DAY_MS;
       const observed = `${plural(days, "day")} in ${stage.name} (since ${isoDay(d.start)})`;
+      const stable = `in ${stage.name} since ${isoDay(d.start)}`;
       const expected = `at most ${plural(limit, "day")} in ${stage.name}`;
-      return days <= limit ? passed(observed, { expected, revisitAt: deadline }) : failed(observed, { expected });
+      return days <= limit ? passed(observed, { expected, revisitAt: deadline, stable }) : failed(observed, { expected, stable });
     },
   };
 };
@@ -416,7 +419,8 @@ const dateNotPast: Compiler<"dateNotPast"> = (c) => {
       const d = parseDate(v);
       if (!d) return notADate(c.column, v);
       const deadline = d.end + grace * DAY_MS;
-      return ctx.now < deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline }) : failed(showDate(d.start, ctx.now));
+      const stable = isoDay(d.start);
+      return ctx.now < deadline ? passed(showDate(d.start, ctx.now), { revisitAt: deadline, stable }) : failed(showDate(d.start, ctx.now), { stable });
     },
   };
 };
