@@ -84,6 +84,7 @@ ${coverage.length ? `<section aria-labelledby="s-cov"><h2 id="s-cov">Coverage</h
 <section aria-labelledby="s-tab"><h2 id="s-tab">By table</h2>${table("Score by table", ["Table", "Records", "Average", "Grade", "Failed findings"], byTable)}</section>
 <section aria-labelledby="s-dim"><h2 id="s-dim">By dimension</h2>${table("Average score by dimension", ["Dimension", "Average"], byDim)}</section>
 <section aria-labelledby="s-rule"><h2 id="s-rule">By rule</h2>${table("Rules with failures, most first", ["Rule", "Title", "Severity", "Failed", "Waived", "How to fix"], byRule)}</section>
+${result.duplicateRules?.length ? `<section aria-labelledby="s-dup"><h2 id="s-dup">Dataverse duplicate detection</h2>${table("Findings about the organisation's duplicate detection rules", ["Table", "Severity", "Finding", "How to fix"], result.duplicateRules.map((d) => [esc(d.table), esc(d.severity), esc(d.message), esc(d.fix)]))}</section>` : ""}
 <section aria-labelledby="s-bu"><h2 id="s-bu">By business unit</h2>${table("Score by business unit", ["Business unit", "Records", "Average", "Failed findings"], byBu)}</section>
 ${names.perPerson ? `<section aria-labelledby="s-own"><h2 id="s-own">By owner</h2>${table("Score by owner", ["Owner", "Records", "Average", "Failed findings"], byOwner)}</section>` : `<p class="meta">Figures per person are not shown: scores are for coaching. An administrator can include them with <code>--per-person</code>.</p>`}
 </main></body></html>

@@ -16,11 +16,12 @@
  * counting the page twice.
  */
 import { compilePack, type CompiledPack } from "../engine/score";
-import { columnsOf } from "../engine/duplicates";
+import { auditDuplicateRules, columnsOf, type DuplicateRuleConditionRow, type DuplicateRuleFinding, type DuplicateRuleRow } from "../engine/duplicates";
 import type { RulePack } from "../engine/pack/types";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
 import type { CoverageReport, DataverseGateway, FactsRequest, ParentSpec, Row, StreamCheckpoint } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid, type Filter } from "../dataverse/requests";
+import { DataverseError } from "../dataverse/errors";
 import { applyContribution, emptyAggregates, reportAggregates, type AggregateReport, type AggregateState } from "./aggregates";
 import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFinder } from "./duplicates";
 export type { DuplicateFinder } from "./duplicates";
@@ -115,6 +116,8 @@ export interface AuditResult {
   throttled: number;
   report: AggregateReport;
   coverage: CoverageReport[];
+  /** Governance findings about Dataverse's own duplicate-detection rules (tables in scope); absent means none. */
+  duplicateRules?: DuplicateRuleFinding[];
   error?: string;
 }
 
@@ -450,6 +453,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     // 3. Finish: coverage, aggregates, status.
     progress("finishing", null);
     const coverage = await coverageOf(plans, cp, scope, opts.privileged);
+    const duplicateRules = await duplicateRuleFindings(gateway, scope.tables);
     const report = reportAggregates(state);
     const finishedOn = new Date(now.getTime() + (Date.now() - started)).toISOString();
     const overallGrade = report.overall.average === null ? null : gradeOf(report.overall.average, compiled);
@@ -462,7 +466,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
         vit_recordschanged: cp.changed,
         vit_overallscore: report.overall.average,
         vit_overallgrade: overallGrade ? GRADE_VALUE[overallGrade] : null,
-        vit_aggregates: JSON.stringify({ report, state, coverage, retired: cp.retired }),
+        vit_aggregates: JSON.stringify({ report, state, coverage, retired: cp.retired, duplicateRules }),
         vit_requestsmade: requestsSoFar(),
         vit_throttledcount: throttledSoFar(),
         vit_checkpoint: null,
@@ -487,6 +491,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       throttled: throttledSoFar(),
       report,
       coverage,
+      duplicateRules,
     };
   } catch (err) {
     const cancelled = err instanceof AuditCancelledError || opts.signal?.aborted === true;
@@ -524,6 +529,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       throttled: throttledSoFar(),
       report: reportAggregates(state),
       coverage: [],
+      duplicateRules: [],
     };
   }
 }
@@ -841,4 +847,34 @@ async function coverageOf(plans: TablePlan[], cp: RunCheckpoint, scope: AuditSco
     }
   }
   return out;
+}
+
+/**
+ * Dataverse's own duplicate detection, read and judged: tables without a published rule,
+ * unpublished rules, tables at the five-rule limit. A principal that may not read duplicate rules
+ * gets no findings rather than a failed audit.
+ */
+async function duplicateRuleFindings(gateway: DataverseGateway, tables: readonly string[]): Promise<DuplicateRuleFinding[]> {
+  const judged = tables.filter((t) => t === "account" || t === "contact" || t === "lead");
+  if (judged.length === 0) return [];
+  try {
+    const rules: DuplicateRuleRow[] = [];
+    for await (const page of gateway.streamTable({
+      table: "duplicaterule",
+      columns: ["name", "baseentityname", "matchingentityname", "statecode", "statuscode", "iscasesensitive", "excludeinactiverecords"],
+    })) {
+      for (const r of page.rows) rules.push(r as unknown as DuplicateRuleRow);
+    }
+    const conditions: DuplicateRuleConditionRow[] = [];
+    for await (const page of gateway.streamTable({
+      table: "duplicaterulecondition",
+      columns: ["_regardingobjectid_value", "baseattributename", "matchingattributename", "operatorcode", "operatorparam", "ignoreblankvalues"],
+    })) {
+      for (const r of page.rows) conditions.push(r as unknown as DuplicateRuleConditionRow);
+    }
+    return auditDuplicateRules(rules, conditions, { tables: judged });
+  } catch (err) {
+    if (err instanceof DataverseError && (err.status === 403 || err.status === 401)) return [];
+    throw err;
+  }
 }

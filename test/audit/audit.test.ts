@@ -320,3 +320,20 @@ describe("coverage and waivers", () => {
     expect(expired.waived.size).toBe(0);
   }, 120_000);
 });
+
+describe("Dataverse's own duplicate detection", () => {
+  it("is read and judged in every audit: unpublished rules and tables without a published rule are reported", async () => {
+    const emu = await startEmulator({ data: "demo", size: 300, seed: 17, now: NOW, throttle: false });
+    try {
+      const rule = emu.store.rows("duplicaterule").find((r) => r.baseentityname === "lead")!;
+      emu.store.update("duplicaterule", String(rule.duplicateruleid), { statecode: 0, statuscode: 0 });
+      const r = await runAudit(options(emu, { scope: { tables: ["lead", "contact"] } }));
+      const codes = (r.duplicateRules ?? []).map((d) => `${d.table}:${d.code}`);
+      expect(codes).toEqual(expect.arrayContaining(["lead:rule-unpublished", "lead:no-published-rule"]));
+      const stored = JSON.parse(String(emu.store.get("vit_auditrun", r.runId)!.vit_aggregates)) as { duplicateRules: unknown[] };
+      expect(stored.duplicateRules).toEqual(r.duplicateRules);
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
+});

@@ -107,6 +107,9 @@ function summaryLines(r: AuditResult, pack: RulePack): string[] {
   for (const c of r.coverage) {
     lines.push(`Coverage ${c.table}: read ${c.readable}${c.total === null ? " (total unknown without organisation-wide read)" : ` of ${c.total}${c.complete ? "" : ` — ${c.total - c.readable} not readable by this user`}`}`);
   }
+  if (r.duplicateRules?.length) {
+    lines.push("Dataverse duplicate detection:", ...r.duplicateRules.map((d) => `  [${d.severity}] ${d.message} — ${d.fix}`));
+  }
   const rules = new Map(pack.rules.map((x) => [x.id, x.title]));
   const top = rep.byRule.filter((x) => x.failed > 0).slice(0, 5);
   if (top.length) lines.push("Most frequent findings:", ...top.map((x) => `  ${String(x.failed).padStart(6)}  ${x.ruleId}  ${rules.get(x.ruleId) ?? ""}`));
