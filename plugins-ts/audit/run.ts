@@ -574,6 +574,19 @@ async function readRecordsById(ctx: PageContext, ids: readonly string[], scope: 
   return rows;
 }
 
+/** What a stored health row contributes to the aggregates (HEALTH_COLUMNS read back). */
+function storedContribution(table: string, r: Row): ReturnType<typeof contributionOfStored> {
+  return contributionOfStored({
+    table,
+    score: typeof r.vit_score === "number" ? r.vit_score : null,
+    grade: typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? null) : null,
+    dimensionsJson: str(r.vit_dimensions),
+    findingsJson: str(r.vit_findings),
+    ownerId: str(r._ownerid_value),
+    businessUnitId: str(r._owningbusinessunit_value),
+  });
+}
+
 async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<Map<string, StoredHealth>> {
   const out = new Map<string, StoredHealth>();
   const table = ctx.plan.table;
@@ -583,20 +596,11 @@ async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<M
       for (const r of page.rows) {
         const id = str(r.vit_recordid)?.toLowerCase();
         if (!id) continue;
-        const grade = typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? null) : null;
         out.set(id, {
           id,
           fingerprint: str(r.vit_fingerprint),
           active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
-          contribution: contributionOfStored({
-            table,
-            score: typeof r.vit_score === "number" ? r.vit_score : null,
-            grade,
-            dimensionsJson: str(r.vit_dimensions),
-            findingsJson: str(r.vit_findings),
-            ownerId: str(r._ownerid_value),
-            businessUnitId: str(r._owningbusinessunit_value),
-          }),
+          contribution: storedContribution(table, r),
         });
       }
     }
@@ -703,22 +707,7 @@ async function retireGone(ctx: PageContext, state: AggregateState, incremental: 
   for await (const page of ctx.gateway.streamTable({ table: "vit_recordhealth", columns: ["vit_recordhealthid", ...HEALTH_COLUMNS], filter, pageSize: 5000 })) {
     const updates: Row[] = [];
     for (const r of page.rows) {
-      if (incremental) {
-        const grade = typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? null) : null;
-        applyContribution(
-          state,
-          contributionOfStored({
-            table,
-            score: typeof r.vit_score === "number" ? r.vit_score : null,
-            grade,
-            dimensionsJson: str(r.vit_dimensions),
-            findingsJson: str(r.vit_findings),
-            ownerId: str(r._ownerid_value),
-            businessUnitId: str(r._owningbusinessunit_value),
-          }),
-          -1,
-        );
-      }
+      if (incremental) applyContribution(state, storedContribution(table, r), -1);
       updates.push({ vit_recordhealthid: String(r.vit_recordhealthid), statecode: STATECODE_INACTIVE, statuscode: 2 });
     }
     if (updates.length) {
