@@ -41,7 +41,7 @@ async function startEmulatorProcess(): Promise<Emu> {
   let out = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the emulator did not start in time:\n${out}`)), 300_000);
-    proc.stdout!.on("data", (d: Buffer) => {
+    proc.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const url = /Base URL\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/data\/v9\.2\//.exec(out);
       const token = /Admin token\s+(emu_[0-9a-f]+)/.exec(out);
