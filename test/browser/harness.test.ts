@@ -17,7 +17,7 @@
  * compact on a phone. Both suites share one pcf-scripts build (one file: no two builds racing on
  * the same out folder). Screenshots go to test-artifacts/.
  */
-import { spawnSync } from "node:child_process";
+import { ensureControlBundle } from "../../sandbox/host/build";
 import { createReadStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,14 +54,15 @@ function serve(roots: string[]): Promise<Server> {
 }
 
 let built: Promise<void> | undefined;
-/** One production build for both suites. */
+/**
+ * One production build for both suites, shared with the sandbox tests: ensureControlBundle builds
+ * only when the bundle is missing or stale, under a lock, so parallel test files never race on out/.
+ */
 function buildOnce(): Promise<void> {
-  built ??= new Promise<void>((ok, fail) => {
-    if (!CHROMIUM) return fail(new Error("CI=true but `which chromium` found no browser: install Debian's chromium"));
-    const build = spawnSync(process.execPath, [join(ROOT, "controls", "pcf.cjs"), "build", "--buildMode", "production"], { cwd: ROOT, encoding: "utf8", timeout: 240_000 });
-    if (build.status !== 0) return fail(new Error(`pcf-scripts build failed:\n${build.stdout}\n${build.stderr}`));
-    ok();
-  });
+  built ??= (async () => {
+    if (!CHROMIUM) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
+    await ensureControlBundle();
+  })();
   return built;
 }
 

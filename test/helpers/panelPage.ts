@@ -7,10 +7,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { AXE_SCRIPT, BUNDLE, PLATFORM_GLOBALS_SCRIPT, PLATFORM_LIBRARIES, ROOT, resxStrings } from "../../sandbox/host/assets";
 
-export const ROOT = resolve(__dirname, "..", "..");
-export const BUNDLE = join(ROOT, "out", "controls", "RecordVitals", "bundle.js");
+export { BUNDLE, ROOT, resxStrings };
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 export function chromiumPath(): string | null {
@@ -21,23 +20,16 @@ export function chromiumPath(): string | null {
   }
 }
 
-export function resxStrings(lcid: 1033 | 1031 = 1033): Record<string, string> {
-  const xml = readFileSync(join(ROOT, "controls", "RecordVitals", "strings", `RecordVitals.${lcid}.resx`), "utf8");
-  const out: Record<string, string> = {};
-  for (const m of xml.matchAll(/<data name="([^"]+)"[^>]*>\s*<value>([\s\S]*?)<\/value>/g)) out[m[1]] = m[2].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-  return out;
-}
-
 const FILES: Record<string, { path: string; type: string }> = {
-  "/react.js": { path: join(ROOT, "node_modules", "react", "umd", "react.production.min.js"), type: "text/javascript" },
-  "/react-dom.js": { path: join(ROOT, "node_modules", "react-dom", "umd", "react-dom.production.min.js"), type: "text/javascript" },
-  "/fluent.js": { path: join(ROOT, "node_modules", "pcf-start", "lib", "fluent_9_4_0.js"), type: "text/javascript" },
+  "/react.js": PLATFORM_LIBRARIES.react,
+  "/react-dom.js": PLATFORM_LIBRARIES.reactDom,
+  "/fluent.js": PLATFORM_LIBRARIES.fluent,
   "/bundle.js": { path: BUNDLE, type: "text/javascript" },
-  "/axe.js": { path: require.resolve("axe-core/axe.min.js"), type: "text/javascript" },
+  "/axe.js": AXE_SCRIPT,
 };
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Record vitals</title>
 <script src="/react.js"></script><script src="/react-dom.js"></script>
-<script>window.Reactv16 = window.React; window.ReactDOMv16 = window.ReactDOM;</script>
+<script>${PLATFORM_GLOBALS_SCRIPT}</script>
 <script src="/fluent.js"></script><script src="/bundle.js"></script></head><body><main></main></body></html>`;
 
 export async function servePanelPage(): Promise<{ url: string; close: () => Promise<void> }> {

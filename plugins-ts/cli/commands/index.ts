@@ -4,9 +4,10 @@ import { register as rules } from "./rules";
 import { register as dedupe } from "./dedupe";
 import { register as solution } from "./solution";
 import { register as emulator } from "./emulator";
+import { register as demo } from "./demo";
 import { register as audit } from "./audit";
 
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [score, rules, dedupe, audit, solution, emulator];
+export const commands: RegisterCommand[] = [score, rules, dedupe, audit, solution, emulator, demo];

@@ -1,0 +1,100 @@
+import { stripVTControlCharacters } from "node:util";
+import { InvalidArgumentError, type Command } from "commander";
+import { bundleStaleReason, ensureControlBundle, startSandbox } from "../../../sandbox/host";
+import { UserError } from "../errors";
+
+function int(name: string, min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number between ${min} and ${max} (got '${v}').`);
+    return n;
+  };
+}
+
+interface Opts {
+  port: number;
+  size: number;
+  seed: number;
+  now?: string;
+  build: boolean;
+}
+
+/** `vitals demo` (what `npm start` runs): emulator + demo organisation + the sandbox host pages, until Ctrl-C. */
+export function register(program: Command): void {
+  program
+    .command("demo")
+    .description(
+      "Start the sandbox: build the RecordVitals control if needed, start the Dataverse emulator with the demo organisation and a page on 127.0.0.1 that lists its records and opens them on a form with the real panel; runs until Ctrl-C",
+    )
+    .option("-p, --port <port>", "port of the sandbox page on 127.0.0.1 (the next free one is used when it is taken; 0 = any free port)", int("--port", 0, 65535), 8080)
+    .option("--size <n>", "records of account + contact + lead + opportunity in the demo organisation (100 – 200,000)", int("--size", 100, 200_000), 2000)
+    .option("--seed <n>", "seed of the demo organisation: the same seed, size and --now give the same data and tokens", int("--seed", 0, 2 ** 31 - 1), 1)
+    .option("--now <date>", "reference date the demo data is generated around (ISO-8601, default today 00:00 UTC)")
+    .option("--no-build", "do not build the control even if out/controls/RecordVitals/bundle.js is missing or older than its sources")
+    .action(async (opts: Opts) => {
+      let now: Date | undefined;
+      if (opts.now !== undefined) {
+        now = new Date(opts.now);
+        if (Number.isNaN(now.getTime())) throw new UserError(`--now '${opts.now}' is not an ISO-8601 date (e.g. 2026-01-31).`);
+      }
+      const err = process.stderr;
+      const started = Date.now();
+      if (opts.build) {
+        const reason = bundleStaleReason();
+        if (reason) {
+          err.write(`Building the RecordVitals control (${reason}); this takes about a minute the first time…\n`);
+          let lines = 0;
+          const r = await ensureControlBundle({
+            onLine: (line) => {
+              lines++;
+              // pcf-scripts prints its phases as "[1:17:25 AM] [build] Validating manifest..."; show those
+              // and errors, not webpack's module statistics and size warnings.
+              const plain = stripVTControlCharacters(line).trim();
+              if (/\[build\]|\berror\b|ERROR in/i.test(plain)) err.write(`  ${plain}\n`);
+              else if (err.isTTY && lines % 20 === 0) err.write(".");
+            },
+          }).catch((e: Error) => {
+            throw new UserError(`${e.message}\n\nFix the build, or start with --no-build to use the bundle that is there.`);
+          });
+          err.write(`Built in ${(r.ms / 1000).toFixed(1)} s.\n`);
+        }
+      } else if (bundleStaleReason()?.includes("does not exist")) {
+        throw new UserError("--no-build: out/controls/RecordVitals/bundle.js does not exist; run without --no-build once (or `node controls/pcf.cjs build`).");
+      }
+      err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed})…\n`);
+      let sb;
+      try {
+        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port });
+      } catch (e) {
+        const x = e as NodeJS.ErrnoException;
+        if (x.code === "EADDRINUSE") throw new UserError(`port ${opts.port} and the 20 after it on 127.0.0.1 are in use; choose another with --port (0 = any free port).`);
+        throw e;
+      }
+      const emu = sb.emulator;
+      const out = process.stdout;
+      const gt = emu.groundTruth;
+      out.write(`\nCRM Vitals sandbox is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
+      out.write(`  Open            ${sb.url}\n`);
+      out.write(`  Web API         ${sb.url}api/data/v9.2/   (proxied to the emulator at ${emu.baseUrl})\n`);
+      out.write(`  Demo data       ${gt.size.toLocaleString("en-US")} records, seed ${gt.seed}, generated around ${gt.now.slice(0, 10)}; ${gt.defects.length.toLocaleString("en-US")} injected defects\n\n`);
+      out.write(`  Users (pick one on the page; their bearer token is used for every request):\n`);
+      for (const u of sb.config.users) out.write(`    ${u.key.padEnd(11)} ${u.fullname.padEnd(20)} ${u.role.split(" (")[0].padEnd(24)} sees ${u.sees}\n`);
+      out.write(`\n  What to try:\n`);
+      for (const x of sb.config.examples) out.write(`    - ${x.title}\n      ${sb.url}${x.href.slice(1)}\n`);
+      const gov = sb.config.governancePage;
+      const owner = sb.config.users.find((u) => u.key === "govowner");
+      if (gov && owner) out.write(`    - The Governance Center as ${owner.fullname} (also linked from the list page)\n      ${sb.url}${gov.slice(1)}?orgUrl=${encodeURIComponent(sb.url)}&token=${owner.token}\n`);
+      else out.write(`    - The Governance Center: not built yet (out/webresources/vit_/governance/index.html); the list page links to it once it is\n`);
+      out.write(`\nPress Ctrl-C to stop.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          err.write("\nStopping the sandbox…\n");
+          void sb.close().then(resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * Helpers for browser tests of the sandbox host: the engine's expected score for a record (read
+ * over the Web API as the given user, independently of the page), axe-core in a page, and where
+ * the panel's failed findings are.
+ */
+import type { Page } from "playwright-core";
+import { compilePack, defaultRulePack, type RecordScore } from "../../plugins-ts/engine";
+import { createWebApiVitalsSource } from "../../controls/shared/vitalsSource";
+import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
+import { AXE_SCRIPT } from "../../sandbox/host/assets";
+import type { SandboxHandle } from "../../sandbox/host";
+
+/** context.webAPI for Node, straight to the emulator (not through the host's proxy or its PCF host). */
+export function nodeWebApi(sb: SandboxHandle, token: string): WebApiPort {
+  const get = async (path: string): Promise<WebApiRow> => {
+    const res = await fetch(sb.emulator.baseUrl + path, { headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Prefer: 'odata.include-annotations="*"' } });
+    const body = (await res.json()) as WebApiRow & { error?: { code: string; message: string } };
+    if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: body.error?.code });
+    return body;
+  };
+  const set = (table: string): string => {
+    const s = sb.config.entitySets[table];
+    if (!s) throw new Error(`no entity set for ${table}`);
+    return s;
+  };
+  return {
+    retrieveRecord: (table, id, options = "") => get(`${set(table)}(${id})${options}`),
+    retrieveMultipleRecords: async (table, options = "") => ({ entities: (await get(`${set(table)}${options}`)).value as WebApiRow[] }),
+  };
+}
+
+/** What the engine says about a record with the default pack at `now`, from the data the user can read. */
+export async function expectedScore(sb: SandboxHandle, table: string, id: string, userKey: string, now: Date): Promise<RecordScore> {
+  const user = sb.emulator.users.find((u) => u.key === userKey);
+  if (!user) throw new Error(`no demo user ${userKey}`);
+  const compiled = compilePack(defaultRulePack());
+  const snapshot = await createWebApiVitalsSource(nodeWebApi(sb, user.token)).load(table, id, compiled);
+  return compiled.score(snapshot.record, { now });
+}
+
+/** The text of the panel's status region for a score: the grade badge (aria-hidden) and the resx label. */
+export function scoreText(strings: Record<string, string>, s: Pick<RecordScore, "score" | "grade">): string {
+  return `${s.grade ?? ""}${strings.ScoreLabel.replace("{0}", String(s.score)).replace("{1}", String(s.grade))}`;
+}
+
+/** Rule ids of the failed findings the panel lists under "What to fix" (grouped in lists named by severity). */
+export async function shownFailedRules(page: Page, strings: Record<string, string>): Promise<string[]> {
+  const severities = ["critical", "high", "medium", "low"].map((s) => strings[`Severity_${s}`]);
+  return page.evaluate((names) => {
+    const out: string[] = [];
+    for (const ul of document.querySelectorAll("ul[aria-label]")) {
+      if (!names.includes(ul.getAttribute("aria-label") ?? "")) continue;
+      for (const li of ul.querySelectorAll(":scope > li[data-rule]")) out.push(li.getAttribute("data-rule") ?? "");
+    }
+    return out.sort();
+  }, severities);
+}
+
+/** Serious and critical axe-core violations in the page (colour contrast included). */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SCRIPT.path });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { html: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(" | ")}`);
+  });
+}
