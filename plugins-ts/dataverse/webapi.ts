@@ -59,8 +59,12 @@ export interface WebApiGatewayOptions {
   serverUrl: string;
   /** Default "9.2". */
   apiVersion?: string;
-  /** Bearer token provider (see ./auth for @azure/identity). Called before each request; cache inside. */
-  token: () => Promise<string> | string;
+  /**
+   * Bearer token provider (see ./auth for @azure/identity). Called before each request; cache inside.
+   * `null` inside Dynamics 365 (web resources): the browser's session authenticates same-origin
+   * calls, and no Authorization header is sent.
+   */
+  token: (() => Promise<string> | string) | null;
   /** Concurrent requests, 1..51; default 8. */
   maxConcurrency?: number;
   retry?: Partial<RetryOptions>;
@@ -114,7 +118,8 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
   if (!opts || typeof opts.serverUrl !== "string" || !/^https?:\/\//i.test(opts.serverUrl)) {
     throw new Error(`serverUrl must be the organisation URL (https://<org>.crm.dynamics.com/), got '${String(opts?.serverUrl)}'`);
   }
-  if (typeof opts.token !== "function") throw new Error("token must be a function returning a bearer token");
+  if (opts.token !== null && typeof opts.token !== "function") throw new Error("token must be a function returning a bearer token, or null for the browser's Dynamics session");
+  const tokenProvider = opts.token;
   const apiVersion = opts.apiVersion ?? "9.2";
   if (!/^\d+\.\d+$/.test(apiVersion)) throw new Error(`apiVersion '${apiVersion}' must look like 9.2`);
   const serverUrl = opts.serverUrl.replace(/\/api\/data\/v[\d.]+\/?$/i, "").replace(/\/?$/, "/");
@@ -129,11 +134,14 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     dataApi: { version: apiVersion },
     timeout: opts.timeoutMs ?? 120_000,
     propagateErrors: true,
-    onTokenRefresh: async () => {
-      const token = await opts.token();
-      if (typeof token !== "string" || token === "") throw new Error("the token provider returned no bearer token");
-      return token;
-    },
+    // dynamics-web-api sets Authorization only from onTokenRefresh, and only when it is given.
+    onTokenRefresh: tokenProvider
+      ? async () => {
+          const token = await tokenProvider();
+          if (typeof token !== "string" || token === "") throw new Error("the token provider returned no bearer token");
+          return token;
+        }
+      : undefined,
   });
 
   /** dynamics-web-api returns (not throws) the error of a GET it turned into a `$batch` (URL > 2,000 chars). */

@@ -513,7 +513,7 @@ export const TABLES: TableDef[] = [
     columns: [
       col("environmentvariablevalueid", "uniqueidentifier", "Environment Variable Value", { requiredLevel: "SystemRequired" }),
       str("schemaname", "Schema Name", 100), memo("value", "Value"),
-      lookup("environmentvariabledefinitionid", "Environment Variable Definition", "environmentvariabledefinition"),
+      { ...lookup("environmentvariabledefinitionid", "Environment Variable Definition", "environmentvariabledefinition"), navigationName: "EnvironmentVariableDefinitionId" },
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),

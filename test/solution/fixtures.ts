@@ -63,12 +63,12 @@ export function makeBuildDir(options: { governance?: boolean } = {}): FixtureBui
   write("controls/RecordVitals/css/RecordVitals.css", ".vitals{display:block}\n");
   write("controls/RecordVitals/strings/RecordVitals.1033.resx", RESX("Record vitals"));
   write("controls/RecordVitals/strings/RecordVitals.1031.resx", RESX("Datensatz-Vitalwerte"));
-  write("webresources/recordvitals.form.js", 'var CrmVitals=CrmVitals||{};CrmVitals.Form={onLoad:function(c){}};\n');
+  write("webresources/vit_/scripts/recordvitals.form.js", 'var CrmVitals=CrmVitals||{};CrmVitals.Form={onLoad:function(c){}};\n');
   if (options.governance !== false) {
-    write("webresources/governance/index.html", '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Governance Center</title><link rel="stylesheet" href="governance.css"></head><body><div id="root"></div><script src="governance.js"></script></body></html>\n');
-    write("webresources/governance/governance.js", "(function(){document.getElementById('root').textContent='Governance Center';})();\n");
-    write("webresources/governance/governance.css", "body{font-family:Segoe UI,sans-serif}\n");
-    write("webresources/governance/icons/audit.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7"/></svg>\n');
+    write("webresources/vit_/governance/index.html", '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Governance Center</title><link rel="stylesheet" href="governance.css"></head><body><div id="root"></div><script src="governance.js"></script></body></html>\n');
+    write("webresources/vit_/governance/governance.js", "(function(){document.getElementById('root').textContent='Governance Center';})();\n");
+    write("webresources/vit_/governance/governance.css", "body{font-family:Segoe UI,sans-serif}\n");
+    write("webresources/vit_/governance/icons/audit.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7"/></svg>\n');
   }
   return {
     dir,

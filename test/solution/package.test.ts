@@ -189,11 +189,11 @@ describe("what the zip holds", () => {
       ["Controls/vit_CrmVitals.RecordVitals/css/RecordVitals.css", "controls/RecordVitals/css/RecordVitals.css"],
       ["Controls/vit_CrmVitals.RecordVitals/strings/RecordVitals.1033.resx", "controls/RecordVitals/strings/RecordVitals.1033.resx"],
       ["Controls/vit_CrmVitals.RecordVitals/strings/RecordVitals.1031.resx", "controls/RecordVitals/strings/RecordVitals.1031.resx"],
-      [webResourceZipPath("vit_/scripts/recordvitals.form.js"), "webresources/recordvitals.form.js"],
-      [webResourceZipPath("vit_/governance/index.html"), "webresources/governance/index.html"],
-      [webResourceZipPath("vit_/governance/governance.js"), "webresources/governance/governance.js"],
-      [webResourceZipPath("vit_/governance/governance.css"), "webresources/governance/governance.css"],
-      [webResourceZipPath("vit_/governance/icons/audit.svg"), "webresources/governance/icons/audit.svg"],
+      [webResourceZipPath("vit_/scripts/recordvitals.form.js"), "webresources/vit_/scripts/recordvitals.form.js"],
+      [webResourceZipPath("vit_/governance/index.html"), "webresources/vit_/governance/index.html"],
+      [webResourceZipPath("vit_/governance/governance.js"), "webresources/vit_/governance/governance.js"],
+      [webResourceZipPath("vit_/governance/governance.css"), "webresources/vit_/governance/governance.css"],
+      [webResourceZipPath("vit_/governance/icons/audit.svg"), "webresources/vit_/governance/icons/audit.svg"],
     ];
     for (const [inZip, built] of pairs) {
       expect(stored.get(inZip)?.equals(readFileSync(join(build.dir, ...built.split("/"))))).toBe(true);
@@ -354,8 +354,8 @@ describe("missing or unusable build outputs", () => {
   });
 
   it("a missing form script fails, naming the file and the command", () => {
-    b.remove("webresources/recordvitals.form.js");
-    expect(() => buildPackages(["managed"], { buildDir: b.dir })).toThrow(/webresources\/recordvitals\.form\.js \(web resource vit_\/scripts\/recordvitals\.form\.js\) does not exist: run `npm run build:webresources`/);
+    b.remove("webresources/vit_/scripts/recordvitals.form.js");
+    expect(() => buildPackages(["managed"], { buildDir: b.dir })).toThrow(/webresources\/vit_\/scripts\/recordvitals\.form\.js \(web resource vit_\/scripts\/recordvitals\.form\.js\) does not exist: run `npm run build:webresources`/);
   });
 
   it("a manifest for another control is refused", () => {
@@ -364,12 +364,12 @@ describe("missing or unusable build outputs", () => {
   });
 
   it("a file type Dataverse cannot hold as a web resource is refused by name", () => {
-    b.write("webresources/governance/governance.js.map", "{}");
+    b.write("webresources/vit_/governance/governance.js.map", "{}");
     expect(() => buildPackages(["managed"], { buildDir: b.dir })).toThrow(/governance\.js\.map: a \.map file cannot be a Dataverse web resource/);
   });
 
   it("without the Governance Center build, it and its site map entry are left out, and the rest still validates", async () => {
-    b.remove("webresources/governance");
+    b.remove("webresources/vit_/governance");
     const [p] = buildPackages(["managed"], { buildDir: b.dir });
     expect(p.omitted).toHaveLength(1);
     expect(p.omitted[0].what).toMatch(/Governance Center/);

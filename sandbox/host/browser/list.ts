@@ -181,7 +181,9 @@ async function main(): Promise<void> {
 function governance(cfg: HostConfig, user: HostUser): HTMLElement | null {
   if (!cfg.governancePage) return null;
   const orgUrl = `${location.origin}/`;
-  const href = `${cfg.governancePage}?orgUrl=${encodeURIComponent(orgUrl)}&token=${encodeURIComponent(user.token)}`;
+  // Drill-down links open this host's form page for the record, as the same user.
+  const recordLink = `${location.origin}/form?table={table}&id={id}&user=${encodeURIComponent(user.key)}`;
+  const href = `${cfg.governancePage}?orgUrl=${encodeURIComponent(orgUrl)}&token=${encodeURIComponent(user.token)}&hostUrl=${encodeURIComponent(recordLink)}`;
   return h("p", { class: "governance" }, h("a", { href, class: "btn" }, "Open the Governance Center"), ` as ${user.fullname}: audits, findings by rule, table and owner.`);
 }
 

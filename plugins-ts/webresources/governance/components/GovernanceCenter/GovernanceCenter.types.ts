@@ -1,0 +1,37 @@
+import type { CenterSettings, RecordLink } from "../../connection";
+import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverRequest } from "../../data";
+
+export type TabValue = "audit" | "results" | "waivers" | "rulepack";
+
+export interface GovernanceCenterProps {
+  data: GovernanceData;
+  settings: CenterSettings;
+  /** Where a record opens (Dynamics form or sandbox host page). */
+  linkTo: (table: string, id: string) => RecordLink;
+  /** The clock; default `() => new Date()`. */
+  now?: () => Date;
+  /** The tab shown first; default "audit". */
+  initialTab?: TabValue;
+}
+
+export interface Loadable<T> {
+  value: T | null;
+  error: string | null;
+  loading: boolean;
+}
+
+export interface GovernanceCenterState {
+  tab: TabValue;
+  setTab: (t: TabValue) => void;
+  runs: Loadable<RunRow[]>;
+  pack: Loadable<PackState>;
+  cadence: Loadable<Cadence>;
+  directory: Loadable<Directory>;
+  /** Reloads runs, pack and cadence (after an audit, a save). */
+  refresh: () => void;
+  /** A waiver request started from the drill-down list (opens the Waivers tab). */
+  waiverPrefill: Partial<WaiverRequest> | null;
+  requestWaiver: (prefill: Partial<WaiverRequest>) => void;
+  props: GovernanceCenterProps;
+  now: () => Date;
+}
