@@ -87,7 +87,9 @@ describeBrowser("the sandbox host with the production panel", () => {
     // The Governance Center (built by its own build) is linked with this origin as orgUrl and the user's token.
     if (sb.config.governancePage) {
       const href = await page.getByRole("link", { name: "Open the Governance Center" }).getAttribute("href");
-      expect(href).toBe(`${sb.config.governancePage}?orgUrl=${encodeURIComponent(sb.url)}&token=${sb.emulator.adminToken}`);
+      // The Governance Center's drill-down links open this host's form page, as the same user.
+      const recordLink = `${sb.url}form?table={table}&id={id}&user=admin`;
+      expect(href).toBe(`${sb.config.governancePage}?orgUrl=${encodeURIComponent(sb.url)}&token=${sb.emulator.adminToken}&hostUrl=${encodeURIComponent(recordLink)}`);
     }
 
     // A salesperson sees only their own and their teams' rows: the emulator filters, not the page.

@@ -110,31 +110,12 @@ export function ResultsView(props: ResultsViewProps): React.ReactElement {
 
       {report && (
         <div className={classes.grid2}>
-          <section aria-labelledby="bytable-heading" className={classes.section}>
-            <h3 id="bytable-heading" className={classes.h3}>
-              {strings.byTableHeading}
-            </h3>
-            <Table size="small" aria-labelledby="bytable-heading">
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{strings.colTable}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colRecords}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colAverage}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {Object.entries(report.byTable).map(([t, v]) => (
-                  <TableRow key={t}>
-                    <TableCell>{t}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.records}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.average ?? "—"}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.failed}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </section>
+          <ScoreTable
+            id="bytable-heading"
+            heading={strings.byTableHeading}
+            nameHeader={strings.colTable}
+            rows={Object.entries(report.byTable).map(([t, v]) => ({ key: t, name: t, ...v }))}
+          />
           <section aria-labelledby="bydim-heading" className={classes.section}>
             <h3 id="bydim-heading" className={classes.h3}>
               {strings.byDimensionHeading}
@@ -227,31 +208,12 @@ export function ResultsView(props: ResultsViewProps): React.ReactElement {
 
       {report && (
         <div className={classes.grid2}>
-          <section aria-labelledby="bybu-heading" className={classes.section}>
-            <h3 id="bybu-heading" className={classes.h3}>
-              {strings.byBusinessUnitHeading}
-            </h3>
-            <Table size="small" aria-labelledby="bybu-heading">
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{strings.colBusinessUnit}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colRecords}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colAverage}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {Object.entries(report.byBusinessUnit).map(([id, v]) => (
-                  <TableRow key={id}>
-                    <TableCell>{nameOf(props.directory, "bu", id)}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.records}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.average ?? "—"}</TableCell>
-                    <TableCell className={classes.numberCell}>{v.failed}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </section>
+          <ScoreTable
+            id="bybu-heading"
+            heading={strings.byBusinessUnitHeading}
+            nameHeader={strings.colBusinessUnit}
+            rows={Object.entries(report.byBusinessUnit).map(([id, v]) => ({ key: id, name: nameOf(props.directory, "bu", id), ...v }))}
+          />
           <section aria-labelledby="byowner-heading" className={classes.section}>
             <h3 id="byowner-heading" className={classes.h3}>
               {strings.byOwnerHeading}
@@ -262,32 +224,62 @@ export function ResultsView(props: ResultsViewProps): React.ReactElement {
                 <p className={classes.muted}>{strings.rankingOff}</p>
               </>
             ) : (
-              <Table size="small" aria-labelledby="byowner-heading">
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>{strings.colRank}</TableHeaderCell>
-                    <TableHeaderCell>{strings.colOwner}</TableHeaderCell>
-                    <TableHeaderCell>{strings.colRecords}</TableHeaderCell>
-                    <TableHeaderCell>{strings.colAverage}</TableHeaderCell>
-                    <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {owners.map(([id, v], i) => (
-                    <TableRow key={id}>
-                      <TableCell className={classes.numberCell}>{i + 1}</TableCell>
-                      <TableCell>{nameOf(props.directory, "user", id)}</TableCell>
-                      <TableCell className={classes.numberCell}>{v.records}</TableCell>
-                      <TableCell className={classes.numberCell}>{v.average ?? "—"}</TableCell>
-                      <TableCell className={classes.numberCell}>{v.failed}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+              <ScoreTable
+                id="byowner-heading"
+                nameHeader={strings.colOwner}
+                ranked
+                rows={owners.map(([id, v]) => ({ key: id, name: nameOf(props.directory, "user", id), ...v }))}
+              />
             )}
           </section>
         </div>
       )}
     </div>
+  );
+}
+
+interface ScoreRow {
+  key: string;
+  name: string;
+  records: number;
+  average: number | null;
+  failed: number;
+}
+
+/** One "score by …" table (table, business unit, owner): name, records, average, failed findings. */
+function ScoreTable(props: { id: string; heading?: string; nameHeader: string; rows: ScoreRow[]; ranked?: boolean }): JSX.Element {
+  const classes = useGovernanceCenterStyles();
+  const table = (
+    <Table size="small" aria-labelledby={props.id}>
+      <TableHeader>
+        <TableRow>
+          {props.ranked && <TableHeaderCell>{strings.colRank}</TableHeaderCell>}
+          <TableHeaderCell>{props.nameHeader}</TableHeaderCell>
+          <TableHeaderCell>{strings.colRecords}</TableHeaderCell>
+          <TableHeaderCell>{strings.colAverage}</TableHeaderCell>
+          <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {props.rows.map((r, i) => (
+          <TableRow key={r.key}>
+            {props.ranked && <TableCell className={classes.numberCell}>{i + 1}</TableCell>}
+            <TableCell>{r.name}</TableCell>
+            <TableCell className={classes.numberCell}>{r.records}</TableCell>
+            <TableCell className={classes.numberCell}>{r.average ?? "—"}</TableCell>
+            <TableCell className={classes.numberCell}>{r.failed}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+  if (props.heading === undefined) return table;
+  return (
+    <section aria-labelledby={props.id} className={classes.section}>
+      <h3 id={props.id} className={classes.h3}>
+        {props.heading}
+      </h3>
+      {table}
+    </section>
   );
 }
