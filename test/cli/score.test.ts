@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderRulesMarkdown, defaultRulePack } from "../../plugins-ts/engine";
+import type { Command } from "commander";
+import { buildProgram } from "../../plugins-ts/cli/main";
 import { runCli, tempFiles } from "../helpers/cli";
 import { SHARED_DATA } from "../helpers/records";
 
@@ -125,8 +127,22 @@ describe("vitals rules", () => {
     expect(r.stdout).toMatch(/opportunity\.stage\.exit_criteria\s+process\s+critical\s+w5\s+the exit criteria of every earlier stage met/);
   });
 
-  it("every subcommand has --help", async () => {
-    for (const args of [["--help"], ["score", "--help"], ["rules", "--help"], ["rules", "list", "--help"], ["rules", "validate", "--help"], ["rules", "docs", "--help"]]) {
+  it("every command and subcommand has a useful --help", () => {
+    // Walk the real program: a new command without a description or with undocumented options fails here.
+    const visit = (cmd: Command, path: string[]): void => {
+      const help = cmd.helpInformation();
+      expect({ path: path.join(" "), usage: help.startsWith(`Usage: ${["vitals", ...path].join(" ")}`) }).toEqual({ path: path.join(" "), usage: true });
+      if (path.length) expect({ path: path.join(" "), description: cmd.description().length > 10 }).toEqual({ path: path.join(" "), description: true });
+      for (const o of cmd.options) expect({ path: path.join(" "), option: o.flags, documented: (o.description ?? "").length > 3 }).toEqual({ path: path.join(" "), option: o.flags, documented: true });
+      for (const sub of cmd.commands) visit(sub, [...path, sub.name()]);
+    };
+    const program = buildProgram();
+    visit(program, []);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(expect.arrayContaining(["audit", "dedupe", "demo", "emulator", "rules", "score", "solution"]));
+  });
+
+  it("--help works from the shell too", async () => {
+    for (const args of [["--help"], ["audit", "--help"], ["rules", "validate", "--help"]]) {
       const r = await runCli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: vitals/);
