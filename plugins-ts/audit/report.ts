@@ -3,6 +3,7 @@
  * well) and CSV rows of the records that have findings. Pure: callers supply names and rows.
  */
 import type { RulePack } from "../engine/pack/types";
+import { gradeFor } from "../engine/score";
 import { DIMENSIONS } from "../engine/types";
 import type { AuditResult } from "./run";
 
@@ -26,9 +27,7 @@ const esc = (s: string | number | null | undefined): string =>
 const fmt = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : n.toLocaleString("en-US"));
 
 function gradeOf(score: number | null, pack: RulePack): string {
-  if (score === null) return "—";
-  const b = pack.gradeBands ?? { A: 90, B: 80, C: 70, D: 60 };
-  return score >= b.A ? "A" : score >= b.B ? "B" : score >= b.C ? "C" : score >= b.D ? "D" : "F";
+  return score === null ? "—" : gradeFor(score, pack.gradeBands);
 }
 
 export function renderAuditHtml(result: AuditResult, pack: RulePack, names: ReportNames = {}): string {

@@ -15,7 +15,7 @@
  * re-reads that page and rewrites whatever is missing (fingerprints make it idempotent) without
  * counting the page twice.
  */
-import { compilePack, type CompiledPack } from "../engine/score";
+import { compilePack, gradeFor, type CompiledPack } from "../engine/score";
 import { auditDuplicateRules, columnsOf, type DuplicateRuleConditionRow, type DuplicateRuleFinding, type DuplicateRuleRow } from "../engine/duplicates";
 import type { RulePack } from "../engine/pack/types";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
@@ -456,7 +456,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     const duplicateRules = await duplicateRuleFindings(gateway, scope.tables);
     const report = reportAggregates(state);
     const finishedOn = new Date(now.getTime() + (Date.now() - started)).toISOString();
-    const overallGrade = report.overall.average === null ? null : gradeOf(report.overall.average, compiled);
+    const overallGrade = report.overall.average === null ? null : gradeFor(report.overall.average, compiled.pack.gradeBands);
     const res = await gateway.updateMany("vit_auditrun", [
       {
         vit_auditrunid: runId,
@@ -532,11 +532,6 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       duplicateRules: [],
     };
   }
-}
-
-function gradeOf(score: number, compiled: CompiledPack): "A" | "B" | "C" | "D" | "F" {
-  const b = compiled.pack.gradeBands ?? { A: 90, B: 80, C: 70, D: 60 };
-  return score >= b.A ? "A" : score >= b.B ? "B" : score >= b.C ? "C" : score >= b.D ? "D" : "F";
 }
 
 interface PageContext {
