@@ -16,18 +16,12 @@ import { UserError } from "../errors";
 import { loadPack, parseNow } from "../pack";
 import { createProgress } from "../progress";
 
-interface AuditCliOptions {
+/** Sign-in options are the gateway's own (`AuthOptions`), named the same on the command line. */
+interface AuditCliOptions extends Omit<AuthOptions, "onDeviceCode"> {
   url?: string;
   demo?: boolean;
   size: string;
   seed: string;
-  token?: string;
-  tenantId?: string;
-  clientId?: string;
-  clientSecret?: string;
-  managedIdentity?: boolean;
-  azureCli?: boolean;
-  deviceCode?: boolean;
   tables: string;
   owner?: string;
   team?: string;
