@@ -8,9 +8,10 @@
  * API same-origin, as it does inside Dynamics. It also answers /form/<table>/<id> like the sandbox
  * host page, so record links can be followed. Screenshots go to test-artifacts/.
  */
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
@@ -19,6 +20,7 @@ import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runAudit } from "../../plugins-ts/audit/run";
 import { defaultRulePack } from "../../plugins-ts/engine";
 import { CHROMIUM_ARGS, ROOT, chromiumPath } from "../helpers/panelPage";
+import { seriousAxeViolations } from "../helpers/axe";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const TABLES = ["account", "contact", "lead", "opportunity"] as const;
@@ -94,24 +96,6 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/**
- * Serious and critical axe-core violations on the page as it is (colour contrast included).
- * Fluent's Tabster focus "dummies" (`<i data-tabster-dummy aria-hidden tabindex=0>`) are left out of
- * aria-hidden-focus: a documented false positive (microsoft/tabster#288) — they only pass focus on.
- */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-  return page.evaluate(async () => {
-    type Node = { target: unknown[]; html: string };
-    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string | null; nodes: Node[] }[] }> } }).axe;
-    const r = await axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.filter((n) => !(v.id === "aria-hidden-focus" && n.html.includes("data-tabster-dummy"))) }))
-      .filter((v) => v.nodes.length > 0)
-      .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(" ")}`);
-  });
-}
 
 /**
  * Puts a whole rule pack into the editor as one input event, like a paste (Playwright's fill types
@@ -167,7 +151,7 @@ describeBrowser("the Governance Center against the emulator", () => {
   beforeAll(async () => {
     if (!CHROMIUM) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
     mkdirSync(ARTIFACTS, { recursive: true });
-    const [{ outdir }, emulator] = await Promise.all([buildGovernanceCenter(), startEmulator({ data: "demo", size: 1500, seed: 21, now: NOW, throttle: false })]);
+    const [{ outdir }, emulator] = await Promise.all([buildGovernanceCenter({ outdir: mkdtempSync(join(tmpdir(), "vitals-governance-")) }), startEmulator({ data: "demo", size: 1500, seed: 21, now: NOW, throttle: false })]);
     emu = emulator;
     server = await serve(outdir, new URL(emu.orgUrl));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -243,7 +227,7 @@ describeBrowser("the Governance Center against the emulator", () => {
     expect(await page.getByText(/Per-person ranking is off/).count()).toBe(1);
     expect(await page.locator("#panel-results").textContent()).not.toContain("Jordan Lee");
     await page.screenshot({ path: join(ARTIFACTS, "governance-results.png") });
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     const box = (await byRule.boundingBox())!;
     await page.screenshot({ path: join(ARTIFACTS, "governance-results-rules.png"), fullPage: true, clip: { x: 0, y: box.y - 40, width: 1280, height: 900 } });
   }, 90_000);
@@ -346,7 +330,7 @@ describeBrowser("the Governance Center against the emulator", () => {
     expect(await save.isDisabled()).toBe(true);
     await save.click({ force: true }).catch(() => undefined);
     await page.screenshot({ path: join(ARTIFACTS, "governance-rulepack-invalid.png") });
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await editor.fill("{ not json");
     await page.getByText(/not valid JSON/).first().waitFor();
     expect(await save.isDisabled()).toBe(true);

@@ -24,6 +24,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, ROOT, chromiumPath, renderPanelInPage, resxStrings, servePanelPage } from "../helpers/panelPage";
+import { seriousAxeViolations } from "../helpers/axe";
 
 const CONTROL_OUT = join(ROOT, "out", "controls", "RecordVitals");
 const HARNESS = join(ROOT, "node_modules", "pcf-start");
@@ -126,7 +127,7 @@ describeBrowser("the production panel in Chromium", () => {
   });
 
   async function open(width: number, formFactor: number): Promise<{ page: Page; errors: string[] }> {
-    const page = await panelBrowser.newPage({ viewport: { width: Math.max(width + 40, 360), height: 900 } });
+    const page = await panelBrowser.newPage({ viewport: { width: Math.max(width + 40, 360), height: 900 }, reducedMotion: "reduce" });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.addInitScript({ content: "window.__name = (f) => f;" }); // tsx keepNames helper in serialised functions
@@ -141,12 +142,7 @@ describeBrowser("the production panel in Chromium", () => {
     await page.getByRole("heading", { name: "What to fix" }).waitFor();
     await page.getByRole("region", { name: "Stage readiness" }).getByText("Missing: Customer need").waitFor();
     await page.getByRole("button", { name: /^Passed \(\d+\)$/ }).click();
-    await page.addScriptTag({ url: "/axe.js" });
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: Element, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { html: string }[] }[] }> } }).axe;
-      const r = await axe.run(document.querySelector("main")!, { resultTypes: ["violations"] });
-      return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(" | ")}`);
-    });
+    const violations = await seriousAxeViolations(page, { within: "main" });
     await page.screenshot({ path: join(ARTIFACTS, "panel-opportunity.png"), fullPage: true });
     expect(violations).toEqual([]);
     expect(errors).toEqual([]);

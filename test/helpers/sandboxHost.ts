@@ -7,7 +7,6 @@ import type { Page } from "playwright-core";
 import { compilePack, defaultRulePack, type RecordScore } from "../../plugins-ts/engine";
 import { createWebApiVitalsSource } from "../../controls/shared/vitalsSource";
 import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
-import { AXE_SCRIPT } from "../../sandbox/host/assets";
 import type { SandboxHandle } from "../../sandbox/host";
 
 /** context.webAPI for Node, straight to the emulator (not through the host's proxy or its PCF host). */
@@ -56,12 +55,4 @@ export async function shownFailedRules(page: Page, strings: Record<string, strin
   }, severities);
 }
 
-/** Serious and critical axe-core violations in the page (colour contrast included). */
-export async function seriousAxeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE_SCRIPT.path });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { html: string }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(" | ")}`);
-  });
-}
+export { seriousAxeViolations } from "./axe";
