@@ -6,8 +6,9 @@ import { register as solution } from "./solution";
 import { register as emulator } from "./emulator";
 import { register as demo } from "./demo";
 import { register as audit } from "./audit";
+import { register as readiness } from "./readiness";
 
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [score, rules, dedupe, audit, solution, emulator, demo];
+export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, solution, emulator, demo];

@@ -8,6 +8,7 @@ import { FluentProvider, MessageBar, MessageBarBody, webLightTheme } from "@flue
 import { createGateway, recordLink, resolveConnection } from "./connection";
 import { createGovernanceData } from "./data";
 import { GovernanceCenter } from "./components/GovernanceCenter/GovernanceCenter";
+import { createReadinessSource } from "./components/ReadinessView";
 import { strings } from "./strings";
 
 function start(): void {
@@ -29,8 +30,9 @@ function start(): void {
     return;
   }
   const { connection } = resolved;
-  const data = createGovernanceData(createGateway(connection));
-  ReactDOM.render(<GovernanceCenter data={data} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
+  const gateway = createGateway(connection);
+  const data = createGovernanceData(gateway);
+  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
 }
 
 start();

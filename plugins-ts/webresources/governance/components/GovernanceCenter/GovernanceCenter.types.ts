@@ -1,7 +1,8 @@
 import type { CenterSettings, RecordLink } from "../../connection";
 import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverRequest } from "../../data";
+import type { ReadinessSource } from "../ReadinessView";
 
-export type TabValue = "audit" | "results" | "waivers" | "rulepack";
+export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness";
 
 export interface GovernanceCenterProps {
   data: GovernanceData;
@@ -10,6 +11,8 @@ export interface GovernanceCenterProps {
   linkTo: (table: string, id: string) => RecordLink;
   /** The clock; default `() => new Date()`. */
   now?: () => Date;
+  /** The AI-readiness scorecard; its tab is shown only when given. */
+  readiness?: ReadinessSource;
   /** The tab shown first; default "audit". */
   initialTab?: TabValue;
 }

@@ -3,6 +3,7 @@ import { Button, MessageBar, MessageBarActions, MessageBarBody, Spinner, Tab, Ta
 import { strings } from "../../strings";
 import { AuditView } from "../AuditView";
 import { CadenceBanner } from "../CadenceBanner";
+import { ReadinessView } from "../ReadinessView";
 import { ResultsView } from "../ResultsView";
 import { RulePackView } from "../RulePackView";
 import { WaiversView } from "../WaiversView";
@@ -15,6 +16,7 @@ const TABS: { value: TabValue; label: string }[] = [
   { value: "waivers", label: strings.tabWaivers },
   { value: "rulepack", label: strings.tabRulePack },
 ];
+const READINESS_TAB = { value: "readiness" as const, label: "AI readiness" };
 
 /** Pure render of the Governance Center: banner, landmarks, tabs; every panel stays mounted (an audit keeps running while you look at results). */
 export function renderGovernanceCenter(state: GovernanceCenterState, classes: GovernanceClasses): React.ReactElement {
@@ -48,7 +50,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
       {cadence.value && runs.value && <CadenceBanner cadence={cadence.value} runs={runs.value} now={state.now()} />}
       <nav aria-label={strings.navLabel}>
         <TabList selectedValue={state.tab} onTabSelect={(_, d) => state.setTab(d.value as TabValue)}>
-          {TABS.map((t) => (
+          {(props.readiness ? [...TABS, READINESS_TAB] : TABS).map((t) => (
             <Tab key={t.value} id={`tab-${t.value}`} value={t.value} aria-controls={`panel-${t.value}`}>
               {t.label}
             </Tab>
@@ -75,6 +77,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
             )}
             {panel("waivers", <WaiversView data={props.data} pack={pack.value} directory={directory.value} now={state.now} prefill={state.waiverPrefill} />)}
             {panel("rulepack", <RulePackView data={props.data} pack={pack.value!} onSaved={state.refresh} />)}
+            {props.readiness && panel("readiness", <ReadinessView source={props.readiness} now={state.now} />)}
           </>
         )}
       </main>
