@@ -23,6 +23,8 @@ export const TARGETS = {
   ownedByDisabledLimit: 0.05,
   opportunityActivity: 0.7,
   contactEngagement: 0.5,
+  /** Net share of failed findings resolved per 30 days between two audits. */
+  resolvedPer30Days: 0.2,
 } as const;
 
 /** Thresholds beyond which a "yes" is contradicted by the data. */
@@ -107,6 +109,29 @@ function ratioSignal(id: string, label: string, n: number | null, d: number, uni
   return { id, label, display, score: v === null ? null : score(v), weight, target, nextStep };
 }
 
+/**
+ * Findings resolved, and how fast: the net drop in failed findings between the last two audits of
+ * the same scope, per 30 days. Net, because audits keep counts, not each finding's history: new
+ * findings offset resolved ones.
+ */
+function resolutionSignal(t: { failedBefore: number; failedNow: number; daysBetween: number } | null): SignalScore {
+  const base = {
+    id: "resolution",
+    label: "Failed findings resolved between the last two audits (net, per 30 days)",
+    weight: 0.25,
+    target: `${pct(TARGETS.resolvedPer30Days)} fewer failed findings per 30 days or better (100); none fewer (0)`,
+    nextStep: "Send each owner their open findings every week and review the count at the pipeline meeting.",
+  };
+  if (!t) return { ...base, display: "not measured (needs two completed audits of the same scope)", score: null };
+  const resolved = t.failedBefore - t.failedNow;
+  const per30 = t.failedBefore > 0 ? (resolved / t.failedBefore) * (30 / t.daysBetween) : t.failedNow === 0 ? TARGETS.resolvedPer30Days : 0;
+  const display =
+    resolved >= 0
+      ? `${resolved} fewer failed findings (${t.failedBefore} → ${t.failedNow}) in ${t.daysBetween} days: ${pct(Math.max(0, per30))} per 30 days`
+      : `${-resolved} more failed findings (${t.failedBefore} → ${t.failedNow}) in ${t.daysBetween} days`;
+  return { ...base, display, score: Math.max(0, Math.min(100, (100 * per30) / TARGETS.resolvedPer30Days)) };
+}
+
 function measuredSignals(s: ReadinessSignals): Record<Exclude<PillarId, "strategy">, SignalScore[]> {
   const a = s.audit;
   const g = s.governance;
@@ -167,6 +192,7 @@ function measuredSignals(s: ReadinessSignals): Record<Exclude<PillarId, "strateg
         target: "100 % (no approved waivers counts as 100)",
         nextStep: "Renew or retire expired waivers.",
       },
+      resolutionSignal(g.findingsTrend ?? null),
       ratioSignal("ownedByDisabled", "Open records owned by disabled users", g.ownedByDisabled, g.openRecords, "open records", 0.4, `0 % (score 0 at ${pct(TARGETS.ownedByDisabledLimit)})`, "Reassign records of people who left to active owners.", (v) => below(v, TARGETS.ownedByDisabledLimit)),
     ],
     activity: [

@@ -67,6 +67,11 @@ export interface ReadinessSignals {
     /** Completed runs in the last 90 days. */
     runsLast90: number;
     daysSinceLastRun: number | null;
+    /**
+     * Failed findings in the last completed audit and in the one before it of the same scope, and
+     * the days between them; absent or null when there is no earlier audit to compare with.
+     */
+    findingsTrend?: { failedBefore: number; failedNow: number; daysBetween: number } | null;
     waiversApproved: number;
     waiversInDate: number;
     openRecords: number;
@@ -116,31 +121,45 @@ async function eachRow(gateway: DataverseGateway, table: string, columns: string
 }
 
 /** The last completed audit run's report, or null. A run's finish time is its clock plus its duration, so it may lie just after `now`. */
-async function lastAudit(gateway: DataverseGateway, pack: RulePack, now: Date): Promise<{ signals: AuditSignals | null; runsLast90: number; lastFinished: number | null }> {
-  let latest: { id: string; finished: number; aggregates: string | null } | null = null;
+async function lastAudit(
+  gateway: DataverseGateway,
+  pack: RulePack,
+  now: Date,
+): Promise<{ signals: AuditSignals | null; runsLast90: number; lastFinished: number | null; trend: { failedBefore: number; failedNow: number; daysBetween: number } | null }> {
+  const runs: { id: string; finished: number; aggregates: string | null; scope: string | null }[] = [];
   let runsLast90 = 0;
   await eachRow(
     gateway,
     "vit_auditrun",
-    ["vit_finishedon", "vit_aggregates"],
+    ["vit_finishedon", "vit_aggregates", "vit_scope"],
     (r) => {
       const finished = time(r.vit_finishedon);
       if (finished === null) return;
       if (finished >= now.getTime() - 90 * DAY) runsLast90++;
-      if (!latest || finished > latest.finished) latest = { id: String(r.vit_auditrunid), finished, aggregates: str(r.vit_aggregates) };
+      runs.push({ id: String(r.vit_auditrunid), finished, aggregates: str(r.vit_aggregates), scope: str(r.vit_scope) });
     },
     f.eq("vit_status", RUN_STATUS.completed),
   );
-  const run = latest as { id: string; finished: number; aggregates: string | null } | null;
-  if (!run) return { signals: null, runsLast90, lastFinished: null };
-  let report: AggregateReport | undefined;
-  try {
-    report = run.aggregates ? (JSON.parse(run.aggregates) as { report?: AggregateReport }).report : undefined;
-  } catch {
-    throw new Error(`vit_auditrun ${run.id}: vit_aggregates is not valid JSON`);
-  }
+  runs.sort((a, b) => b.finished - a.finished);
+  const run = runs[0];
+  if (!run) return { signals: null, runsLast90, lastFinished: null, trend: null };
+  const reportOf = (r: { id: string; aggregates: string | null }): AggregateReport | undefined => {
+    try {
+      return r.aggregates ? (JSON.parse(r.aggregates) as { report?: AggregateReport }).report : undefined;
+    } catch {
+      throw new Error(`vit_auditrun ${r.id}: vit_aggregates is not valid JSON`);
+    }
+  };
+  const report = reportOf(run);
   if (!report?.overall || !Array.isArray(report.byRule)) throw new Error(`vit_auditrun ${run.id}: vit_aggregates has no report (expected { report: { overall, byTable, byRule, … } })`);
-  return { signals: auditSignalsFrom(report, pack, { runId: run.id, finishedOn: new Date(run.finished).toISOString() }), runsLast90, lastFinished: run.finished };
+  // The audit before it, of the same scope: how many findings were resolved (net) since.
+  const before = runs.slice(1).find((r) => r.scope === run.scope);
+  const beforeReport = before ? reportOf(before) : undefined;
+  const trend =
+    before && beforeReport?.overall
+      ? { failedBefore: beforeReport.overall.failed, failedNow: report.overall.failed, daysBetween: Math.max(1, Math.round((run.finished - before.finished) / DAY)) }
+      : null;
+  return { signals: auditSignalsFrom(report, pack, { runId: run.id, finishedOn: new Date(run.finished).toISOString() }), runsLast90, lastFinished: run.finished, trend };
 }
 
 /** Reads every readiness signal of the organisation as seen by the gateway's user. */
@@ -262,6 +281,7 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
       cadenceDays: await loadAuditCadenceDays(gateway),
       runsLast90: audit.runsLast90,
       daysSinceLastRun: audit.lastFinished === null ? null : Math.max(0, Math.floor((now - audit.lastFinished) / DAY)),
+      findingsTrend: audit.trend,
       waiversApproved,
       waiversInDate,
       openRecords,

@@ -21,6 +21,24 @@ describe("readiness pillars", () => {
     expect(buildScorecard(craftedSignals(), ALL_YES, null).overall).toBe(64.5);
   });
 
+  it("counts findings resolved between the last two audits, and how fast", () => {
+    const governance = (trend: { failedBefore: number; failedNow: number; daysBetween: number } | null): { score: number | null; display: string } => {
+      const s = craftedSignals();
+      s.governance.findingsTrend = trend;
+      const g = scorePillars(s, ALL_YES).find((x) => x.id === "governance")!;
+      const signal = g.signals.find((x) => x.id === "resolution")!;
+      return { score: g.score, display: signal.display };
+    };
+    // No earlier audit: not measured, and the pillar is as before.
+    expect(governance(null)).toEqual({ score: 77.5, display: "not measured (needs two completed audits of the same scope)" });
+    // 1,000 → 900 failed findings in 15 days: 10 % in 15 days = 20 % per 30 days = the target, 100 points.
+    // 0.9 × (0.4·100 + 0.2·75 + 0.25·100 + 0.4·50) / 1.25 + 10 = 0.9 × 80 + 10
+    expect(governance({ failedBefore: 1000, failedNow: 900, daysBetween: 15 })).toEqual({ score: 82, display: "100 fewer failed findings (1000 → 900) in 15 days: 20 % per 30 days" });
+    // Half the pace scores half; more findings than before scores 0.
+    expect(governance({ failedBefore: 1000, failedNow: 950, daysBetween: 15 }).score).toBe(73); // 0.9 × (75 + 12.5) / 1.25 + 10
+    expect(governance({ failedBefore: 1000, failedNow: 1100, daysBetween: 30 })).toEqual({ score: 64, display: "100 more failed findings (1000 → 1100) in 30 days" });
+  });
+
   it("leaves out what cannot be measured and renormalises the weights", () => {
     const s = craftedSignals();
     s.audit = null;
