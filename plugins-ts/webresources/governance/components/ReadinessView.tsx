@@ -1,4 +1,5 @@
 import * as React from "react";
+import { strings } from "../strings";
 import { Button, makeStyles, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
 import { loadOrgRulePack } from "../../../audit/settings";
 import type { DataverseGateway } from "../../../dataverse/gateway";
@@ -30,7 +31,7 @@ export interface ReadinessViewProps {
 /** Printing the scorecard leaves the questions out. */
 const usePrintStyles = makeStyles({ noPrint: { "@media print": { display: "none" } } });
 
-const ANSWER_LABEL: Readonly<Record<Answer, string>> = { yes: "Yes", partly: "Partly", no: "No" };
+const ANSWER_LABEL: Readonly<Record<Answer, string>> = { yes: strings.answerYes, partly: strings.answerPartly, no: strings.answerNo };
 const num = (x: number | null): string => (x === null ? "not measured" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 
 /** The AI-readiness page: answer the twelve questions, see the scorecard, print it. */
@@ -59,12 +60,12 @@ export function ReadinessView(props: ReadinessViewProps): React.ReactElement {
     <div className={classes.panel}>
       <section aria-labelledby="readiness-heading" className={classes.section}>
         <h2 id="readiness-heading" className={classes.h2}>
-          AI readiness
+          {strings.readinessHeading}
         </h2>
-        <p className={`${classes.muted} ${print.noPrint}`}>Answer the twelve statements (about five minutes); the scorecard combines them with the organisation&apos;s data.</p>
+        <p className={`${classes.muted} ${print.noPrint}`}>{strings.readinessIntro}</p>
         <form
           className={print.noPrint}
-          aria-label="Self-assessment"
+          aria-label={strings.readinessForm}
           onSubmit={(e) => {
             e.preventDefault();
             if (complete && !busy) void score();
@@ -82,16 +83,16 @@ export function ReadinessView(props: ReadinessViewProps): React.ReactElement {
           ))}
           <div className={classes.actions}>
             <Button appearance="primary" type="submit" disabled={!complete || busy}>
-              Score readiness
+              {strings.scoreReadiness}
             </Button>
             {card && (
               <Button type="button" onClick={() => window.print()}>
-                Print scorecard
+                {strings.printScorecard}
               </Button>
             )}
           </div>
         </form>
-        {busy && <Spinner label="Reading the organisation's data…" />}
+        {busy && <Spinner label={strings.readingData} />}
         {error && (
           <MessageBar intent="error" role="alert">
             <MessageBarBody>{error}</MessageBarBody>
@@ -108,15 +109,15 @@ function ScorecardView({ card }: { card: Scorecard }): React.ReactElement {
   return (
     <section aria-labelledby="scorecard-heading" className={classes.section}>
       <h3 id="scorecard-heading" className={classes.h3}>
-        Overall readiness {num(card.overall)} / 100
+        {strings.overallReadiness(num(card.overall))}
       </h3>
       <div className={classes.tableWrap}>
-        <Table aria-label="Pillars" className={classes.autoTable}>
+        <Table aria-label={strings.pillarsTable} className={classes.autoTable}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell>Pillar</TableHeaderCell>
-              <TableHeaderCell>Score</TableHeaderCell>
-              <TableHeaderCell>Signals</TableHeaderCell>
+              <TableHeaderCell>{strings.colPillar}</TableHeaderCell>
+              <TableHeaderCell>{strings.colScore}</TableHeaderCell>
+              <TableHeaderCell>{strings.colSignals}</TableHeaderCell>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -138,22 +139,22 @@ function ScorecardView({ card }: { card: Scorecard }): React.ReactElement {
           </TableBody>
         </Table>
       </div>
-      <h3 className={classes.h3}>Prerequisites of Dynamics 365 AI features</h3>
-      <ul aria-label="Prerequisites">
+      <h3 className={classes.h3}>{strings.prerequisitesHeading}</h3>
+      <ul aria-label={strings.prerequisitesList}>
         {card.prerequisites.map((p) => (
           <li key={p.feature}>{p.text}</li>
         ))}
       </ul>
-      <h3 className={classes.h3}>Where belief and data disagree</h3>
+      <h3 className={classes.h3}>{strings.contradictionsHeading}</h3>
       {card.contradictions.length === 0 ? (
-        <p>The data does not contradict any answer.</p>
+        <p>{strings.noContradictions}</p>
       ) : (
-        <Table aria-label="Contradictions" className={classes.autoTable}>
+        <Table aria-label={strings.contradictionsTable} className={classes.autoTable}>
           <TableHeader>
             <TableRow>
-              <TableHeaderCell>Statement</TableHeaderCell>
-              <TableHeaderCell>Answer</TableHeaderCell>
-              <TableHeaderCell>Evidence</TableHeaderCell>
+              <TableHeaderCell>{strings.colStatement}</TableHeaderCell>
+              <TableHeaderCell>{strings.colAnswer}</TableHeaderCell>
+              <TableHeaderCell>{strings.colEvidence}</TableHeaderCell>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -167,7 +168,7 @@ function ScorecardView({ card }: { card: Scorecard }): React.ReactElement {
           </TableBody>
         </Table>
       )}
-      <h3 className={classes.h3}>Executive summary</h3>
+      <h3 className={classes.h3}>{strings.summaryHeading}</h3>
       {card.summary.map((line, i) => (
         <p key={i}>{line}</p>
       ))}

@@ -16,7 +16,7 @@ const TABS: { value: TabValue; label: string }[] = [
   { value: "waivers", label: strings.tabWaivers },
   { value: "rulepack", label: strings.tabRulePack },
 ];
-const READINESS_TAB = { value: "readiness" as const, label: "AI readiness" };
+const READINESS_TAB = { value: "readiness" as const, label: strings.readinessTab };
 
 /** Pure render of the Governance Center: banner, landmarks, tabs; every panel stays mounted (an audit keeps running while you look at results). */
 export function renderGovernanceCenter(state: GovernanceCenterState, classes: GovernanceClasses): React.ReactElement {
