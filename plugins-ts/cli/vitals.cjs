@@ -3,6 +3,11 @@
 // so `npx vitals` works straight after `npm ci` with no build step.
 "use strict";
 require("tsx/cjs");
+// `vitals … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (err) => {
+  if (err && err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 const { main } = require("./main.ts");
 main(process.argv).then(
   (code) => { process.exitCode = code; },

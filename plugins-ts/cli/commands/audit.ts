@@ -1,11 +1,8 @@
 import { createWriteStream, promises as fs } from "node:fs";
 import { once } from "node:events";
 import type { Command } from "commander";
-import { startEmulator, type EmulatorHandle } from "../../../sandbox/emulator";
-import { tokenProviderFromOptions, type AuthOptions } from "../../dataverse/auth";
 import type { DataverseGateway } from "../../dataverse/gateway";
 import { f } from "../../dataverse/requests";
-import { createWebApiGateway } from "../../dataverse/webapi";
 import { runAudit, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
 import { FINDINGS_CSV_HEADER, csvLine, renderAuditHtml } from "../../audit/report";
 import { loadOrgRulePack } from "../../audit/settings";
@@ -15,13 +12,9 @@ import { DEFAULT_TABLES, type RulePack } from "../../engine";
 import { UserError } from "../errors";
 import { loadPack, parseNow } from "../pack";
 import { createProgress } from "../progress";
+import { addConnectionOptions, checkConnectionOptions, connect, positiveInt, type ConnectionCliOptions } from "../connection";
 
-/** Sign-in options are the gateway's own (`AuthOptions`), named the same on the command line. */
-interface AuditCliOptions extends Omit<AuthOptions, "onDeviceCode"> {
-  url?: string;
-  demo?: boolean;
-  size: string;
-  seed: string;
+interface AuditCliOptions extends ConnectionCliOptions {
   tables: string;
   owner?: string;
   team?: string;
@@ -34,12 +27,6 @@ interface AuditCliOptions extends Omit<AuthOptions, "onDeviceCode"> {
   pageSize: string;
   now?: string;
   progress: boolean;
-}
-
-function positiveInt(v: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserError(`${flag}: "${v}" is not a whole number from 1 to ${max}`);
-  return n;
 }
 
 function parseTables(spec: string): string[] {
@@ -111,20 +98,10 @@ function summaryLines(r: AuditResult, pack: RulePack): string[] {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("audit")
-    .description("Run a governance audit: score every record in scope through the Web API and store the results in Dataverse")
-    .option("--url <org url>", "organisation URL, e.g. https://contoso.crm.dynamics.com")
-    .option("--demo", "audit a demo organisation in an embedded emulator instead of a real one")
-    .option("--size <n>", "with --demo: records in the demo organisation", "2000")
-    .option("--seed <n>", "with --demo: seed of the demo organisation", "1")
-    .option("--token <bearer>", "a bearer token you already have (e.g. from az account get-access-token)")
-    .option("--tenant-id <id>", "Microsoft Entra tenant (client secret, device code)")
-    .option("--client-id <id>", "app registration, or a user-assigned managed identity")
-    .option("--client-secret <secret>", "client secret of the app registration (prefer the AZURE_CLIENT_SECRET environment variable in pipelines)")
-    .option("--managed-identity", "sign in with the managed identity of the machine")
-    .option("--azure-cli", "sign in with the Azure CLI's account")
-    .option("--device-code", "sign in interactively with a device code")
+    .description("Run a governance audit: score every record in scope through the Web API and store the results in Dataverse");
+  addConnectionOptions(cmd, "audit a demo organisation in an embedded emulator instead of a real one")
     .option("--tables <list>", "tables to audit, comma separated", DEFAULT_TABLES.join(","))
     .option("--owner <systemuserid>", "only records owned by this user")
     .option("--team <teamid>", "only records owned by this team")
@@ -148,38 +125,12 @@ Examples:
 Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancelled.`,
     )
     .action(async (o: AuditCliOptions) => {
-      if (!o.demo && !o.url) throw new UserError("name the organisation with --url <org url>, or use --demo");
-      if (o.demo && o.url) throw new UserError("--demo and --url cannot be used together");
+      checkConnectionOptions(o);
       const tables = parseTables(o.tables);
       const pageSize = positiveInt(o.pageSize, "--page-size", 5000);
       const now = parseNow(o.now);
       if (o.report && !/\.(html?|csv)$/i.test(o.report)) throw new UserError(`--report: "${o.report}" must end in .html or .csv`);
-
-      let emulator: EmulatorHandle | undefined;
-      let gateway: DataverseGateway;
-      let orgUrl: string;
-      if (o.demo) {
-        const size = positiveInt(o.size, "--size", 1_000_000);
-        process.stderr.write(`vitals: starting the emulator with a demo organisation of ${size} records…\n`);
-        emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false });
-        orgUrl = emulator.orgUrl;
-        const token = emulator.adminToken;
-        gateway = createWebApiGateway({ serverUrl: orgUrl, token: () => token });
-      } else {
-        orgUrl = o.url!;
-        const auth: AuthOptions = { token: o.token, tenantId: o.tenantId, clientId: o.clientId, clientSecret: o.clientSecret ?? process.env.AZURE_CLIENT_SECRET, managedIdentity: o.managedIdentity, azureCli: o.azureCli, deviceCode: o.deviceCode };
-        let token;
-        try {
-          token = tokenProviderFromOptions(auth, orgUrl);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
-        try {
-          gateway = createWebApiGateway({ serverUrl: orgUrl, token });
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
-      }
+      const { gateway, orgUrl, emulator } = await connect(o, now);
 
       const abort = new AbortController();
       const onSigint = (): void => {

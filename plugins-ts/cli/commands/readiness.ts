@@ -1,38 +1,18 @@
 import { promises as fs } from "node:fs";
 import type { Command } from "commander";
-import { startEmulator, type EmulatorHandle } from "../../../sandbox/emulator";
-import { tokenProviderFromOptions, type AuthOptions } from "../../dataverse/auth";
-import type { DataverseGateway } from "../../dataverse/gateway";
-import { createWebApiGateway } from "../../dataverse/webapi";
 import { runAudit } from "../../audit/run";
 import { loadOrgRulePack } from "../../audit/settings";
 import { DEFAULT_TABLES } from "../../engine";
 import { AnswersError, EXAMPLE_ANSWERS, assessReadiness, renderScorecardHtml, renderScorecardText, validateAnswers, type Answers } from "../../readiness";
 import { UserError } from "../errors";
 import { parseNow } from "../pack";
+import { addConnectionOptions, checkConnectionOptions, connect, type ConnectionCliOptions } from "../connection";
 
-interface ReadinessCliOptions {
-  url?: string;
-  demo?: boolean;
-  size: string;
-  seed: string;
-  token?: string;
-  tenantId?: string;
-  clientId?: string;
-  clientSecret?: string;
-  managedIdentity?: boolean;
-  azureCli?: boolean;
-  deviceCode?: boolean;
+interface ReadinessCliOptions extends ConnectionCliOptions {
   answers?: string;
   report?: string;
   save: boolean;
   now?: string;
-}
-
-function positiveInt(v: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserError(`${flag}: "${v}" is not a whole number from 1 to ${max}`);
-  return n;
 }
 
 async function loadAnswers(file: string): Promise<Answers> {
@@ -57,20 +37,10 @@ async function loadAnswers(file: string): Promise<Answers> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("readiness")
-    .description("AI-readiness scorecard: six pillars from the organisation's data and a leader's self-assessment, stored in vit_readinessassessment")
-    .option("--url <org url>", "organisation URL, e.g. https://contoso.crm.dynamics.com")
-    .option("--demo", "assess a demo organisation in an embedded emulator (audited first)")
-    .option("--size <n>", "with --demo: records in the demo organisation", "2000")
-    .option("--seed <n>", "with --demo: seed of the demo organisation", "1")
-    .option("--token <bearer>", "a bearer token you already have (e.g. from az account get-access-token)")
-    .option("--tenant-id <id>", "Microsoft Entra tenant (client secret, device code)")
-    .option("--client-id <id>", "app registration, or a user-assigned managed identity")
-    .option("--client-secret <secret>", "client secret of the app registration (prefer AZURE_CLIENT_SECRET)")
-    .option("--managed-identity", "sign in with the managed identity of the machine")
-    .option("--azure-cli", "sign in with the Azure CLI's account")
-    .option("--device-code", "sign in interactively with a device code")
+    .description("AI-readiness scorecard: six pillars from the organisation's data and a leader's self-assessment, stored in vit_readinessassessment");
+  addConnectionOptions(cmd, "assess a demo organisation in an embedded emulator (audited first)")
     .option("--answers <file>", "self-assessment answers: JSON object of question id → yes | partly | no (required with --url)")
     .option("--report <file>", "also write the scorecard as a self-contained, printable HTML page")
     .option("--no-save", "do not store the assessment in vit_readinessassessment")
@@ -85,33 +55,14 @@ Examples:
 With --demo and no --answers, the documented example answers (docs/readiness.md) are used.`,
     )
     .action(async (o: ReadinessCliOptions) => {
-      if (!o.demo && !o.url) throw new UserError("name the organisation with --url <org url>, or use --demo");
-      if (o.demo && o.url) throw new UserError("--demo and --url cannot be used together");
+      checkConnectionOptions(o);
       if (o.report && !/\.html?$/i.test(o.report)) throw new UserError(`--report: "${o.report}" must end in .html`);
       if (!o.demo && !o.answers) throw new UserError("--answers <file> is required with --url: the Strategy & alignment pillar comes from the self-assessment");
       const now = parseNow(o.now);
       const answers = o.answers ? await loadAnswers(o.answers) : EXAMPLE_ANSWERS;
       const note = o.answers ? undefined : "Self-assessment: the documented example answers (no --answers given).";
 
-      let emulator: EmulatorHandle | undefined;
-      let gateway: DataverseGateway;
-      let orgUrl: string;
-      if (o.demo) {
-        const size = positiveInt(o.size, "--size", 1_000_000);
-        process.stderr.write(`vitals: starting the emulator with a demo organisation of ${size} records…\n`);
-        emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false });
-        orgUrl = emulator.orgUrl;
-        const token = emulator.adminToken;
-        gateway = createWebApiGateway({ serverUrl: orgUrl, token: () => token });
-      } else {
-        orgUrl = o.url!;
-        const auth: AuthOptions = { token: o.token, tenantId: o.tenantId, clientId: o.clientId, clientSecret: o.clientSecret ?? process.env.AZURE_CLIENT_SECRET, managedIdentity: o.managedIdentity, azureCli: o.azureCli, deviceCode: o.deviceCode };
-        try {
-          gateway = createWebApiGateway({ serverUrl: orgUrl, token: tokenProviderFromOptions(auth, orgUrl) });
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
-      }
+      const { gateway, orgUrl, emulator } = await connect(o, now);
       try {
         const org = await loadOrgRulePack(gateway);
         if (org.warning) process.stderr.write(`vitals: warning: ${org.warning}\n`);
