@@ -1,7 +1,7 @@
 /**
  * Shapes rows as the Web API returns them: `@odata.etag`, the selected columns (lookups as
  * `_x_value`), the annotations the client asked for with `Prefer: odata.include-annotations`,
- * and `$expand`ed single-valued navigation properties.
+ * and `$expand`ed single-valued navigation properties and activity parties.
  */
 import type { ExpandSpec } from "./odata";
 import { type ColumnDef, type ResolvedTable, BY_LOGICAL, isLookupType, propertyName, tableDef, LOOKUP_TYPE_KEY } from "./schema";
@@ -151,6 +151,14 @@ export function projectRow(ctx: ProjectContext, t: ResolvedTable, row: Row, sele
   if (!(t.primaryId in out)) out[t.primaryId] = row[t.primaryId];
   if (expand) {
     for (const e of expand) {
+      if (e.many && e.target) {
+        // Collection-valued: the related rows that point at this row, readable ones only, in key order.
+        const tt = tableDef(e.target);
+        const related = ctx.store.byValues(e.target, e.many.prop, [str(row[t.primaryId])]).filter((r) => ctx.canRead(tt, r));
+        related.sort((a, b) => (str(a[tt.primaryId]) < str(b[tt.primaryId]) ? -1 : 1));
+        out[e.nav] = related.map((r) => projectRow({ ...ctx }, tt, r, e.select, null));
+        continue;
+      }
       const id = row[propertyName(e.column)] as string | null | undefined;
       let target = e.target;
       const actual = id ? ctx.store.lookupTarget(t, row, e.column.name) : null;

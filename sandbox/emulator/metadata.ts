@@ -95,6 +95,13 @@ export function attributeMetadata(t: TableDef, c: ColumnDef): Record<string, unk
   return a;
 }
 
+/** English plural of a table name (Opportunity → Opportunities, Activity Party → Activity Parties). */
+function plural(name: string): string {
+  if (/[^aeiou]y$/i.test(name)) return `${name.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/i.test(name)) return `${name}es`;
+  return `${name}s`;
+}
+
 export function entityMetadata(t: TableDef): Record<string, unknown> {
   return {
     MetadataId: metadataId(t.logicalName),
@@ -102,7 +109,7 @@ export function entityMetadata(t: TableDef): Record<string, unknown> {
     SchemaName: t.schemaName,
     EntitySetName: t.entitySetName,
     LogicalCollectionName: t.entitySetName,
-    CollectionSchemaName: `${t.schemaName}s`,
+    CollectionSchemaName: plural(t.schemaName),
     PrimaryIdAttribute: t.primaryId,
     PrimaryNameAttribute: t.primaryName,
     ObjectTypeCode: t.objectTypeCode,
@@ -113,7 +120,7 @@ export function entityMetadata(t: TableDef): Record<string, unknown> {
     ChangeTrackingEnabled: t.changeTracking,
     IsValidForAdvancedFind: true,
     DisplayName: label(t.displayName, `${t.logicalName}.label`),
-    DisplayCollectionName: label(`${t.displayName}s`, `${t.logicalName}.collection`),
+    DisplayCollectionName: label(plural(t.displayName), `${t.logicalName}.collection`),
     Description: label("", `${t.logicalName}.description`),
     Attributes: t.columns.map((c) => attributeMetadata(t, c)),
     Keys: t.alternateKeys.map((k) => ({

@@ -1,10 +1,10 @@
 /**
  * OData query options as Dataverse accepts them: `$filter` (parsed to a predicate), `$select`,
- * `$orderby`, `$expand` of single-valued navigation properties, `$apply` (filter / groupby /
+ * `$orderby`, `$expand` of single-valued navigation properties and activity parties, `$apply` (filter / groupby /
  * aggregate). Every syntax problem is a 400 with a message naming the offending text.
  */
 import { badQuery } from "./errors";
-import { type ColumnDef, type ResolvedTable, navigationProperties, propertyName } from "./schema";
+import { type ColumnDef, type ResolvedTable, navigationProperties, partiesNavigation, propertyName } from "./schema";
 import type { Row } from "./store";
 import {
   ODATA_DATE_FUNCTIONS, alignDate, coerceLiteral, compare, comparableOf, datePredicate, type Comparable, str,
@@ -454,21 +454,31 @@ export function parseOrderBy(text: string, t: ResolvedTable): OrderKey[] {
 
 export interface ExpandSpec {
   nav: string;
+  /** The lookup holding the reference: on this row, or on the related rows when `many` is set. */
   column: ColumnDef;
   /** Fixed target table, or null when it depends on the row (ownerid). */
   target: string | null;
   select: string[] | null;
+  /** Collection-valued: the related rows are those of `target` whose `prop` holds this row's id. */
+  many?: { prop: string };
 }
 
 export function parseExpand(text: string, t: ResolvedTable, resolve: (logical: string) => ResolvedTable): ExpandSpec[] {
   const navs = navigationProperties(t);
+  const partiesNav = partiesNavigation(t);
   return splitTop(text, ",").map((item) => {
     const m = /^([\w]+)(?:\((.*)\))?$/s.exec(item);
     if (!m) throw badQuery(`Syntax error in $expand: '${item}'.`);
-    const nav = navs.get(m[1]);
+    let many: { prop: string } | undefined;
+    let nav = navs.get(m[1]);
+    if (!nav && m[1] === partiesNav) {
+      nav = { column: resolve("activityparty").byColumn.get("activityid")!, target: "activityparty" };
+      many = { prop: "_activityid_value" };
+    }
     if (!nav) {
+      const known = [...navs.keys(), ...(partiesNav ? [partiesNav] : [])];
       throw badQuery(
-        `Could not find a property named '${m[1]}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'. The emulator expands single-valued navigation properties only (${[...navs.keys()].join(", ")}).`,
+        `Could not find a property named '${m[1]}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'. The emulator expands single-valued navigation properties and activity parties only (${known.join(", ")}).`,
       );
     }
     let select: string[] | null = null;
@@ -483,7 +493,7 @@ export function parseExpand(text: string, t: ResolvedTable, resolve: (logical: s
         throw badQuery(`The query option '${key}' is not supported inside $expand by the emulator (only $select).`);
       }
     }
-    return { nav: m[1], column: nav.column, target: nav.target, select };
+    return many ? { nav: m[1], column: nav.column, target: nav.target, select, many } : { nav: m[1], column: nav.column, target: nav.target, select };
   });
 }
 

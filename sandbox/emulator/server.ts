@@ -14,7 +14,10 @@ import {
   aggregateRows, parseApply, parseExpand, parseFilter, parseOrderBy, parseSelect, rowComparator, type QueryContext,
 } from "./odata";
 import { type FaultInjector, type ServiceProtection } from "./protection";
-import { BY_LOGICAL, BY_SET, LOOKUP_TYPE_KEY, TABLES, isLookupType, navigationProperties, propertyName, tableDef, type ColumnDef, type ResolvedTable } from "./schema";
+import {
+  BY_LOGICAL, BY_SET, LOOKUP_TYPE_KEY, PARTICIPATION_TYPES, PARTY_TARGETS, PARTY_TYPES_BY_ACTIVITY, TABLES, isLookupType, navigationProperties,
+  partiesNavigation, propertyName, tableDef, type ColumnDef, type ResolvedTable,
+} from "./schema";
 import { assertWrite, readFilter, type Principal } from "./security";
 import { DuplicateKeyError, nowIso, type EmulatorStore, type Row } from "./store";
 import { comparableOf, compare, isNumericType, str } from "./values";
@@ -245,6 +248,7 @@ export class EmulatorServer {
     const keyText = m[2];
     const sub = m[3];
     const prefs = parsePrefer(r.headers.prefer);
+    if (t.logicalName === "activityparty") assertPartyOperation(r.method, keyText !== undefined);
     if (keyText === undefined) {
       if (sub === "$count" && r.method === "GET") return this.countOnly(r, t, p);
       if (sub !== undefined) throw new ODataError(404, CODES.badQuery, `Resource not found for the segment '${sub}'.`);
@@ -269,10 +273,15 @@ export class EmulatorServer {
     return { now: Date.now(), userId: p.id, businessUnitId: p.businessUnitId };
   }
 
+  /** The caller's read filter for a table (activity parties follow their activity's security). */
+  private sec(p: UserEntry, t: ResolvedTable): ((row: Row) => boolean) | null {
+    return readFilter(p, t, (id) => this.store.get("activitypointer", id));
+  }
+
   private canRead(p: UserEntry): (t: ResolvedTable, row: Row) => boolean {
     return (t, row) => {
       try {
-        const f = readFilter(p, t);
+        const f = this.sec(p, t);
         return !f || f(row);
       } catch {
         return false;
@@ -331,7 +340,7 @@ export class EmulatorServer {
 
   private readOne(r: Req, t: ResolvedTable, p: UserEntry, key: { id?: string; alt?: Record<string, unknown> }, prefs: Preferences): Res {
     this.count("read");
-    const f = readFilter(p, t);
+    const f = this.sec(p, t);
     const row = this.find(t, key);
     if (!row) throw notFound(t, this.keyText(t, key));
     if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) is missing prvRead${t.schemaName} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}' at the depth needed to read record Id=${String(row[t.primaryId])} (owned by another user).`);
@@ -348,7 +357,7 @@ export class EmulatorServer {
 
   private readProperty(r: Req, t: ResolvedTable, p: UserEntry, key: { id?: string; alt?: Record<string, unknown> }, prop: string): Res {
     this.count("read");
-    const f = readFilter(p, t);
+    const f = this.sec(p, t);
     const row = this.find(t, key);
     if (!row) throw notFound(t, this.keyText(t, key));
     if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) has no access to record Id=${String(row[t.primaryId])} of '${t.logicalName}'.`);
@@ -361,7 +370,7 @@ export class EmulatorServer {
 
   private countOnly(r: Req, t: ResolvedTable, p: UserEntry): Res {
     this.count("read");
-    const f = readFilter(p, t);
+    const f = this.sec(p, t);
     const filter = r.query.get("$filter") !== null ? parseFilter(r.query.get("$filter")!, t, this.ctx(p)) : null;
     let n = 0;
     for (const row of this.store.scan(t.logicalName)) if ((!f || f(row)) && (!filter || filter(row))) n++;
@@ -388,7 +397,7 @@ export class EmulatorServer {
     }
     this.count("read");
     const ctx = this.ctx(p);
-    const sec = readFilter(p, t);
+    const sec = this.sec(p, t);
     const select = q.get("$select") ? parseSelect(q.get("$select")!, t) : null;
     const filter = q.get("$filter") !== null ? parseFilter(q.get("$filter")!, t, ctx) : null;
     const order = q.get("$orderby") ? parseOrderBy(q.get("$orderby")!, t) : [];
@@ -484,7 +493,7 @@ export class EmulatorServer {
     const m = /^(\d+)!/.exec(token);
     if (!m) throw badQuery(`The $deltatoken '${token}' is not valid. Use the @odata.deltaLink returned by the previous request.`);
     const since = Number(m[1]);
-    const sec = readFilter(p, t);
+    const sec = this.sec(p, t);
     const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
     const cursor = r.query.get("$skiptoken") ? decodeCursor(r.query.get("$skiptoken")!) : null;
     const upTo = cursor?.dv ?? this.store.currentVersion();
@@ -524,7 +533,7 @@ export class EmulatorServer {
   private apply(r: Req, t: ResolvedTable, p: UserEntry): Res {
     this.count("aggregate");
     const spec = parseApply(r.query.get("$apply")!, t, this.ctx(p));
-    const sec = readFilter(p, t);
+    const sec = this.sec(p, t);
     const rows: Row[] = [];
     for (const row of this.store.scan(t.logicalName)) if ((!sec || sec(row)) && spec.filters.every((f) => f(row))) rows.push(row);
     if (spec.aggregates.length === 0 && spec.groupBy.length === 0) throw badQuery("$apply needs groupby(...) or aggregate(...).");
@@ -550,7 +559,7 @@ export class EmulatorServer {
 
   private fetch(r: Req, t: ResolvedTable, p: UserEntry, xml: string, prefs: Preferences): Res {
     this.count("fetchxml");
-    const result = executeFetch(xml, t, { store: this.store, ctx: this.ctx(p), readFilter: (tt) => readFilter(p, tt) });
+    const result = executeFetch(xml, t, { store: this.store, ctx: this.ctx(p), readFilter: (tt) => this.sec(p, tt) });
     const ann = prefs.annotations;
     const value = result.rows.map((row, i) => {
       if (result.aggregate) return { ...row };
@@ -698,15 +707,103 @@ export class EmulatorServer {
     this.count("create");
     if (t.logicalName === "activitypointer") throw badQuery("Records can't be created in activitypointers directly; create an email, task, phonecall or appointment.");
     assertWrite(p, t, null, "Create");
-    const row = this.writeColumns(r, t, this.parseBody(r), true);
+    const { body, parties: partyItems, nav } = splitParties(t, this.parseBody(r));
+    const row = this.writeColumns(r, t, body, true);
     this.complete(t, row, p, null);
     assertWrite(p, t, row, "Create");
     if (row[t.primaryId] && this.store.get(t.logicalName, row[t.primaryId] as string)) {
       throw new ODataError(412, CODES.duplicate, `A record with the id ${String(row[t.primaryId])} already exists in '${t.logicalName}'.`);
     }
+    // Every party is checked before anything is written, so a bad one leaves no activity behind.
+    const parties = partyItems !== undefined ? this.parseParties(r, t, nav!, partyItems) : [];
     const stored = this.store.insert(t.logicalName, row);
+    for (const party of parties) {
+      this.store.insert("activityparty", { ...party, _activityid_value: stored[t.primaryId], [`_activityid_value${LOOKUP_TYPE_KEY}`]: t.logicalName });
+    }
     this.stats.rowsWritten++;
     return this.writeResponse(r, t, p, stored, prefs, 201);
+  }
+
+  /**
+   * Validates the parties of a deep insert (`email_activity_parties` …) and returns the rows to
+   * store, without `_activityid_value`. Any problem is a 400 naming the item and the property.
+   */
+  private parseParties(r: Req, activity: ResolvedTable, nav: string, value: unknown): Row[] {
+    const example = `[{ "partyid_contact@odata.bind": "/contacts(<id>)", "participationtypemask": ${PARTY_TYPES_BY_ACTIVITY[activity.logicalName]?.[0] ?? 2} }]`;
+    if (!Array.isArray(value)) throw badQuery(`'${nav}' must be a JSON array of activity parties, such as ${example}.`);
+    const pt = tableDef("activityparty");
+    const navs = navigationProperties(pt);
+    const allowed = PARTY_TYPES_BY_ACTIVITY[activity.logicalName] ?? [];
+    const typeText = (v: number): string => `${v} (${PARTICIPATION_TYPES[v]})`;
+    const allowedText = allowed.length
+      ? `${activity.logicalName} takes ${allowed.map(typeText).join(", ")}`
+      : `${activity.logicalName} has no party-list columns, so it takes no parties`;
+    const partyBinds = PARTY_TARGETS.map((x) => `partyid_${x}@odata.bind`).join(", ");
+    const ids = new Set<string>();
+    return value.map((item: unknown, i): Row => {
+      const at = `${nav}[${i}]`;
+      if (item === null || typeof item !== "object" || Array.isArray(item)) throw badQuery(`${at} must be a JSON object (one activity party).`);
+      const party: Row = {};
+      let target: string | null = null;
+      for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
+        if (k.startsWith("@")) continue;
+        if (k.endsWith("@odata.bind")) {
+          const name = k.slice(0, -"@odata.bind".length);
+          const n = navs.get(name);
+          if (n?.column.name === "activityid") throw badQuery(`${at}: '${k}' can't be set; a party belongs to the ${activity.logicalName} it is created with.`);
+          if (!n || n.column.name !== "partyid" || !n.target) throw badQuery(`${at}: '${name}' is not a navigation property of activityparty. A party points to its record with ${partyBinds}.`);
+          if (target !== null) throw badQuery(`${at}: '${k}' is a second record for one party; a party points to one record.`);
+          if (typeof v !== "string") throw badQuery(`${at}.${k}: the value must be a string such as "/${tableDef(n.target).entitySetName}(<id>)".`);
+          let ref: { table: ResolvedTable; id: string };
+          try {
+            ref = this.resolveReference(r, v, `${at}.${k}`);
+          } catch (e) {
+            if (e instanceof ODataError) throw new ODataError(400, e.code, `${at}.${k}: ${e.message}`);
+            throw e;
+          }
+          if (ref.table.logicalName !== n.target) {
+            throw badQuery(`${at}.${k}: the reference '${v}' points to '${ref.table.logicalName}', but '${name}' expects '${n.target}'.`);
+          }
+          party._partyid_value = ref.id;
+          party[`_partyid_value${LOOKUP_TYPE_KEY}`] = n.target;
+          target = n.target;
+          continue;
+        }
+        if (k.includes("@")) continue; // instance annotations are ignored
+        const c = pt.byColumn.get(k);
+        if (!c || isLookupType(c.type)) {
+          throw badQuery(`${at}: the property '${k}' does not exist on type 'Microsoft.Dynamics.CRM.activityparty' or can't be set this way. A party takes ${partyBinds}, participationtypemask and addressused.`);
+        }
+        if (c.readOnly) continue;
+        try {
+          party[k] = validateValue(c, v);
+        } catch (e) {
+          if (e instanceof ODataError) throw new ODataError(400, e.code, `${at}.${k}: ${e.message}`);
+          throw e;
+        }
+        const id = party[k];
+        if (c.name === "activitypartyid" && typeof id === "string") {
+          if (ids.has(id) || this.store.get("activityparty", id)) throw new ODataError(412, CODES.duplicate, `${at}.activitypartyid: an activity party with the id ${id} already exists.`);
+          ids.add(id);
+        }
+      }
+      const mask = party.participationtypemask;
+      if (typeof mask !== "number") throw badQuery(`${at}: participationtypemask is required; ${allowedText}.`);
+      if (!allowed.includes(mask)) throw badQuery(`${at}.participationtypemask: ${typeText(mask)} is not a participation type of ${activity.logicalName}; ${allowedText}.`);
+      if (target === null && (typeof party.addressused !== "string" || party.addressused.trim() === "")) {
+        throw badQuery(`${at}: a party needs a record (${partyBinds}) or an address (addressused).`);
+      }
+      if (target !== null) {
+        const rec = this.store.get(target, party._partyid_value as string);
+        const email = rec?.[target === "systemuser" ? "internalemailaddress" : "emailaddress1"];
+        if (party.addressused == null && typeof email === "string" && email !== "") party.addressused = email;
+        party.partyidname = lookupName(this.store, target, party._partyid_value as string) ?? null;
+      } else {
+        party.partyidname = party.addressused;
+      }
+      party.ispartydeleted = false;
+      return party;
+    });
   }
 
   private writeResponse(r: Req, t: ResolvedTable, p: UserEntry, row: Row, prefs: Preferences, createdStatus: 200 | 201): Res {
@@ -725,6 +822,10 @@ export class EmulatorServer {
     this.count(ifMatch ? "update" : "upsert");
     const existing = this.find(t, key);
     const body = this.parseBody(r);
+    const partiesNav = partiesNavigation(t);
+    if (partiesNav && body !== null && typeof body === "object" && partiesNav in body) {
+      throw badQuery(`The emulator takes '${partiesNav}' on create only (POST /${t.entitySetName} with the parties inline); a PATCH can't add or replace activity parties.`);
+    }
     if (existing) {
       if (ifNoneMatch === "*") throw new ODataError(412, CODES.duplicate, "A record with matching key values already exists.");
       const etag = `W/"${String(existing.versionnumber)}"`;
@@ -923,6 +1024,28 @@ export class EmulatorServer {
     this.count("metadata");
     return { status: 200, headers: { "Content-Type": "application/xml" }, text: xml };
   }
+}
+
+/**
+ * Activity parties can't be written on their own (Dataverse: "The 'Create' method does not support
+ * entities of type 'activityparty'"); reading the collection is allowed.
+ */
+function assertPartyOperation(method: string, single: boolean): void {
+  const message = !single && method === "POST" ? "Create" : !single ? null
+    : method === "PATCH" ? "Update" : method === "DELETE" ? "Delete" : method === "GET" ? "Retrieve" : null;
+  if (!message) return;
+  const hint = message === "Retrieve"
+    ? "Query the collection instead: GET activityparties?$filter=activitypartyid eq <id>."
+    : "Activity parties are written with their activity: POST /emails (or /appointments, /phonecalls, /tasks) with \"email_activity_parties\": [ … ]; deleting the activity deletes its parties.";
+  throw new ODataError(400, CODES.notSupported, `The '${message}' method does not support entities of type 'activityparty'. ${hint}`);
+}
+
+/** Takes the activity-party collection (deep insert) out of a create body. */
+function splitParties(t: ResolvedTable, body: unknown): { body: unknown; parties?: unknown; nav?: string } {
+  const nav = partiesNavigation(t);
+  if (!nav || body === null || typeof body !== "object" || Array.isArray(body) || !(nav in body)) return { body };
+  const { [nav]: parties, ...rest } = body as Record<string, unknown>;
+  return { body: rest, parties, nav };
 }
 
 function splitExpand(s: string): string[] {

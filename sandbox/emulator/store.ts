@@ -7,7 +7,7 @@
  * through the same methods after the server's checks.
  */
 import { randomUUID } from "node:crypto";
-import { BY_LOGICAL, BY_SET, LOOKUP_TYPE_KEY, storageOf, tableDef, type ResolvedTable, type TableDef } from "./schema";
+import { BY_LOGICAL, BY_SET, LOOKUP_TYPE_KEY, PARTY_TARGETS, storageOf, tableDef, type ResolvedTable, type TableDef } from "./schema";
 import { str } from "./values";
 
 export type Row = Record<string, unknown>;
@@ -306,6 +306,7 @@ export class EmulatorStore {
     const del: Deletion = { table: (old.activitytypecode as string | undefined) ?? t.logicalName, id: key, version: this.nextVersion() };
     this.deletions.push(del);
     this.removeLinksTo(t.logicalName, key);
+    this.cascadeParties(t, key);
     this.journal?.push(() => {
       this.touched(t);
       this.indexKeys(t, old, key, true);
@@ -331,6 +332,23 @@ export class EmulatorStore {
         for (const row of this.byValues(other.logicalName, prop, [id])) {
           this.update(other.logicalName, row[other.primaryId] as string, { [prop]: null });
         }
+      }
+    }
+  }
+
+  /**
+   * Activity parties follow their activity: deleting an activity deletes its parties; deleting a
+   * party's record (a contact, …) keeps the party and sets `ispartydeleted`, as Dataverse does.
+   */
+  private cascadeParties(t: TableDef, id: string): void {
+    if (t.isActivity) {
+      for (const party of this.byValues("activityparty", "_activityid_value", [id])) this.delete("activityparty", party.activitypartyid as string);
+      return;
+    }
+    if (!(PARTY_TARGETS as readonly string[]).includes(t.logicalName)) return;
+    for (const party of this.byValues("activityparty", "_partyid_value", [id])) {
+      if (party[`_partyid_value${LOOKUP_TYPE_KEY}`] === t.logicalName && party.ispartydeleted !== true) {
+        this.update("activityparty", party.activitypartyid as string, { ispartydeleted: true });
       }
     }
   }
