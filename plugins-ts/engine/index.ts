@@ -11,3 +11,4 @@ export { defaultRulePack, DEFAULT_TABLES } from "./packs";
 export { SummaryBuilder, type ScoreSummary, type RuleTally } from "./summary";
 export { coerceCell, COLUMN_KINDS, type ColumnKind } from "./columns";
 export { renderRulesMarkdown } from "./docs";
+export { describeEngagement } from "./checks";

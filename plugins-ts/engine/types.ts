@@ -58,6 +58,24 @@ export interface DuplicateCandidate {
   reason: string;
 }
 
+/**
+ * What the last activity-capture comparison (Microsoft Graph mail and calendars against the email
+ * and appointment activities in Dataverse) found for a contact: `vit_activitygap` in Dataverse.
+ */
+export interface EngagementGapFact {
+  /** Mail exchanged with the contact in the window that has no email activity in Dataverse. */
+  unloggedEmails: number;
+  /** Meetings with the contact in the window that have no appointment activity in Dataverse. */
+  unloggedMeetings: number;
+  /** Mail and meetings in the window that are logged. */
+  loggedEmails: number;
+  loggedMeetings: number;
+  /** The window the comparison looked at, in days before `checkedOn`. */
+  windowDays: number;
+  /** When the comparison ran (ISO-8601). */
+  checkedOn: string;
+}
+
 /** The business-process-flow stage a lead or opportunity is in. */
 export interface StageFact {
   /** Stage name as in the pack's process definition (e.g. "Develop"). */
@@ -86,6 +104,8 @@ export interface RelatedFacts {
   parents?: Record<string, RelatedRecord | null>;
   /** Likely duplicates of this record. */
   duplicates?: DuplicateCandidate[] | null;
+  /** Mail and meetings with the record (a contact) that are not logged; null = never compared. */
+  engagementGap?: EngagementGapFact | null;
 }
 
 /** What the engine scores. */

@@ -10,6 +10,7 @@
  */
 
 import choicesJson from "../../solution/src/choices.json";
+import activityGapJson from "../../solution/src/tables/vit_activitygap.json";
 import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
@@ -34,7 +35,8 @@ export type ColumnType =
   | "owner"
   | "entityname";
 
-export type Ownership = "UserOwned" | "OrganizationOwned" | "BusinessOwned";
+/** "None": a child table without its own owner or privileges (activityparty follows its activity). */
+export type Ownership = "UserOwned" | "OrganizationOwned" | "BusinessOwned" | "None";
 
 export interface ColumnDef {
   /** Logical name, e.g. `parentcustomerid`. */
@@ -158,6 +160,37 @@ export const INDUSTRY: Record<number, string> = {
 
 export const SALES_STAGES = ["Qualify", "Develop", "Propose", "Close"] as const;
 
+/** ActivityParty.ParticipationTypeMask (the documented activity party types). */
+export const PARTICIPATION_TYPES: Record<number, string> = {
+  1: "Sender", 2: "To Recipient", 3: "CC Recipient", 4: "BCC Recipient", 5: "Required attendee", 6: "Optional attendee",
+  7: "Organizer", 8: "Regarding", 9: "Owner", 10: "Resource", 11: "Customer",
+};
+
+/** Activity types that have parties in the emulator, and the tables a party can point to. */
+export const PARTY_ACTIVITY_TABLES = ["email", "appointment", "task", "phonecall"] as const;
+export const PARTY_TARGETS = ["account", "contact", "lead", "systemuser"] as const;
+
+/**
+ * Participation types a client may give each activity type (the documented "activity party types
+ * available for each activity"); Owner and Regarding parties belong to the platform. A task has
+ * no party-list column.
+ */
+export const PARTY_TYPES_BY_ACTIVITY: Record<string, readonly number[]> = {
+  email: [1, 2, 3, 4],
+  phonecall: [1, 2],
+  appointment: [5, 6, 7],
+  task: [],
+};
+
+/**
+ * The collection-valued navigation property from an activity to its parties: `email_activity_parties`,
+ * `appointment_activity_parties`, … and `activity_pointer_activity_parties` on activitypointer.
+ */
+export function partiesNavigation(t: TableDef): string | null {
+  if (t.logicalName === "activitypointer") return "activity_pointer_activity_parties";
+  return (PARTY_ACTIVITY_TABLES as readonly string[]).includes(t.logicalName) ? `${t.logicalName}_activity_parties` : null;
+}
+
 function activityColumns(): ColumnDef[] {
   return [
     col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
@@ -226,6 +259,7 @@ const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
   { json: auditRunJson, objectTypeCode: 10002 },
   { json: waiverJson, objectTypeCode: 10003 },
   { json: readinessJson, objectTypeCode: 10004 },
+  { json: activityGapJson, objectTypeCode: 10005 },
 ];
 
 const GLOBAL_CHOICES = new Map(
@@ -407,7 +441,11 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "email", schemaName: "Email", entitySetName: "emails", displayName: "Email", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4202, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), str("sender", "From", 250), memo("torecipients", "To Recipients"), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" })],
+    columns: [
+      ...activityColumns(), str("sender", "From", 250), memo("torecipients", "To Recipients"), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" }),
+      // The RFC 5322 Internet Message-ID; server-side synchronization matches emails on it.
+      str("messageid", "Message ID", 320), col("senton", "datetime", "Date Sent"),
+    ],
   }),
   table({
     logicalName: "task", schemaName: "Task", entitySetName: "tasks", displayName: "Task", primaryId: "activityid",
@@ -422,7 +460,25 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "appointment", schemaName: "Appointment", entitySetName: "appointments", displayName: "Appointment", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4201, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), str("location", "Location", 200), memo("requiredattendees", "Required Attendees")],
+    columns: [
+      ...activityColumns(), str("location", "Location", 200), memo("requiredattendees", "Required Attendees"),
+      str("globalobjectid", "Outlook Appointment ID", 300),
+    ],
+  }),
+  table({
+    // A child of its activity: created only with it (deep insert), read through activityparties.
+    logicalName: "activityparty", schemaName: "ActivityParty", entitySetName: "activityparties", displayName: "Activity Party",
+    primaryId: "activitypartyid", primaryName: "partyidname", ownership: "None", objectTypeCode: 135,
+    columns: [
+      col("activitypartyid", "uniqueidentifier", "Activity Party", { requiredLevel: "SystemRequired" }),
+      col("activityid", "lookup", "Activity", { targets: [...PARTY_ACTIVITY_TABLES], requiredLevel: "SystemRequired" }),
+      col("partyid", "lookup", "Party", { targets: [...PARTY_TARGETS] }),
+      col("partyidname", "string", "Party Name", { maxLength: 400, readOnly: true }),
+      pick("participationtypemask", "Participation Type", PARTICIPATION_TYPES),
+      str("addressused", "Address", 320),
+      col("ispartydeleted", "boolean", "Is Party Deleted", { options: YES_NO, readOnly: true }),
+      col("versionnumber", "bigint", "Version Number", { readOnly: true }),
+    ],
   }),
   table({
     logicalName: "systemuser", schemaName: "SystemUser", entitySetName: "systemusers", displayName: "User",

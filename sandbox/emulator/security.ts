@@ -5,7 +5,7 @@
  * tables have no per-row owner, so any granted depth reads every row.
  */
 import { ODataError, CODES } from "./errors";
-import { type TableDef } from "./schema";
+import { BY_LOGICAL, type TableDef } from "./schema";
 import type { Row } from "./store";
 
 export type Depth = "none" | "basic" | "local" | "global";
@@ -36,17 +36,17 @@ export const ROLES: Record<string, RoleDef> = {
   /** A governance owner for one business unit: reads that unit's records, runs audits, decides its waivers. */
   regionalGovernance: {
     name: "Vitals Governance Owner (business unit)",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
     write: (t) => (isVit(t) ? "local" : "none"),
   },
   manager: {
     name: "Sales Manager",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
     write: (t) => (isSales(t) || t.logicalName === "vit_waiver" || REFERENCE.has(t.logicalName) && t.isBpf ? "local" : "none"),
   },
   salesperson: {
     name: "Salesperson",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_waiver" ? "basic" : REFERENCE.has(t.logicalName) ? "global" : "none"),
+    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "basic" : REFERENCE.has(t.logicalName) ? "global" : "none"),
     write: (t) => (isSales(t) || t.logicalName === "vit_waiver" ? "basic" : t.isBpf ? "global" : "none"),
   },
   marketing: {
@@ -78,8 +78,28 @@ export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create"
   );
 }
 
-/** A row filter for reading (null when the user sees every row), or throws 403 without privilege. */
-export function readFilter(p: Principal, t: TableDef): ((row: Row) => boolean) | null {
+/** Finds an activity row by id (any activity type); the server passes its store. */
+export type ActivityLookup = (activityId: string) => Row | undefined;
+
+/**
+ * A row filter for reading (null when the user sees every row), or throws 403 without privilege.
+ * Activity parties have no owner or privileges of their own: a party is readable when its activity
+ * is, so their filter needs `activityOf`.
+ */
+export function readFilter(p: Principal, t: TableDef, activityOf?: ActivityLookup): ((row: Row) => boolean) | null {
+  if (t.logicalName === "activityparty") {
+    const activity = BY_LOGICAL.get("activitypointer")!;
+    const depth = p.role.read(activity);
+    if (depth === "none") throw missingPrivilege(p, "Read", activity);
+    const f = depthFilter(p, activity, depth);
+    if (!f) return null;
+    if (!activityOf) throw new Error("readFilter: activity parties need an activity lookup to apply the activity's security");
+    return (r) => {
+      const a = r._activityid_value;
+      const row = typeof a === "string" ? activityOf(a) : undefined;
+      return row !== undefined && f(row);
+    };
+  }
   const depth = p.role.read(t);
   if (depth === "none") throw missingPrivilege(p, "Read", t);
   return depthFilter(p, t, depth);

@@ -93,7 +93,7 @@ describe("vitals score", () => {
   it("prints a readable table by default", async () => {
     const r = await runCli(["score", "--table", "contact", "--in", FAKE1000, "--map", FAKE_MAP, "--now", "2026-11-23"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Scored 1000 contact record\(s\) with crm-vitals-default@1\.0\.0/);
+    expect(r.stdout).toMatch(/Scored 1000 contact record\(s\) with crm-vitals-default@1\.1\.0/);
     expect(r.stdout).toMatch(/contact\.email\.required\s+112\s+888\s+0/);
     expect(r.stdout).toContain("Assumed for every record (not in the file): statecode=0; override with --set.");
   });
@@ -103,7 +103,7 @@ describe("vitals rules", () => {
   it("validate: exit 0 for a good pack, exit 1 with every error for a bad one", async () => {
     const good = await runCli(["rules", "validate", join(__dirname, "..", "..", "plugins-ts", "engine", "packs", "default.json")]);
     expect(good.code).toBe(0);
-    expect(good.stdout).toMatch(/valid — crm-vitals-default 1\.0\.0, \d+ rules \(account 21, contact 20, lead 21, opportunity 18\)/);
+    expect(good.stdout).toMatch(/valid — crm-vitals-default 1\.1\.0, \d+ rules \(account 21, contact 21, lead 21, opportunity 18\)/);
     const bad = { id: "x", name: "x", version: "1", rules: [{ id: "contact.a", table: "contact", title: "t", dimension: "speed", severity: "high", weight: 1, check: { type: "nope" }, message: "m", fix: "f" }] };
     const dir = tempFiles({ "bad.json": JSON.stringify(bad) });
     const r = await runCli(["rules", "validate", join(dir, "bad.json")]);

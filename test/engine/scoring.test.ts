@@ -131,7 +131,7 @@ describe("the default pack", () => {
   it("declares exactly the inputs a caller must fetch", () => {
     const req = compiled.requirements("contact");
     expect(req.columns).toEqual(expect.arrayContaining(["emailaddress1", "lastname", "_parentcustomerid_value", "statecode", "address1_country"]));
-    expect(req.facts).toEqual(["duplicates", "lastActivityOn", "ownerEnabled", "parents"]);
+    expect(req.facts).toEqual(["duplicates", "engagementGap", "lastActivityOn", "ownerEnabled", "parents"]);
     expect(req.parentColumns).toEqual({ parentcustomerid: ["websiteurl"] });
   });
   it("a typical messy contact gets low marks with every point explained", () => {

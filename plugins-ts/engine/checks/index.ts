@@ -318,6 +318,51 @@ const followUp: Compiler<"followUp"> = (c) => {
   };
 };
 
+/** "3 emails and 1 meeting", "2 meetings", "no mail or meetings". */
+export function describeEngagement(emails: number, meetings: number): string {
+  const parts = [emails > 0 ? plural(emails, "email") : "", meetings > 0 ? plural(meetings, "meeting") : ""].filter(Boolean);
+  return parts.length ? parts.join(" and ") : "no mail or meetings";
+}
+
+const engagementCaptured: Compiler<"engagementCaptured"> = (c) => {
+  const max = c.maxUnlogged ?? 0;
+  const maxAge = c.maxAgeDays ?? 7;
+  return {
+    inputs: { columns: [], facts: ["engagementGap"] },
+    expected:
+      (max === 0 ? "every email and meeting with the contact logged in Dynamics" : `at most ${max} emails and meetings with the contact not logged in Dynamics`) +
+      ` (compared with Outlook within the last ${plural(maxAge, "day")})`,
+    evaluate(r, ctx) {
+      const gap = r.related?.engagementGap;
+      if (gap === undefined) return factNotFetched("engagementGap");
+      if (gap === null) {
+        return { outcome: "notEvaluated", observed: "not compared", reason: "activity capture has not compared this contact with Outlook (Microsoft Graph integration off, or the contact was out of scope)" };
+      }
+      const d = parseDate(gap.checkedOn);
+      if (!d) return notADate("@engagementGap.checkedOn", gap.checkedOn);
+      const day = isoDay(d.start);
+      const expires = d.start + maxAge * DAY_MS;
+      if (ctx.now > expires) {
+        return { outcome: "notEvaluated", observed: `compared ${day}`, reason: `the last comparison with Outlook (${day}) is older than ${plural(maxAge, "day")}` };
+      }
+      const unlogged = gap.unloggedEmails + gap.unloggedMeetings;
+      const window = `in the last ${plural(gap.windowDays, "day")}`;
+      if (unlogged > max) {
+        const verb = unlogged === 1 ? "is" : "are";
+        return failed(`${describeEngagement(gap.unloggedEmails, gap.unloggedMeetings)} with this contact ${window} ${verb} not in Dynamics (compared ${day})`, { revisitAt: expires });
+      }
+      const logged = gap.loggedEmails + gap.loggedMeetings;
+      const observed =
+        unlogged === 0 && logged === 0
+          ? `no mail or meetings with this contact ${window} (compared ${day})`
+          : unlogged === 0
+            ? `all ${describeEngagement(gap.loggedEmails, gap.loggedMeetings)} ${window} are logged (compared ${day})`
+            : `${describeEngagement(gap.unloggedEmails, gap.unloggedMeetings)} ${window} not logged, within the allowed ${max} (compared ${day})`;
+      return passed(observed, { revisitAt: expires });
+    },
+  };
+};
+
 const daysInStage: Compiler<"daysInStage"> = (c, pack, table) => {
   const process = pack.processes?.[table];
   const limitOf = (stage: string): number | undefined => c.maxDays ?? process?.stages.find((s) => s.name === stage)?.maxDays;
@@ -512,6 +557,7 @@ const COMPILERS: { [T in CheckType]: Compiler<T> } = {
   freshness,
   lastActivity,
   followUp,
+  engagementCaptured,
   daysInStage,
   stageExitCriteria,
   relation,

@@ -69,6 +69,7 @@ export const CHECK_SCHEMAS = {
   freshness: check("freshness", { column, maxDays: positiveDays }, ["column", "maxDays"]),
   lastActivity: check("lastActivity", { maxDays: positiveDays }, ["maxDays"]),
   followUp: check("followUp", { overdueGraceDays: { type: "number", minimum: 0, maximum: 3650 } }, []),
+  engagementCaptured: check("engagementCaptured", { maxUnlogged: { type: "integer", minimum: 0, maximum: 10000 }, maxAgeDays: positiveDays }, []),
   daysInStage: check("daysInStage", { maxDays: positiveDays }, []),
   stageExitCriteria: check("stageExitCriteria", {}, []),
   relation: check("relation", { lookup: column, mustBeActive: { type: "boolean" } }, ["lookup"]),

@@ -38,6 +38,7 @@ export type Check =
   | { type: "freshness"; column: string; maxDays: number }
   | { type: "lastActivity"; maxDays: number }
   | { type: "followUp"; overdueGraceDays?: number }
+  | { type: "engagementCaptured"; maxUnlogged?: number; maxAgeDays?: number }
   | { type: "daysInStage"; maxDays?: number }
   | { type: "stageExitCriteria" }
   | { type: "relation"; lookup: string; mustBeActive?: boolean }
