@@ -1,6 +1,6 @@
 /**
  * Loads what a rule pack needs to score one record, through any `WebApiPort` (PCF
- * `context.webAPI`, `Xrm.WebApi`, a test fake), in at most four requests:
+ * `context.webAPI`, `Xrm.WebApi`, a test fake), in at most five requests:
  *
  *  1. the record: `$select` of the pack's columns (plus the stage's exit-criteria columns and the
  *     matcher's columns when duplicates are scored) and `$expand` of the owner
@@ -12,7 +12,10 @@
  *  4. likely duplicates: the engine's targeted candidate query on the same table (same e-mail,
  *     same phone, same surname + given name …), scored and explained by the engine's matcher.
  *
- * 1–3 start together; 4 needs the record's own values, so it starts as soon as 1 arrives.
+ *  5. contacts: the last activity-capture comparison with Outlook (`vit_activitygap`, keyed by the
+ *     contact's id), when the pack has an engagement-captured rule.
+ *
+ * 1–3 and 5 start together; 4 needs the record's own values, so it starts as soon as 1 arrives.
  * Only what the pack asks for is fetched: a fact the pack does not use stays `undefined`.
  */
 import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../../plugins-ts/engine";
@@ -22,6 +25,7 @@ import { sessionRulePack, type PackChoice } from "./rulePackSource";
 import { classifyError } from "./errors";
 import { pruneFilter } from "./odataPrune";
 import { normaliseId, xmlEscape, type WebApiPort, type WebApiRow } from "./webApiPort";
+import { GAP_COLUMNS, GAP_SELECT, GAP_TABLE, gapFactFromRow } from "../../plugins-ts/graph/model";
 
 /** Primary-name column per table (the Web API has no generic one). */
 export const PRIMARY_NAME: Readonly<Record<string, string>> = {
@@ -120,6 +124,8 @@ export interface RecordQuery {
   activities: boolean;
   stage: boolean;
   duplicates: boolean;
+  /** The activity-capture comparison is asked for (contacts only; other tables get null). */
+  engagementGap: boolean;
 }
 
 /** What to ask for, from the pack's requirements for the table. Pure. */
@@ -162,6 +168,7 @@ export function planRecordQuery(table: string, compiled: CompiledPack): RecordQu
     activities: facts.has("lastActivityOn") || facts.has("nextActivityDueOn"),
     stage: facts.has("stage") && BPF_TABLES[table] !== undefined,
     duplicates,
+    engagementGap: facts.has("engagementGap"),
   };
 }
 
@@ -279,6 +286,11 @@ export function readRecordRow(
   return { values, related, name, version: versionOf(row) };
 }
 
+/** Request 5's query options: the contact's row of `vit_activitygap`. */
+export function engagementGapQuery(id: string): string {
+  return `?$select=${GAP_SELECT.join(",")}&$filter=${GAP_COLUMNS.recordId} eq '${normaliseId(id)}'&$top=1`;
+}
+
 /** The stage out of the BPF instance rows (request 3). */
 export function readStageRows(rows: readonly WebApiRow[]): StageFact | null {
   const inst = rows[0];
@@ -358,6 +370,9 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
               ),
             ))
           : undefined;
+      // 5. The last comparison with Outlook (contacts only).
+      const gapP =
+        plan.engagementGap && table === "contact" ? (requests++, Promise.resolve(api.retrieveMultipleRecords(GAP_TABLE, engagementGapQuery(id)))) : undefined;
       // 4. Likely duplicates, as soon as the record's own values are known.
       const duplicatesP = plan.duplicates
         ? recordP.then(async ({ row }) => {
@@ -384,7 +399,7 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
         : undefined;
 
       // Settle everything before reporting, so a failure does not leave requests running unseen.
-      const [rowR, actR, stageR, dupR] = await Promise.allSettled([recordP, activityP, stageP, duplicatesP]);
+      const [rowR, actR, stageR, dupR, gapR] = await Promise.allSettled([recordP, activityP, stageP, duplicatesP, gapP]);
       if (rowR.status === "rejected") throw rowR.reason;
       const read = readRecordRow(table, id, rowR.value.row, plan, rowR.value.select);
       const related = read.related;
@@ -403,6 +418,14 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
       settle(dupR, "duplicates", (v) => {
         if (v) related.duplicates = v;
       });
+      if (plan.engagementGap) {
+        if (table !== "contact") related.engagementGap = null;
+        else
+          settle(gapR, "engagementGap", (v) => {
+            const row = v?.entities[0];
+            related.engagementGap = row ? gapFactFromRow(row) : null;
+          });
+      }
       if (plan.duplicates && dupR.status === "fulfilled" && dupR.value === undefined) partial.push({ fact: "duplicates", reason: "the duplicate query needs columns this organisation lacks" });
       // Tell the user about the columns the rules wanted (not the matcher's optional extras).
       const unknownHere = [...(unknown.get(table) ?? [])].filter((c) => plan.packColumns.includes(c) || plan.expand.some((e) => e.nav === c));

@@ -173,6 +173,22 @@ export function scopeKey(scope: AuditScope): string {
   });
 }
 
+/** The scope a stored key (`vit_scope`) describes; null when the text is not one. */
+export function parseScopeKey(v: unknown): AuditScope | null {
+  if (typeof v !== "string") return null;
+  try {
+    const s = JSON.parse(v) as { tables?: unknown; ownerId?: unknown; teamId?: unknown; businessUnitId?: unknown };
+    if (!Array.isArray(s.tables) || !s.tables.every((t) => typeof t === "string")) return null;
+    const scope: AuditScope = { tables: s.tables };
+    if (typeof s.ownerId === "string" && s.ownerId) scope.ownerId = s.ownerId;
+    if (typeof s.teamId === "string" && s.teamId) scope.teamId = s.teamId;
+    if (typeof s.businessUnitId === "string" && s.businessUnitId) scope.businessUnitId = s.businessUnitId;
+    return scope;
+  } catch {
+    return null;
+  }
+}
+
 /** Pack id, version and a hash of its content: an edited pack without a new version still counts as changed. */
 export function packVersionKey(pack: RulePack): string {
   return `${pack.id}@${pack.version}#${hash53(JSON.stringify(pack))}`;
@@ -226,6 +242,7 @@ function planTable(compiled: CompiledPack, table: string): TablePlan {
       nextActivityDueOn: req.facts.includes("nextActivityDueOn") || undefined,
       stage: req.facts.includes("stage") || undefined,
       owner: req.facts.includes("ownerEnabled") || undefined,
+      engagementGap: req.facts.includes("engagementGap") || undefined,
       parents: parents.length ? parents : undefined,
     },
     wantsDuplicates: req.facts.includes("duplicates"),

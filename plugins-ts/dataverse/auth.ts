@@ -113,8 +113,12 @@ function credentialFor(method: Exclude<AuthMethod, "token">, o: AuthOptions): To
  * renewed before they expire.
  */
 export function tokenProviderFromOptions(o: AuthOptions, orgUrl: string): TokenProvider {
+  return tokenProviderForScope(o, scopeFor(orgUrl));
+}
+
+/** A token provider for any resource's `.default` scope (Microsoft Graph: `https://graph.microsoft.com/.default`). */
+export function tokenProviderForScope(o: AuthOptions, scope: string): TokenProvider {
   const method = selectAuthMethod(o);
-  const scope = scopeFor(orgUrl);
   if (method === "token") {
     const token = o.token!.replace(/^Bearer\s+/i, "");
     return () => Promise.resolve(token);

@@ -14,6 +14,8 @@ export const SERVICE_PROTECTION_CODES: Readonly<Record<string, string>> = {
 
 /** FetchXML aggregate over more than 50,000 rows (AggregateQueryRecordLimit exceeded). */
 export const AGGREGATE_LIMIT_CODE = "0x8004e023";
+/** "A record with matching key values already exists" / "Cannot insert duplicate key". */
+export const DUPLICATE_KEY_CODE = "0x80040237";
 
 /** Network failures that mean "the connection dropped": the request may be sent again. */
 const TRANSIENT_NETWORK_CODES = new Set([

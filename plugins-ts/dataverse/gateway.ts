@@ -76,6 +76,8 @@ export interface FactsRequest {
   stage?: boolean;
   /** ownerEnabled and ownerName. */
   owner?: boolean;
+  /** The last activity-capture comparison (`vit_activitygap`); contacts only, null elsewhere. */
+  engagementGap?: boolean;
   parents?: readonly ParentSpec[];
 }
 

@@ -3,7 +3,8 @@
  * URLs stay well under the service's limit), never a query per record. Adapter-neutral: it needs
  * only "run this OData query to the end" and "run this FetchXML", which both adapters provide.
  */
-import type { RelatedFacts, RelatedRecord, StageFact } from "../engine/types";
+import type { EngagementGapFact, RelatedFacts, RelatedRecord, StageFact } from "../engine/types";
+import { GAP_COLUMNS, GAP_SELECT, GAP_TABLE, gapFactFromRow } from "../graph/model";
 import { AGGREGATE_LIMIT_CODE, DataverseError } from "./errors";
 import type { TableInfo } from "./entitysets";
 import type { FactsRequest, FetchRelatedFactsOptions, ParentSpec, Row } from "./gateway";
@@ -177,6 +178,18 @@ async function stages(port: QueryPort, table: string, ids: readonly string[], st
   return result;
 }
 
+/** The stored activity-capture comparison per contact (one `vit_activitygap` row each, keyed by contact id). */
+async function engagementGaps(port: QueryPort, ids: readonly string[]): Promise<Map<string, EngagementGapFact>> {
+  const rows = await queryIn(port, GAP_TABLE, GAP_SELECT, GAP_COLUMNS.recordId, ids, "activity-capture gaps");
+  const result = new Map<string, EngagementGapFact>();
+  for (const r of rows) {
+    const id = idOf(r[GAP_COLUMNS.recordId]);
+    const fact = gapFactFromRow(r);
+    if (id && fact) result.set(id, fact);
+  }
+  return result;
+}
+
 interface OwnerFact {
   enabled: boolean;
   name: string | null;
@@ -261,6 +274,10 @@ export async function fetchRelatedFactsWith(port: QueryPort, opts: FetchRelatedF
   }
   if (facts.nextActivityDueOn) {
     tasks.push(activityDates(port, ids, "next").then((m) => ids.forEach((id) => (out.get(id)!.nextActivityDueOn = m.get(id) ?? null))));
+  }
+  if (facts.engagementGap) {
+    if (table !== "contact") ids.forEach((id) => (out.get(id)!.engagementGap = null));
+    else tasks.push(engagementGaps(port, ids).then((m) => ids.forEach((id) => (out.get(id)!.engagementGap = m.get(id) ?? null))));
   }
   if (facts.stage) {
     tasks.push(stages(port, table, ids, stageNames).then((m) => ids.forEach((id) => (out.get(id)!.stage = m.get(id) ?? null))));

@@ -7,7 +7,7 @@
 import { DynamicsWebApi } from "dynamics-web-api";
 import type { RelatedFacts } from "../engine/types";
 import { fallbackTableInfo, TableInfoCache, type EntityDefinitionRow, type TableInfo } from "./entitysets";
-import { AGGREGATE_LIMIT_CODE, DataverseError, MissingColumnsError, toDataverseError } from "./errors";
+import { AGGREGATE_LIMIT_CODE, DataverseError, DUPLICATE_KEY_CODE, MissingColumnsError, toDataverseError } from "./errors";
 import {
   assertWritable,
   cleanRow,
@@ -517,10 +517,13 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
           id,
           queue: (c, collection) => {
             const data: Row = { ...row };
+            // Related rows created in the same operation (an email's activity parties) need a POST
+            // (deep insert); the id goes in the body and a repeat answers "duplicate key".
+            if (Object.values(row).some((v) => Array.isArray(v))) return c.create({ collection, data: { ...data, [info.primaryIdAttribute]: id } });
             delete data[info.primaryIdAttribute];
             return c.upsert({ collection, key: id, data, ifnonematch: "*" });
           },
-          benign: (e, repeated) => repeated && e.status === 412,
+          benign: (e, repeated) => repeated && (e.status === 412 || e.code === DUPLICATE_KEY_CODE),
         };
       });
       return runBatches("create", table, items, o);

@@ -21,6 +21,7 @@ const ENTITY_SETS: Record<string, string> = {
   leadtoopportunitysalesprocess: "leadtoopportunitysalesprocesses",
   environmentvariabledefinition: "environmentvariabledefinitions",
   environmentvariablevalue: "environmentvariablevalues",
+  vit_activitygap: "vit_activitygaps",
 };
 
 /** What a PCF host does with context.webAPI: GET against the Web API, errors as { status, errorCode, message }. */
@@ -54,7 +55,8 @@ describe("vitals data layer against the emulator", () => {
   afterAll(() => emu?.close());
   beforeEach(() => resetSessionRulePack());
 
-  it.each(["account", "contact", "lead", "opportunity"])("loads %s records in at most four requests with the facts the store holds", async (table) => {
+  it.each(["account", "contact", "lead", "opportunity"])("loads %s records in at most four requests (five for contacts) with the facts the store holds", async (table) => {
+    const most = table === "contact" ? 5 : 4;
     const log: string[] = [];
     const source = createWebApiVitalsSource(httpPort(emu, emu.adminToken, log));
     const rows = emu.store.rows(table).slice(0, 12);
@@ -64,13 +66,13 @@ describe("vitals data layer against the emulator", () => {
     const first = await source.load(table, rows[0][`${table}id`] as string, compiled);
     const missing = first.partial.find((p) => p.fact === "columns")?.reason ?? "";
     const learned = log.filter((l) => l.startsWith(`${ENTITY_SETS[table]}(`)).length - 1;
-    expect(log.length).toBeLessThanOrEqual(4 + learned);
+    expect(log.length).toBeLessThanOrEqual(most + learned);
     const activities = emu.store.rows("activitypointer");
     for (const row of rows) {
       const id = row[`${table}id`] as string;
       log.length = 0;
       const snap = await source.load(table, id, compiled);
-      expect(log.length).toBeLessThanOrEqual(4);
+      expect(log.length).toBeLessThanOrEqual(most);
       expect(snap.requests).toBe(log.length);
       const related = snap.record.related!;
       // Activities: latest completed actual end, earliest open/scheduled due date.
@@ -89,6 +91,28 @@ describe("vitals data layer against the emulator", () => {
       for (const c of notFetched) expect(missing).toContain(c);
       expect(snap.partial.filter((p) => p.fact !== "columns")).toEqual([]);
     }
+  });
+
+  it("reads the last Outlook comparison of a contact, as its owner, and scores it as engagement", async () => {
+    const contact = emu.store.rows("contact").find((c) => c.statecode === 0 && c._owninguser_value === emu.users.find((u) => u.key === "rep1")!.systemuserid)!;
+    const id = contact.contactid as string;
+    emu.store.insert("vit_activitygap", {
+      vit_activitygapid: "4f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", vit_name: "gap", vit_recordid: id, _vit_contactid_value: id,
+      vit_unloggedemails: 3, vit_unloggedmeetings: 1, vit_loggedemails: 2, vit_loggedmeetings: 0, vit_windowdays: 30, vit_checkedon: emu.groundTruth.now,
+      _ownerid_value: contact._ownerid_value, "_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "systemuser", statecode: 0, statuscode: 1,
+    });
+    const log: string[] = [];
+    const snap = await createWebApiVitalsSource(httpPort(emu, tokenOf(emu, "rep1"), log)).load("contact", id, compiled);
+    expect(log.some((l) => l.startsWith(`vit_activitygaps?$select=`) && l.includes(`vit_recordid eq '${id}'`))).toBe(true);
+    expect(snap.record.related?.engagementGap).toMatchObject({ unloggedEmails: 3, unloggedMeetings: 1, loggedEmails: 2, windowDays: 30 });
+    const finding = compiled.score(snap.record, { now: new Date(emu.groundTruth.now) }).findings.find((f) => f.ruleId === "contact.activity.captured");
+    expect(finding).toMatchObject({ outcome: "failed", dimension: "engagement" });
+    expect(finding?.observed).toContain("3 emails and 1 meeting with this contact in the last 30 days are not in Dynamics");
+    // A contact that was never compared: known "none", so the rule is not evaluated (never failed).
+    const never = emu.store.rows("contact").find((c) => c.statecode === 0 && c.contactid !== id)!;
+    const snap2 = await createWebApiVitalsSource(httpPort(emu, emu.adminToken, [])).load("contact", never.contactid as string, compiled);
+    expect(snap2.record.related?.engagementGap).toBeNull();
+    expect(compiled.score(snap2.record, { now: new Date(emu.groundTruth.now) }).findings.find((f) => f.ruleId === "contact.activity.captured")?.outcome).toBe("notEvaluated");
   });
 
   it("reads the business process stage of opportunities", async () => {

@@ -81,7 +81,10 @@ describe("load", () => {
       },
     });
     const snap = await createWebApiVitalsSource(fake.api).load("contact", CONTACT_ID, compiled);
-    expect(snap.requests).toBe(3);
+    // record, activities, the Outlook comparison (vit_activitygap), duplicates
+    expect(snap.requests).toBe(4);
+    expect(fake.calls.find((c) => c.table === "vit_activitygap")?.options).toContain(`vit_recordid eq '${CONTACT_ID}'`);
+    expect(snap.record.related?.engagementGap).toBeNull();
     const dupCall = fake.calls.find((c) => c.method === "retrieveMultipleRecords" && c.table === "contact")!;
     expect(dupCall.options).toContain("emailaddress1 eq 'jane.doe@contoso.com'");
     expect(dupCall.options).toContain(`contactid ne ${CONTACT_ID}`);
