@@ -7,6 +7,7 @@
  * Loopback only (127.0.0.1). See sandbox/README.md for what it simplifies.
  */
 import { generateDemoOrg, type GroundTruth } from "../demo/generate";
+import { generateDemoMail, type DemoMail, type DemoMailOptions } from "../demo/mailboxes";
 import type { DemoUser } from "../demo/users";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
 import { ROLES } from "./security";
@@ -33,6 +34,12 @@ export interface EmulatorOptions {
   /** Service protection limits (documented defaults), or false to switch them off. */
   throttle?: Partial<ThrottleSettings> | false;
   faults?: FaultSettings;
+  /**
+   * Demo Outlook mailboxes for the Microsoft Graph stand-in (sandbox/graph), with the email,
+   * appointment and activity-party rows of what is already logged, and vit_GraphIntegrationEnabled
+   * switched on. Off by default.
+   */
+  mail?: boolean | DemoMailOptions;
 }
 
 export interface EmulatorHandle {
@@ -43,6 +50,8 @@ export interface EmulatorHandle {
   users: DemoUser[];
   adminToken: string;
   groundTruth: GroundTruth;
+  /** The demo mailboxes and their ground truth, when `mail` was asked for. */
+  mail: DemoMail | null;
   stats(): EmulatorStats;
   resetStats(): void;
   setFaults(f: FaultSettings | null): void;
@@ -58,6 +67,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     throw new Error(`port must be a whole number between 0 and 65535, got ${opts.port}`);
   }
   const org = generateDemoOrg({ size: opts.size ?? 2000, seed, now: opts.now, data: opts.data ?? "demo" });
+  const mail = opts.mail && opts.data !== "empty" ? generateDemoMail(org, { seed, ...(typeof opts.mail === "object" ? opts.mail : {}) }) : null;
+  if (mail) {
+    for (const [table, rows] of Object.entries(mail.rows)) org.tables[table] = [...(org.tables[table] ?? []), ...rows];
+    const switchDef = org.tables.environmentvariabledefinition.find((d) => d.schemaname === "vit_GraphIntegrationEnabled");
+    if (switchDef) {
+      org.tables.environmentvariablevalue.push({
+        environmentvariablevalueid: "6d1e7f3a-2b4c-4d5e-8f90-a1b2c3d4e5f6", schemaname: "vit_GraphIntegrationEnabled", value: "yes",
+        _environmentvariabledefinitionid_value: switchDef.environmentvariabledefinitionid, statecode: 0, statuscode: 1,
+        _ownerid_value: switchDef._ownerid_value, "_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "systemuser", _owningbusinessunit_value: switchDef._owningbusinessunit_value,
+      });
+    }
+  }
   const store = new EmulatorStore();
   for (const [table, rows] of Object.entries(org.tables)) if (rows.length) store.load(table, rows);
   const users: UserEntry[] = org.people.users.map((u) => ({
@@ -82,6 +103,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     users: publicUsers,
     adminToken: publicUsers.find((u) => u.key === "admin")!.token,
     groundTruth: org.groundTruth,
+    mail,
     stats: () => structuredClone(server.stats),
     resetStats: () => {
       server.stats = { requests: 0, byKind: {}, throttled: 0, faults503: 0, dropped: 0, rowsRead: 0, rowsWritten: 0, batchItems: 0 };
