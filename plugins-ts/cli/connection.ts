@@ -3,7 +3,7 @@
  * an embedded emulator. One definition for every command that talks to Dataverse.
  */
 import type { Command } from "commander";
-import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../sandbox/emulator";
 import { tokenProviderFromOptions, type AuthOptions } from "../dataverse/auth";
 import type { DataverseGateway } from "../dataverse/gateway";
 import { createWebApiGateway } from "../dataverse/webapi";
@@ -53,17 +53,27 @@ export function checkConnectionOptions(o: ConnectionCliOptions): void {
 }
 
 /** Starts the demo emulator, or signs in to the organisation, and returns a gateway. */
-export async function connect(o: ConnectionCliOptions, now: Date): Promise<Connection> {
+export async function connect(o: ConnectionCliOptions, now: Date, demo: Pick<EmulatorOptions, "mail"> = {}): Promise<Connection> {
   checkConnectionOptions(o);
   if (o.demo) {
     const size = positiveInt(o.size, "--size", 1_000_000);
     process.stderr.write(`vitals: starting the emulator with a demo organisation of ${size} records…\n`);
-    const emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false });
+    const emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false, ...demo });
     const token = emulator.adminToken;
     return { gateway: createWebApiGateway({ serverUrl: emulator.orgUrl, token: () => token }), orgUrl: emulator.orgUrl, emulator };
   }
   const orgUrl = o.url!;
-  const auth: AuthOptions = {
+  const auth = authOptions(o);
+  try {
+    return { gateway: createWebApiGateway({ serverUrl: orgUrl, token: tokenProviderFromOptions(auth, orgUrl) }), orgUrl };
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+/** The sign-in options of the command line (the client secret may come from AZURE_CLIENT_SECRET). */
+export function authOptions(o: ConnectionCliOptions): AuthOptions {
+  return {
     token: o.token,
     tenantId: o.tenantId,
     clientId: o.clientId,
@@ -72,9 +82,4 @@ export async function connect(o: ConnectionCliOptions, now: Date): Promise<Conne
     azureCli: o.azureCli,
     deviceCode: o.deviceCode,
   };
-  try {
-    return { gateway: createWebApiGateway({ serverUrl: orgUrl, token: tokenProviderFromOptions(auth, orgUrl) }), orgUrl };
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
 }
