@@ -5,7 +5,7 @@
  * Every threshold below is documented in docs/readiness.md.
  */
 import { ANSWER_POINTS, PILLAR_NAMES, PILLARS, QUESTIONS, type Answers, type PillarId } from "./questions";
-import { ACTIVE_USER_DAYS, CONTACT_ENGAGEMENT_DAYS, OPPORTUNITY_ACTIVITY_DAYS, TOUCHED_DAYS, type ReadinessSignals } from "./signals";
+import { ACTIVE_USER_DAYS, CAPTURE_FRESH_DAYS, CONTACT_ENGAGEMENT_DAYS, OPPORTUNITY_ACTIVITY_DAYS, TOUCHED_DAYS, type ReadinessSignals } from "./signals";
 
 /** Share of a measured pillar that its self-assessment questions carry (the data carries the rest). */
 export const STATED_WEIGHT = 0.1;
@@ -23,6 +23,8 @@ export const TARGETS = {
   ownedByDisabledLimit: 0.05,
   opportunityActivity: 0.7,
   contactEngagement: 0.5,
+  /** Share of the mail and meetings with contacts (seen in Outlook) that is logged in Dynamics. */
+  capturedEngagement: 0.8,
   /** Net share of failed findings resolved per 30 days between two audits. */
   resolvedPer30Days: 0.2,
 } as const;
@@ -36,6 +38,7 @@ export const CONTRADICTION = {
   activeUsers: 0.6,
   ownedByDisabled: 0.01,
   opportunityActivity: 0.5,
+  capturedEngagement: 0.6,
 } as const;
 
 export interface SignalScore {
@@ -132,6 +135,26 @@ function resolutionSignal(t: { failedBefore: number; failedNow: number; daysBetw
   return { ...base, display, score: Math.max(0, Math.min(100, (100 * per30) / TARGETS.resolvedPer30Days)) };
 }
 
+/** The Outlook comparison: how much of the mail and meetings with contacts is in Dynamics. */
+function captureSignal(c: ReadinessSignals["capture"] | null): SignalScore {
+  const base = {
+    id: "capturedEngagement",
+    label: "Mail and meetings with contacts (seen in Outlook) that are logged in Dynamics",
+    weight: 0.5,
+    target: `${pct(TARGETS.capturedEngagement)} or more`,
+    nextStep: "Turn on server-side synchronisation or the App for Outlook, or log the missing activities with vitals capture --log.",
+  };
+  if (!c) return { ...base, display: `not measured (activity capture has not run in the last ${CAPTURE_FRESH_DAYS} days; Microsoft Graph integration off?)`, score: null };
+  const all = c.logged + c.unlogged;
+  if (all === 0) return { ...base, display: `not measured (no mail or meetings with the ${c.contacts} compared contacts)`, score: null };
+  const v = c.logged / all;
+  return {
+    ...base,
+    display: `${pct(v)} (${c.logged} of ${all}; ${c.unlogged} not logged, for ${c.withGap} of ${c.contacts} compared contacts)`,
+    score: toward(v, TARGETS.capturedEngagement),
+  };
+}
+
 function measuredSignals(s: ReadinessSignals): Record<Exclude<PillarId, "strategy">, SignalScore[]> {
   const a = s.audit;
   const g = s.governance;
@@ -198,6 +221,7 @@ function measuredSignals(s: ReadinessSignals): Record<Exclude<PillarId, "strateg
     activity: [
       ratioSignal("opportunityActivity", `Open opportunities with an activity in ${OPPORTUNITY_ACTIVITY_DAYS} days`, s.opportunities.withRecentActivity, oppOpen, "open opportunities", 0.6, `${pct(TARGETS.opportunityActivity)} or more`, "Ask sellers to log every customer call, meeting and email against the deal.", (v) => toward(v, TARGETS.opportunityActivity)),
       ratioSignal("contactEngagement", `Active contacts with a logged activity in ${CONTACT_ENGAGEMENT_DAYS} days`, s.contacts.withEngagement, s.contacts.active, "active contacts", 0.4, `${pct(TARGETS.contactEngagement)} or more`, "Track email and meetings in the CRM (server-side synchronisation) so engagement is captured.", (v) => toward(v, TARGETS.contactEngagement)),
+      captureSignal(s.capture ?? null),
     ],
   };
 }
@@ -301,10 +325,17 @@ export function findContradictions(s: ReadinessSignals, answers: Answers): Contr
     "quality-reviewed",
     g.daysSinceLastRun === null ? "no data-quality audit has ever completed" : g.daysSinceLastRun > 2 * g.cadenceDays ? `the last audit completed ${g.daysSinceLastRun} days ago, more than twice the ${g.cadenceDays}-day cadence` : null,
   );
+  const logging: string[] = [];
   if (open > 0) {
     const r = s.opportunities.withRecentActivity / open;
-    add("activity-logging", r < CONTRADICTION.opportunityActivity ? `only ${pct(r)} of open opportunities (${s.opportunities.withRecentActivity} of ${open}) have an activity logged in ${OPPORTUNITY_ACTIVITY_DAYS} days` : null);
+    if (r < CONTRADICTION.opportunityActivity) logging.push(`only ${pct(r)} of open opportunities (${s.opportunities.withRecentActivity} of ${open}) have an activity logged in ${OPPORTUNITY_ACTIVITY_DAYS} days`);
   }
+  const c = s.capture;
+  if (c && c.logged + c.unlogged > 0) {
+    const r = c.logged / (c.logged + c.unlogged);
+    if (r < CONTRADICTION.capturedEngagement) logging.push(`Outlook shows ${c.unlogged} emails and meetings with contacts that are not in Dynamics (${pct(r)} logged)`);
+  }
+  add("activity-logging", logging.length ? logging.join("; ") : null);
   return out;
 }
 

@@ -10,6 +10,7 @@ import { loadAuditCadenceDays } from "../audit/settings";
 import type { DataverseGateway, Filter, Row } from "../dataverse/gateway";
 import { f } from "../dataverse/requests";
 import type { RulePack } from "../engine/pack/types";
+import { GAP_COLUMNS, GAP_TABLE } from "../graph/model";
 
 const DAY = 86_400_000;
 
@@ -21,6 +22,8 @@ export const OPPORTUNITY_ACTIVITY_DAYS = 14;
 export const CONTACT_ENGAGEMENT_DAYS = 180;
 export const ACTIVE_USER_DAYS = 30;
 export const TOUCHED_DAYS = 90;
+/** Activity-capture results older than this are not used. */
+export const CAPTURE_FRESH_DAYS = 14;
 
 /** Columns the Dynamics 365 predictive scoring models and Copilot record summaries read, per table (active records). */
 export const AI_COLUMNS: Readonly<Record<string, readonly string[]>> = {
@@ -78,6 +81,11 @@ export interface ReadinessSignals {
     ownedByDisabled: number;
   };
   contacts: { active: number; withEngagement: number };
+  /**
+   * The last activity-capture comparison with Outlook (vit_activitygap rows checked within
+   * CAPTURE_FRESH_DAYS), or null when none ran (Microsoft Graph integration off).
+   */
+  capture?: { contacts: number; withGap: number; logged: number; unlogged: number; lastCheckedOn: string } | null;
   prerequisites: { windowDays: number; won: number; lost: number; qualified: number; disqualified: number };
 }
 
@@ -107,6 +115,10 @@ export function auditSignalsFrom(report: AggregateReport, pack: RulePack, run: {
 
 function str(v: unknown): string | null {
   return typeof v === "string" && v ? v : null;
+}
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0;
 }
 
 function time(v: unknown): number | null {
@@ -268,6 +280,25 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
     f.and(f.eq("statecode", 0), f.eq("vit_waiverstatus", WAIVER_STATUS.approved)),
   );
 
+  let capture: ReadinessSignals["capture"] = null;
+  await eachRow(
+    gateway,
+    GAP_TABLE,
+    [GAP_COLUMNS.unloggedEmails, GAP_COLUMNS.unloggedMeetings, GAP_COLUMNS.loggedEmails, GAP_COLUMNS.loggedMeetings, GAP_COLUMNS.checkedOn],
+    (r) => {
+      const unlogged = num(r[GAP_COLUMNS.unloggedEmails]) + num(r[GAP_COLUMNS.unloggedMeetings]);
+      const logged = num(r[GAP_COLUMNS.loggedEmails]) + num(r[GAP_COLUMNS.loggedMeetings]);
+      const checked = str(r[GAP_COLUMNS.checkedOn]) ?? "";
+      capture ??= { contacts: 0, withGap: 0, logged: 0, unlogged: 0, lastCheckedOn: checked };
+      capture.contacts++;
+      if (unlogged > 0) capture.withGap++;
+      capture.logged += logged;
+      capture.unlogged += unlogged;
+      if (checked > capture.lastCheckedOn) capture.lastCheckedOn = checked;
+    },
+    f.and(f.eq("statecode", 0), f.ge(GAP_COLUMNS.checkedOn, new Date(now - CAPTURE_FRESH_DAYS * DAY))),
+  );
+
   const audit = await lastAudit(gateway, opts.pack, opts.now);
   const enabled = [...users.values()].filter((d) => !d).length;
   return {
@@ -288,6 +319,7 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
       ownedByDisabled,
     },
     contacts: { active: activeContacts.size, withEngagement: engagedContacts.size },
+    capture,
     prerequisites,
   };
 }

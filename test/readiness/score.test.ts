@@ -64,8 +64,33 @@ describe("gaps", () => {
     s.opportunities.withRecentActivity = 52; // 74.3 at weight 0.6 × 0.9 costs 13.9 points
     s.contacts.withEngagement = 100; // 100: costs nothing
     const activity = scorePillars(s, { ...ALL_YES, "activity-logging": "partly" }).find((p) => p.id === "activity")!; // 50 at weight 0.1 costs 5 points
-    expect(Math.min(...activity.signals.map((x) => x.score!))).toBe(50);
+    expect(Math.min(...activity.signals.filter((x) => x.score !== null).map((x) => x.score!))).toBe(50);
     expect(costliestSignal(activity).id).toBe("opportunityActivity");
+  });
+});
+
+describe("the Outlook comparison in the Activity capture pillar", () => {
+  it("is not measured until activity capture has run, and leaves the pillar as it was", () => {
+    const s = craftedSignals();
+    const before = scorePillars(s, ALL_YES).find((p) => p.id === "activity")!;
+    const signal = before.signals.find((x) => x.id === "capturedEngagement")!;
+    expect(signal.score).toBeNull();
+    expect(signal.display).toMatch(/^not measured \(activity capture has not run/);
+    s.capture = null;
+    expect(scorePillars(s, ALL_YES).find((p) => p.id === "activity")!.score).toBe(before.score);
+  });
+
+  it("scores the share of mail and meetings that is logged, and contradicts a leader who believes it all is", () => {
+    const s = craftedSignals();
+    s.capture = { contacts: 40, withGap: 25, logged: 30, unlogged: 70, lastCheckedOn: "2026-11-22T06:00:00Z" };
+    const card = scorePillars(s, ALL_YES).find((p) => p.id === "activity")!;
+    const signal = card.signals.find((x) => x.id === "capturedEngagement")!;
+    expect(signal.display).toBe("30 % (30 of 100; 70 not logged, for 25 of 40 compared contacts)");
+    expect(signal.score).toBeCloseTo(37.5, 5);
+    const contradiction = findContradictions(s, ALL_YES).find((c) => c.questionId === "activity-logging");
+    expect(contradiction?.evidence).toMatch(/Outlook shows 70 emails and meetings with contacts that are not in Dynamics \(30 % logged\)/);
+    s.capture = { ...s.capture, logged: 95, unlogged: 5 };
+    expect(scorePillars(s, ALL_YES).find((p) => p.id === "activity")!.signals.find((x) => x.id === "capturedEngagement")!.score).toBe(100);
   });
 });
 
