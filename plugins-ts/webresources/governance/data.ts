@@ -4,7 +4,7 @@
  * (`createGovernanceData`) is a thin layer over the Dataverse gateway and `runAudit`: it never
  * builds requests of its own.
  */
-import { runAudit, type AuditOptions, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
+import { parseScopeKey, runAudit, type AuditOptions, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
 import type { AggregateReport } from "../../audit/aggregates";
 import type { CompactFinding } from "../../audit/health";
 import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS } from "../../audit/model";
@@ -165,21 +165,6 @@ function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-function parseScope(v: unknown): AuditScope | null {
-  if (typeof v !== "string") return null;
-  try {
-    const s = JSON.parse(v) as { tables?: unknown; ownerId?: unknown; teamId?: unknown; businessUnitId?: unknown };
-    if (!Array.isArray(s.tables) || !s.tables.every((t) => typeof t === "string")) return null;
-    const scope: AuditScope = { tables: s.tables };
-    if (typeof s.ownerId === "string") scope.ownerId = s.ownerId;
-    if (typeof s.teamId === "string") scope.teamId = s.teamId;
-    if (typeof s.businessUnitId === "string") scope.businessUnitId = s.businessUnitId;
-    return scope;
-  } catch {
-    return null;
-  }
-}
-
 async function readAll(gateway: DataverseGateway, opts: Parameters<DataverseGateway["streamTable"]>[0]): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const page of gateway.streamTable(opts)) rows.push(...page.rows);
@@ -239,7 +224,7 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
           recordsScanned: num(r.vit_recordsscanned),
           overallScore: num(r.vit_overallscore),
           grade: typeof r.vit_overallgrade === "number" ? (GRADE_OF_VALUE.get(r.vit_overallgrade) ?? null) : null,
-          scope: parseScope(r.vit_scope),
+          scope: parseScopeKey(r.vit_scope),
           resumable: (status === "running" || status === "failed") && withCheckpoint.has(id),
           error: text(r.vit_error),
         } satisfies RunRow;
