@@ -12,6 +12,10 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../emu
 import { TABLES, tableDef } from "../emulator/schema";
 import type { HostColumn, HostConfig, HostExample, HostTable, HostUser } from "./browser/config";
 import { governancePage, startHost } from "./server";
+import { startGraphStandIn } from "../graph";
+import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
+import { runCapture } from "../../plugins-ts/graph/capture";
+import { createGraphClient, PERMISSIONS } from "../../plugins-ts/graph/client";
 
 export { ensureControlBundle, bundleStaleReason } from "./build";
 export type { HostConfig } from "./browser/config";
@@ -28,6 +32,11 @@ export interface SandboxOptions {
   emulator?: EmulatorHandle;
   /** Service protection of a started emulator (default: the documented limits). */
   throttle?: EmulatorOptions["throttle"];
+  /**
+   * Demo mailboxes in a Graph stand-in and one activity-capture run before the pages open, so
+   * contacts show their unlogged mail and meetings (default true for a started emulator).
+   */
+  activityCapture?: boolean;
 }
 
 export interface SandboxHandle {
@@ -89,6 +98,21 @@ function formHref(table: string, id: string | null, user: string): string {
   return `/form?table=${table}${id ? `&id=${id}` : ""}&user=${user}`;
 }
 
+/** One activity-capture run against the demo mailboxes (Graph stand-in), as a scheduled job would do. */
+async function captureOnce(emu: EmulatorHandle): Promise<void> {
+  const graph = await startGraphStandIn({ mailboxes: emu.mail!.mailboxes });
+  try {
+    const token = graph.appToken(Object.values(PERMISSIONS).map((p) => p.application));
+    await runCapture({
+      gateway: createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.adminToken }),
+      graph: createGraphClient({ token: () => Promise.resolve(token), route: new URL(graph.baseUrl).origin }),
+      now: new Date(emu.groundTruth.now),
+    });
+  } finally {
+    await graph.close();
+  }
+}
+
 /** Records worth opening first, found in the ground-truth manifest. */
 export function pickExamples(emu: EmulatorHandle): HostExample[] {
   const gt = emu.groundTruth;
@@ -129,6 +153,18 @@ export function pickExamples(emu: EmulatorHandle): HostExample[] {
   }
   const deal = find("opportunity", ["pastCloseDate", "stuckDeal"]) ?? find("opportunity", ["pastCloseDate"]);
   if (deal) out.push({ title: "An opportunity past its close date and stuck in its stage", detail: "Critical findings first, and the stage-readiness checklist with days in stage against the limit.", href: formHref("opportunity", deal, "admin") });
+  const truth = emu.mail?.truth;
+  if (truth && emu.store.count("vit_activitygap")) {
+    const gap = Object.entries(truth.contacts).find(([id, t]) => t.unloggedEmails > 0 && t.unloggedMeetings > 0 && owner("contact", id) !== undefined);
+    if (gap) {
+      const [id, t] = gap;
+      out.push({
+        title: "A contact with mail and meetings that are not in Dynamics",
+        detail: `Outlook (the Graph stand-in) holds ${t.unloggedEmails + t.unloggedMeetings} emails and meetings with this person that nobody logged; the panel's engagement finding says so.`,
+        href: formHref("contact", id, owner("contact", id) ?? "admin"),
+      });
+    }
+  }
   const clean = gt.clean.find((c) => c.table === "contact") ?? gt.clean[0];
   if (clean) out.push({ title: `A clean ${clean.table}`, detail: "No defect injected: a perfect score and nothing to fix.", href: formHref(clean.table, clean.id, "admin") });
   if (deal) {
@@ -158,8 +194,9 @@ function buildConfig(emu: EmulatorHandle): Omit<HostConfig, "governancePage"> {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const own = opts.emulator === undefined;
-  const emulator = opts.emulator ?? (await startEmulator({ port: 0, size: opts.size ?? 2000, seed: opts.seed ?? 1, now: opts.now, throttle: opts.throttle }));
+  const emulator = opts.emulator ?? (await startEmulator({ port: 0, size: opts.size ?? 2000, seed: opts.seed ?? 1, now: opts.now, throttle: opts.throttle, mail: opts.activityCapture !== false }));
   try {
+    if (emulator.mail && !emulator.store.count("vit_activitygap")) await captureOnce(emulator);
     const config = buildConfig(emulator);
     const host = await startHost({ emulatorOrgUrl: emulator.orgUrl, config: config, port: opts.port ?? 8080, nextFreePort: opts.port === undefined || opts.port !== 0 });
     return {

@@ -128,6 +128,24 @@ describeBrowser("the sandbox host with the production panel", () => {
     await page.close();
   }, 60_000);
 
+  it("shows a contact's mail and meetings that are in Outlook but not in Dynamics, as its owner sees it", async () => {
+    // startSandbox ran one activity capture against the demo mailboxes (Graph stand-in).
+    const example = sb.config.examples.find((e) => e.title === "A contact with mail and meetings that are not in Dynamics");
+    expect(example).toBeDefined();
+    const url = new URL(example!.href, sb.url);
+    const id = url.searchParams.get("id")!;
+    const user = url.searchParams.get("user")!;
+    const truth = sb.emulator.mail!.truth.contacts[id];
+    const { page, status } = await openForm("contact", id, user);
+    const expected = await expectedScore(sb, "contact", id, user, CLOCK);
+    expect(status).toBe(scoreText(EN, expected));
+    const finding = page.locator('li[data-rule="contact.activity.captured"]');
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+    await expect(finding.textContent()).resolves.toContain(`${plural(truth.unloggedEmails, "email")} and ${plural(truth.unloggedMeetings, "meeting")} with this contact in the last 30 days are not in Dynamics`);
+    await page.screenshot({ path: join(ARTIFACTS, "sandbox-contact-unlogged-engagement.png"), fullPage: true });
+    await page.close();
+  }, 60_000);
+
   it("shows an opportunity past its close date and stuck in its stage, with the stage checklist", async () => {
     const id = withDefects("opportunity", "pastCloseDate", "stuckDeal")[0];
     expect(id).toBeDefined();
