@@ -1,14 +1,8 @@
+import { ServiceError } from "../loopback";
+
 /** An error the emulator answers with the documented Dataverse error body. */
-export class ODataError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = "ODataError";
-  }
+export class ODataError extends ServiceError {
+  override name = "ODataError";
 
   body(): { error: { code: string; message: string } } {
     return { error: { code: this.code, message: this.message } };

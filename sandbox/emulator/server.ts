@@ -3,6 +3,7 @@
  * (statistics for tests and benchmarks). Requests pass fault injection, authentication and
  * service protection, then a synchronous dispatcher that `$batch` items reuse.
  */
+import { closeServer, listenLoopback } from "../loopback";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseBatch, writeBatchResponse, type BatchItem, type ItemResponse, type ResponsePart } from "./batch";
@@ -123,17 +124,11 @@ export class EmulatorServer {
   }
 
   listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once("error", reject);
-      this.http.listen(port, "127.0.0.1", () => resolve((this.http.address() as AddressInfo).port));
-    });
+    return listenLoopback(this.http, port);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.http.closeAllConnections();
-      this.http.close(() => resolve());
-    });
+    return closeServer(this.http);
   }
 
   private count(kind: string, n = 1): void {

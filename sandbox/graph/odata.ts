@@ -2,19 +2,12 @@
  * The OData query options the Graph stand-in understands on messages and calendarView, with
  * Graph's error codes when a query is refused.
  */
+import { ServiceError } from "../loopback";
 import type { StandInEvent, StandInMessage } from "./types";
 
 /** An error answered with Graph's error body. */
-export class GraphError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = "GraphError";
-  }
+export class GraphError extends ServiceError {
+  override name = "GraphError";
 }
 
 const MAX_TOP = 1000;

@@ -3,6 +3,7 @@
  * for messages, calendarView and sendMail. Each request passes authentication, routing, the
  * mailbox lookup, Outlook's per-app-per-mailbox throttling, then permission checks.
  */
+import { closeServer, listenLoopback } from "../loopback";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -119,17 +120,11 @@ export class GraphStandInServer {
   }
 
   listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once("error", reject);
-      this.http.listen(port, "127.0.0.1", () => resolve((this.http.address() as AddressInfo).port));
-    });
+    return listenLoopback(this.http, port);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.http.closeAllConnections();
-      this.http.close(() => resolve());
-    });
+    return closeServer(this.http);
   }
 
   throttleStorm(requests: number, retryAfterSeconds: number): void {
