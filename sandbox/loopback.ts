@@ -1,5 +1,5 @@
 /** Listening on and closing loopback HTTP servers: the emulator, the Graph stand-in. */
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Listens on 127.0.0.1 (`port` 0: an ephemeral one) and resolves with the port. */
@@ -28,4 +28,14 @@ export class ServiceError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The whole request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }

@@ -3,7 +3,7 @@
  * (statistics for tests and benchmarks). Requests pass fault injection, authentication and
  * service protection, then a synchronous dispatcher that `$batch` items reuse.
  */
-import { closeServer, listenLoopback } from "../loopback";
+import { closeServer, listenLoopback, readBody } from "../loopback";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseBatch, writeBatchResponse, type BatchItem, type ItemResponse, type ResponsePart } from "./batch";
@@ -1127,15 +1127,6 @@ export function validateValue(c: ColumnDef, v: unknown): unknown {
     default:
       return v;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, r: Res): void {

@@ -3,7 +3,7 @@
  * for messages, calendarView and sendMail. Each request passes authentication, routing, the
  * mailbox lookup, Outlook's per-app-per-mailbox throttling, then permission checks.
  */
-import { closeServer, listenLoopback } from "../loopback";
+import { closeServer, listenLoopback, readBody } from "../loopback";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -453,15 +453,6 @@ function projectEvent(ev: StandInEvent, props: string[]): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const p of props) out[p] = structuredClone(ev[p as keyof StandInEvent]);
   return out;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, r: Res): void {
