@@ -6,7 +6,8 @@
 import type { Command } from "commander";
 import { startGraphStandIn, type GraphStandInHandle } from "../../sandbox/graph";
 import { tokenProviderForScope } from "../dataverse/auth";
-import { createGraphClient, GRAPH_SCOPE, PERMISSIONS, type VitalsGraphClient } from "../graph/client";
+import { createGraphClient, GRAPH_SCOPE, type VitalsGraphClient } from "../graph/client";
+import { standInGraphClient } from "../../sandbox/graph/client";
 import { authOptions, type Connection, type ConnectionCliOptions } from "./connection";
 import { UserError } from "./errors";
 
@@ -30,9 +31,7 @@ export async function connectGraph(o: GraphCliOptions, conn: Connection, onThrot
     const mail = conn.emulator.mail;
     if (!mail) throw new UserError("the demo organisation was started without mailboxes");
     const standIn = await startGraphStandIn({ mailboxes: mail.mailboxes });
-    const token = standIn.appToken(Object.values(PERMISSIONS).map((p) => p.application));
-    const route = new URL(standIn.baseUrl).origin;
-    return { graph: createGraphClient({ token: () => Promise.resolve(token), route, onThrottle: throttled }), standIn };
+    return { graph: standInGraphClient(standIn, undefined, { onThrottle: throttled }), standIn };
   }
   if (o.graphToken) {
     const token = o.graphToken.replace(/^Bearer\s+/i, "");

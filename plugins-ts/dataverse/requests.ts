@@ -274,6 +274,26 @@ export function chunkIdsForIn(column: string, ids: readonly string[], maxChars =
   return chunks;
 }
 
+/** Like chunkIdsForIn for text values of any length (each value costs its own quoted, encoded length). */
+export function chunkTextForIn(column: string, values: readonly string[], maxChars = DEFAULT_MAX_FILTER_CHARS): string[][] {
+  const fixed = encodeURIComponent(f.in(column, [""]).odata).length;
+  const chunks: string[][] = [];
+  let cur: string[] = [];
+  let size = fixed;
+  for (const v of new Set(values)) {
+    const cost = encodeURIComponent(`'${v.replace(/'/g, "''")}',`).length;
+    if (cur.length && size + cost > maxChars) {
+      chunks.push(cur);
+      cur = [];
+      size = fixed;
+    }
+    cur.push(v);
+    size += cost;
+  }
+  if (cur.length) chunks.push(cur);
+  return chunks;
+}
+
 /** Escapes text for an XML attribute or element. */
 export function xmlEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");

@@ -41,7 +41,7 @@ import {
   toWebApiRequest,
   type Filter,
 } from "./requests";
-import { RequestExecutor, type GatewayStats, type RetryEvent, type RetryOptions, type ThrottleEvent } from "./resilience";
+import { mapLimit, RequestExecutor, type GatewayStats, type RetryEvent, type RetryOptions, type ThrottleEvent } from "./resilience";
 
 export interface ProgressEvent {
   kind: "page" | "batch";
@@ -89,19 +89,6 @@ export function relativeNextLink(link: string): string {
   if (m) return m[1];
   if (/^https?:/i.test(link)) throw new Error(`unexpected @odata.nextLink '${link}' (not under /api/data/v…/)`);
   return link.replace(/^\//, "");
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 interface BatchItem {

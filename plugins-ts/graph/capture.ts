@@ -8,6 +8,7 @@
  */
 import { readEnvironmentVariable } from "../audit/settings";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
+import { mapLimit } from "../dataverse/resilience";
 import { describeEngagement } from "../engine";
 import { GraphAccessError, type VitalsGraphClient } from "./client";
 import { readLogged, readScope, type Owner } from "./dataverse";
@@ -33,7 +34,6 @@ export class CaptureDisabledError extends Error {
 export type CaptureProgress =
   | { phase: "scope"; contacts: number; owners: number }
   | { phase: "mailbox"; done: number; total: number; mailbox: string; items: number }
-  | { phase: "throttled"; mailbox: string; retryAfter: string | null }
   | { phase: "compare"; activities: number }
   | { phase: "log"; done: number; total: number }
   | { phase: "store"; done: number; total: number };
@@ -89,17 +89,6 @@ export interface CaptureReport {
   graph: { requests: number; throttled: number; pages: number };
 }
 
-async function pool<T>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  });
-  await Promise.all(workers);
-}
-
 export async function runCapture(o: CaptureOptions): Promise<CaptureReport> {
   const windowDays = o.windowDays ?? DEFAULT_WINDOW_DAYS;
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 365) throw new Error(`window must be a whole number of days from 1 to 365, got ${String(o.windowDays)}`);
@@ -127,7 +116,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureReport> {
   const items: EngagementItem[] = [];
   const read = new Set<string>();
   let done = 0;
-  await pool(readable, o.concurrency ?? 4, async (owner) => {
+  await mapLimit(readable, o.concurrency ?? 4, async (owner) => {
     try {
       const window = { since, until, pageSize: o.pageSize };
       // One request at a time per mailbox: Graph's Retry-After holds for the app and mailbox, so a
@@ -157,27 +146,22 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureReport> {
 
   let logReport: LogReport | null = null;
   if (o.log) {
-    const requests: LogRequest[] = [];
-    const byContact = new Map(compared.map((c) => [c.id, c]));
+    // One request per distinct item, with every compared contact it involves (the first is the regarding record).
     const ownerByMailbox = new Map(readable.map((r) => [r.mailbox!, r.id]));
-    const contactsOf = new Map<string, string[]>();
+    const byItem = new Map<string, { item: EngagementItem; contactIds: string[] }>();
     for (const g of gap.byContact.values()) {
-      for (const it of g.unlogged) {
-        const k = `${it.kind}:${normaliseKey(it.kind, it.key)}`;
-        contactsOf.set(k, [...(contactsOf.get(k) ?? []), g.contactId]);
+      for (const item of g.unlogged) {
+        const k = `${item.kind}:${normaliseKey(item.kind, item.key)}`;
+        const entry = byItem.get(k) ?? { item, contactIds: [] };
+        entry.contactIds.push(g.contactId);
+        byItem.set(k, entry);
       }
     }
-    const seen = new Set<string>();
-    for (const g of gap.byContact.values()) {
-      for (const it of g.unlogged) {
-        const k = `${it.kind}:${normaliseKey(it.kind, it.key)}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        const cids = (contactsOf.get(k) ?? [g.contactId]).sort();
-        const ownerId = ownerByMailbox.get(it.mailbox) ?? byContact.get(cids[0])!.ownerId;
-        requests.push({ item: it, contactIds: cids, ownerId });
-      }
-    }
+    const ownerOfContact = new Map(compared.map((c) => [c.id, c.ownerId]));
+    const requests: LogRequest[] = [...byItem.values()].map(({ item, contactIds }) => {
+      const sorted = contactIds.sort();
+      return { item, contactIds: sorted, ownerId: ownerByMailbox.get(item.mailbox) ?? ownerOfContact.get(sorted[0])! };
+    });
     logReport = await logActivities(o.gateway, requests, resolver(compared, owners), (d, t) => progress({ phase: "log", done: d, total: t }));
   }
 

@@ -82,8 +82,8 @@ class RoutingFetchHandler implements Middleware {
 
 export interface VitalsGraphClient {
   readonly client: Client;
-  /** Every item of a collection, following `@odata.nextLink`; `onPage` sees each page's size. */
-  list<T>(path: string, query: Record<string, string>, operation: GraphOperation, onPage?: (count: number) => void): Promise<T[]>;
+  /** Every item of a collection, following `@odata.nextLink`. */
+  list<T>(path: string, query: Record<string, string>, operation: GraphOperation): Promise<T[]>;
   /** POST with a JSON body (e.g. sendMail). */
   post(path: string, body: unknown, operation: GraphOperation): Promise<void>;
   stats(): GraphStats;
@@ -118,7 +118,7 @@ export function createGraphClient(o: GraphClientOptions): VitalsGraphClient {
 
   return {
     client,
-    async list<T>(path: string, query: Record<string, string>, operation: GraphOperation, onPage?: (count: number) => void): Promise<T[]> {
+    async list<T>(path: string, query: Record<string, string>, operation: GraphOperation): Promise<T[]> {
       const out: T[] = [];
       let request = client.api(path).query(query);
       for (;;) {
@@ -129,9 +129,7 @@ export function createGraphClient(o: GraphClientOptions): VitalsGraphClient {
           throw explainGraphError(err, operation, path);
         }
         stats.pages++;
-        const items = page.value ?? [];
-        out.push(...items);
-        onPage?.(items.length);
+        out.push(...(page.value ?? []));
         const next = page["@odata.nextLink"];
         if (!next) return out;
         request = client.api(relative(next));

@@ -4,7 +4,7 @@
  * logging idempotent (activities by `messageid` / `globalobjectid`).
  */
 import type { DataverseGateway, Row } from "../dataverse/gateway";
-import { chunkIdsForIn, DEFAULT_MAX_FILTER_CHARS, f, type Filter, normaliseGuid } from "../dataverse/requests";
+import { chunkIdsForIn, chunkTextForIn, DEFAULT_MAX_FILTER_CHARS, f, type Filter, normaliseGuid } from "../dataverse/requests";
 import { EMAIL_TOLERANCE_MS, MEETING_TOLERANCE_MS, normaliseKey, type LoggedActivity, type ScopeContact } from "./gap";
 
 /** activityparty participation types that make a contact part of the conversation. */
@@ -39,28 +39,10 @@ export async function readIn(gateway: DataverseGateway, table: string, columns: 
   const out: Row[] = [];
   if (!values.length) return out;
   const budget = DEFAULT_MAX_FILTER_CHARS - (extra ? encodeURIComponent(extra.odata).length + 16 : 0);
-  const chunks = text ? chunkText(column, values, budget) : chunkIdsForIn(column, values, budget);
+  const chunks = text ? chunkTextForIn(column, values, budget) : chunkIdsForIn(column, values, budget);
   for (const chunk of chunks) {
     for await (const page of gateway.streamTable({ table, columns, filter: f.and(extra, f.in(column, chunk)) })) out.push(...page.rows);
   }
-  return out;
-}
-
-function chunkText(column: string, values: readonly string[], budget: number): string[][] {
-  const out: string[][] = [];
-  let cur: string[] = [];
-  let size = encodeURIComponent(f.in(column, ["x"]).odata).length;
-  for (const v of [...new Set(values)]) {
-    const cost = encodeURIComponent(`'${v.replace(/'/g, "''")}',`).length;
-    if (cur.length && size + cost > budget) {
-      out.push(cur);
-      cur = [];
-      size = encodeURIComponent(f.in(column, ["x"]).odata).length;
-    }
-    cur.push(v);
-    size += cost;
-  }
-  if (cur.length) out.push(cur);
   return out;
 }
 

@@ -95,7 +95,6 @@ export interface WindowOptions {
   until: Date;
   /** Items per page asked of Graph (default PAGE_SIZE). */
   pageSize?: number;
-  onPage?: (count: number) => void;
 }
 
 /** Sent and received mail of the window (drafts excluded), headers only. */
@@ -109,7 +108,6 @@ export async function listMail(graph: VitalsGraphClient, mailbox: string, o: Win
       $top: String(o.pageSize ?? PAGE_SIZE),
     },
     "mail",
-    o.onPage,
   );
   const out: MailItem[] = [];
   for (const m of rows) {
@@ -127,7 +125,6 @@ export async function listMeetings(graph: VitalsGraphClient, mailbox: string, o:
     `/users/${userSegment(mailbox)}/calendarView`,
     { startDateTime: o.since.toISOString(), endDateTime: o.until.toISOString(), $select: EVENT_SELECT.join(","), $top: String(o.pageSize ?? PAGE_SIZE) },
     "calendar",
-    o.onPage,
   );
   const out: MeetingItem[] = [];
   for (const e of rows) {

@@ -15,7 +15,7 @@ import { governancePage, startHost } from "./server";
 import { startGraphStandIn } from "../graph";
 import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runCapture } from "../../plugins-ts/graph/capture";
-import { createGraphClient, PERMISSIONS } from "../../plugins-ts/graph/client";
+import { standInGraphClient } from "../graph/client";
 
 export { ensureControlBundle, bundleStaleReason } from "./build";
 export type { HostConfig } from "./browser/config";
@@ -102,10 +102,9 @@ function formHref(table: string, id: string | null, user: string): string {
 async function captureOnce(emu: EmulatorHandle): Promise<void> {
   const graph = await startGraphStandIn({ mailboxes: emu.mail!.mailboxes });
   try {
-    const token = graph.appToken(Object.values(PERMISSIONS).map((p) => p.application));
     await runCapture({
       gateway: createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.adminToken }),
-      graph: createGraphClient({ token: () => Promise.resolve(token), route: new URL(graph.baseUrl).origin }),
+      graph: standInGraphClient(graph),
       now: new Date(emu.groundTruth.now),
     });
   } finally {

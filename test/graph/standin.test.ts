@@ -1,4 +1,5 @@
 import { createGraphClient, GraphAccessError } from "../../plugins-ts/graph/client";
+import { standInGraphClient } from "../../sandbox/graph/client";
 import {
   startGraphStandIn, type GraphStandInHandle, type StandInEvent, type StandInMailbox, type StandInMessage,
 } from "../../sandbox/graph";
@@ -310,9 +311,8 @@ describe("Graph stand-in driven by @microsoft/microsoft-graph-client", () => {
 
   it("pages through every message and rides out a storm with the client's RetryHandler", async () => {
     g.resetStats();
-    const token = g.appToken(["Mail.ReadBasic.All"]);
     const throttles: Array<string | null> = [];
-    const client = createGraphClient({ token: () => Promise.resolve(token), route: new URL(g.baseUrl).origin, onThrottle: (t) => throttles.push(t.retryAfter) });
+    const client = standInGraphClient(g, ["Mail.ReadBasic.All"], { onThrottle: (t) => throttles.push(t.retryAfter) });
     g.throttleStorm({ requests: 3, retryAfterSeconds: 0.05 });
     const seen = await client.list<{ id: string }>(`/users/${ALICE}/messages`, { $top: "3", $select: "subject,receivedDateTime" }, "mail");
     expect(seen.map((m) => m.id)).toEqual(["m8", "m7", "m6", "m5", "m4", "m3", "m2", "m1"]);

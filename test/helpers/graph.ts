@@ -5,7 +5,8 @@
  */
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
 import { startGraphStandIn, type GraphStandInHandle } from "../../sandbox/graph";
-import { createGraphClient, PERMISSIONS, type GraphClientOptions, type VitalsGraphClient } from "../../plugins-ts/graph/client";
+import type { GraphClientOptions, VitalsGraphClient } from "../../plugins-ts/graph/client";
+import { standInGraphClient } from "../../sandbox/graph/client";
 
 export const NOW = new Date("2026-11-23T00:00:00Z");
 
@@ -21,10 +22,6 @@ export async function startCaptureWorld(size = 600, seed = 3): Promise<CaptureWo
   return { emu, graph, close: async () => void (await Promise.all([emu.close(), graph.close()])) };
 }
 
-/** Every application permission activity capture and digests use. */
-export const ALL_ROLES = Object.values(PERMISSIONS).map((p) => p.application);
-
-export function graphClient(world: CaptureWorld, roles: readonly string[] = ALL_ROLES, extra: Partial<GraphClientOptions> = {}): VitalsGraphClient {
-  const token = world.graph.appToken([...roles]);
-  return createGraphClient({ token: () => Promise.resolve(token), route: new URL(world.graph.baseUrl).origin, ...extra });
+export function graphClient(world: CaptureWorld, roles?: readonly string[], extra: Partial<GraphClientOptions> = {}): VitalsGraphClient {
+  return standInGraphClient(world.graph, roles, extra);
 }
