@@ -1,14 +1,13 @@
 // What `npm start` shows a governance owner on first open, with the demo history on: the
 // Governance Center served by the sandbox host has a trend of seven completed audits and waivers
 // in every state. Real Chromium against the sandbox host; screenshots in test-artifacts/.
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { ensureBuild, ensureControlBundle } from "../../sandbox/host/build";
 import { startSandbox, type SandboxHandle } from "../../sandbox/host";
 import { CHROMIUM_ARGS, ROOT, chromiumPath } from "../helpers/panelPage";
-import { VITALS } from "../helpers/cli";
+import { startDemoCli } from "../helpers/cli";
 
 const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
@@ -69,21 +68,10 @@ describe("vitals demo starts with the history by default", () => {
   }, 300_000);
 
   it("prints the monthly audits it ran, and the Governance Center link", async () => {
-    const child = spawn(process.execPath, [VITALS, "demo", "--no-build", "--port", "0", "--size", "150", "--seed", "5", "--now", "2026-06-15"], { env: { ...process.env, CI: "true" } });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
-    await new Promise<void>((ok, fail) => {
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-        if (stdout.includes("Press Ctrl-C")) ok();
-      });
-      void exited.then((code) => fail(new Error(`vitals demo exited with ${code} before it was ready:\n${stdout}\n${stderr}`)));
-    });
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    expect(stderr).toContain("and its last six months of audits");
+    const demo = await startDemoCli(["--no-build", "--port", "0", "--size", "150", "--seed", "5", "--now", "2026-06-15"]);
+    const stdout = demo.stdout;
+    expect(await demo.stop()).toBe(0);
+    expect(demo.stderr()).toContain("and its last six months of audits");
     expect(stdout).toMatch(/History\s+7 monthly audits from 2025-12-15 \(score [\d.]+( → [\d.]+){6}\), \d+ records fixed, \d+ waivers, 1 readiness assessment/);
     expect(stdout).toMatch(/The Governance Center as Priya Raman[^\n]*\n\s+http:\/\/127\.0\.0\.1:\d+\/webresources\/vit_\/governance\/index\.html\?orgUrl=/);
   }, 180_000);
