@@ -11,11 +11,14 @@ import { str } from "./values";
 export const FORMATTED = "OData.Community.Display.V1.FormattedValue";
 export const LOOKUPNAME = "Microsoft.Dynamics.CRM.lookuplogicalname";
 export const NAVPROP = "Microsoft.Dynamics.CRM.associatednavigationproperty";
+export const TOTALCOUNT = "Microsoft.Dynamics.CRM.totalrecordcount";
 
 export interface AnnotationPrefs {
   formatted: boolean;
   lookupName: boolean;
   navProp: boolean;
+  /** Microsoft.Dynamics.CRM.totalrecordcount(+limitexceeded) next to @odata.count (documented: only when asked for). */
+  totalCount: boolean;
   /** The preference text to echo in Preference-Applied. */
   applied: string;
 }
@@ -44,7 +47,7 @@ export function parsePrefer(header: string | undefined): Preferences {
       const patterns = value.split(",").map((s) => s.trim()).filter(Boolean);
       const matches = (name2: string): boolean =>
         patterns.some((p) => p === "*" || p === name2 || (p.endsWith(".*") && name2.startsWith(p.slice(0, -1))));
-      out.annotations = { formatted: matches(FORMATTED), lookupName: matches(LOOKUPNAME), navProp: matches(NAVPROP), applied: `odata.include-annotations="${value}"` };
+      out.annotations = { formatted: matches(FORMATTED), lookupName: matches(LOOKUPNAME), navProp: matches(NAVPROP), totalCount: matches(TOTALCOUNT), applied: `odata.include-annotations="${value}"` };
     } else if (name === "return" && value === "representation") {
       out.returnRepresentation = true;
     } else if (name === "odata.track-changes") {

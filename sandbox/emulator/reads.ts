@@ -10,10 +10,11 @@ import { readApply, readFetchXml } from "./fetch-apply";
 import { projectRow, type Preferences } from "./format";
 import { parseExpand, parseFilter, parseOrderBy, parseSelect, rowComparator } from "./odata";
 import { tableDef, type ResolvedTable } from "./schema";
+import { missingAccess } from "./security";
 import type { Row } from "./store";
 import { str } from "./values";
 import {
-  COUNT_CAP, MAX_PAGE, findRow, json, keyText, notFound, type Emulator, type Key, type Req, type Res, type UserEntry,
+  COUNT_CAP, GUID, MAX_PAGE, findRow, json, keyText, notFound, type Emulator, type Key, type Req, type Res, type UserEntry,
 } from "./context";
 
 interface Cursor {
@@ -44,9 +45,10 @@ export function readOne(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, ke
   const f = em.sec(p, t);
   const row = findRow(em.store, t, key);
   if (!row) throw notFound(t, keyText(key));
-  if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) is missing prvRead${t.schemaName} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}' at the depth needed to read record Id=${String(row[t.primaryId])} (owned by another user).`);
+  if (f && !f(row)) throw missingAccess(p, "Read", t, String(row[t.primaryId]));
   const etag = `W/"${String(row.versionnumber)}"`;
-  if (r.headers["if-none-match"] === etag) return { status: 304, headers: { ETag: etag } };
+  // "Conditional retrievals": a request with $expand is never answered 304 (related rows may have changed).
+  if (r.headers["if-none-match"] === etag && !r.query.get("$expand")) return { status: 304, headers: { ETag: etag } };
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
   const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef) : null;
   const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, expand);
@@ -61,7 +63,7 @@ export function readProperty(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   const f = em.sec(p, t);
   const row = findRow(em.store, t, key);
   if (!row) throw notFound(t, keyText(key));
-  if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) has no access to record Id=${String(row[t.primaryId])} of '${t.logicalName}'.`);
+  if (f && !f(row)) throw missingAccess(p, "Read", t, String(row[t.primaryId]));
   const name = prop.replace(/\/\$value$/, "");
   if (!t.byProperty.has(name)) throw badQuery(`Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'.`);
   const v = row[name] ?? null;
@@ -82,7 +84,14 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   const q = r.query;
   const fetchXml = q.get("fetchXml");
   if (fetchXml !== null) return readFetchXml(em, r, t, p, fetchXml, prefs);
-  if (q.get("$apply") !== null) return readApply(em, r, t, p);
+  if (q.get("$apply") !== null) return readApply(em, r, t, p, prefs);
+  for (const [param, table] of [["savedQuery", "savedquery"], ["userQuery", "userquery"]] as const) {
+    const id = q.get(param);
+    if (id === null) continue;
+    // The emulator has no saved or personal views, so any id is one that doesn't exist (never the whole table).
+    if (!GUID.test(id)) throw badQuery(`The value '${id}' of ${param} is not a GUID.`);
+    throw new ODataError(404, CODES.notFound, `${table} With Id = ${id} Does Not Exist`);
+  }
   if (q.get("$skip") !== null) throw badQuery("The query parameter $skip is not supported. Use Prefer: odata.maxpagesize and follow @odata.nextLink.");
   for (const k of q.keys()) {
     if (k.startsWith("$") && !["$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken", "$deltatoken"].includes(k)) {
@@ -156,7 +165,10 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
     let n = 0;
     for (const row of em.store.scan(t.logicalName)) if (pred(row)) n++;
     body["@odata.count"] = Math.min(n, COUNT_CAP);
-    if (n > COUNT_CAP) body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = true;
+    if (prefs.annotations?.totalCount) {
+      body["@Microsoft.Dynamics.CRM.totalrecordcount"] = Math.min(n, COUNT_CAP);
+      body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = n > COUNT_CAP;
+    }
   }
   body.value = value;
   if (more) {

@@ -191,11 +191,12 @@ export function partiesNavigation(t: TableDef): string | null {
   return (PARTY_ACTIVITY_TABLES as readonly string[]).includes(t.logicalName) ? `${t.logicalName}_activity_parties` : null;
 }
 
-function activityColumns(): ColumnDef[] {
+/** `subjectLength`: the table's MaxLength of subject (task: 200, as in "Execute batch operations", Handling errors). */
+function activityColumns(subjectLength = 400): ColumnDef[] {
   return [
     col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
     col("activitytypecode", "entityname", "Activity Type", { readOnly: true }),
-    str("subject", "Subject", 400),
+    str("subject", "Subject", subjectLength),
     memo("description", "Description"),
     col("regardingobjectid", "lookup", "Regarding", { targets: ["account", "contact", "lead", "opportunity"] }),
     col("scheduledstart", "datetime", "Start Date"),
@@ -450,7 +451,7 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "task", schemaName: "Task", entitySetName: "tasks", displayName: "Task", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4212, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), col("percentcomplete", "integer", "Percent Complete")],
+    columns: [...activityColumns(200), col("percentcomplete", "integer", "Percent Complete")],
   }),
   table({
     logicalName: "phonecall", schemaName: "PhoneCall", entitySetName: "phonecalls", displayName: "Phone Call", primaryId: "activityid",

@@ -8,6 +8,7 @@
 import { closeServer, listenLoopback, readBody } from "../loopback";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolveQueryAliases } from "./aliases";
 import { runBatch } from "./batch-run";
 import { CODES, ODataError, badQuery } from "./errors";
 import { emptyStats, errorRes, json, parseKey, type Emulator, type EmulatorStats, type Req, type Res, type UserEntry } from "./context";
@@ -144,7 +145,8 @@ export class EmulatorServer implements Emulator {
     }
   }
 
-  private route(r: Req, p: UserEntry, topLevel: boolean): Res {
+  private route(req: Req, p: UserEntry, topLevel: boolean): Res {
+    const r: Req = { ...req, query: resolveQueryAliases(req.query) };
     const path = r.path.replace(/\/$/, "");
     if (path === "" && r.method === "GET") {
       return json(200, { "@odata.context": `${r.base}$metadata`, value: TABLES.map((t) => ({ name: t.entitySetName, kind: "EntitySet", url: t.entitySetName })) });

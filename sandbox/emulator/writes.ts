@@ -63,7 +63,7 @@ export function writeColumns(em: Emulator, t: ResolvedTable, body: unknown, crea
       continue;
     }
     if (col.readOnly) continue;
-    out[k] = validateValue(col, v);
+    out[k] = validateValue(col, v, t.logicalName);
   }
   return out;
 }
@@ -134,7 +134,8 @@ export function writeResponse(em: Emulator, r: Req, t: ResolvedTable, p: UserEnt
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
   const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, null);
   headers["Preference-Applied"] = "return=representation";
-  return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}/$entity`, ...out }, headers);
+  // Dataverse names the selected columns in the context URL, as for a GET (Microsoft's SPA sample reads them from it).
+  return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}${select ? `(${select.join(",")})` : ""}/$entity`, ...out }, headers);
 }
 
 export function upsertRecord(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, key: Key, prefs: Preferences): Res {
