@@ -50,7 +50,7 @@ export function readOne(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, ke
   // "Conditional retrievals": a request with $expand is never answered 304 (related rows may have changed).
   if (r.headers["if-none-match"] === etag && !r.query.get("$expand")) return { status: 304, headers: { ETag: etag } };
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
-  const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef) : null;
+  const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef, em.ctx(p)) : null;
   const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, expand);
   em.stats.rowsRead++;
   const headers: Record<string, string> = { ETag: etag };
@@ -71,16 +71,26 @@ export function readProperty(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   return json(200, { "@odata.context": `${r.base}$metadata#${t.entitySetName}(${String(row[t.primaryId])})/${name}`, value: v });
 }
 
-export function countOnly(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry): Res {
+/**
+ * Rows of a collection reached through a navigation property (`accounts(<id>)/contact_customer_accounts`):
+ * only the related rows count and are listed, and the nextLink keeps the path.
+ */
+export interface Scope {
+  rows: (row: Row) => boolean;
+  /** The path after the service root, e.g. `accounts(<id>)/contact_customer_accounts`. */
+  path: string;
+}
+
+export function countOnly(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, scope?: Scope): Res {
   em.count("read");
   const f = em.sec(p, t);
   const filter = r.query.get("$filter") !== null ? parseFilter(r.query.get("$filter")!, t, em.ctx(p)) : null;
   let n = 0;
-  for (const row of em.store.scan(t.logicalName)) if ((!f || f(row)) && (!filter || filter(row))) n++;
+  for (const row of em.store.scan(t.logicalName)) if ((!f || f(row)) && (!filter || filter(row)) && (!scope || scope.rows(row))) n++;
   return { status: 200, headers: { "Content-Type": "text/plain; charset=utf-8" }, text: String(Math.min(n, COUNT_CAP)) };
 }
 
-export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences): Res {
+export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences, scope?: Scope): Res {
   const q = r.query;
   const fetchXml = q.get("fetchXml");
   if (fetchXml !== null) return readFetchXml(em, r, t, p, fetchXml, prefs);
@@ -111,7 +121,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   const select = q.get("$select") ? parseSelect(q.get("$select")!, t) : null;
   const filter = q.get("$filter") !== null ? parseFilter(q.get("$filter")!, t, ctx) : null;
   const order = q.get("$orderby") ? parseOrderBy(q.get("$orderby")!, t) : [];
-  const expand = q.get("$expand") ? parseExpand(q.get("$expand")!, t, tableDef) : null;
+  const expand = q.get("$expand") ? parseExpand(q.get("$expand")!, t, tableDef, ctx) : null;
   let top: number | null = null;
   if (q.get("$top") !== null) {
     top = Number(q.get("$top"));
@@ -120,7 +130,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   const countWanted = q.get("$count") === "true";
   if (q.get("$count") !== null && !["true", "false"].includes(q.get("$count")!)) throw badQuery("$count must be true or false.");
   const cursor = q.get("$skiptoken") ? decodeCursor(q.get("$skiptoken")!) : null;
-  const pred = (row: Row): boolean => (!sec || sec(row)) && (!filter || filter(row));
+  const pred = (row: Row): boolean => (!sec || sec(row)) && (!filter || filter(row)) && (!scope || scope.rows(row));
   const pageSize = Math.min(prefs.maxPageSize ?? MAX_PAGE, MAX_PAGE);
   const already = cursor?.n ?? 0;
   let limit = pageSize;
@@ -178,7 +188,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
     const params = new URLSearchParams();
     for (const [k, v] of q) if (k !== "$skiptoken") params.append(k, v);
     params.set("$skiptoken", encodeCursor(next));
-    body["@odata.nextLink"] = `${r.base}${t.entitySetName}?${params.toString().replace(/%24/g, "$")}`;
+    body["@odata.nextLink"] = `${r.base}${scope?.path ?? t.entitySetName}?${params.toString().replace(/%24/g, "$")}`;
   } else if (prefs.trackChanges && dv !== undefined) {
     body["@odata.deltaLink"] = deltaLink(em, r, t, select, dv);
   }

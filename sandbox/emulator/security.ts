@@ -134,3 +134,23 @@ export function assertWrite(p: Principal, t: TableDef, row: Row | null, kind: "W
   const f = depthFilter(p, t, depth);
   if (f && !f(row)) throw missingAccess(p, kind, t, String(row[t.primaryId]));
 }
+
+/** The access rights a principal has on a row (RetrievePrincipalAccess): ReadAccess, WriteAccess, DeleteAccess. */
+export function accessRights(p: Principal, t: TableDef, row: Row, activityOf?: ActivityLookup): string[] {
+  const out: string[] = [];
+  try {
+    const f = readFilter(p, t, activityOf);
+    if (!f || f(row)) out.push("ReadAccess");
+  } catch {
+    // no read privilege
+  }
+  for (const kind of ["Write", "Delete"] as const) {
+    try {
+      assertWrite(p, t, row, kind);
+      out.push(`${kind}Access`);
+    } catch {
+      // not granted at this depth
+    }
+  }
+  return out;
+}

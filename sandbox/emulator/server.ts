@@ -18,7 +18,8 @@ import { functionCall } from "./functions";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
-import { countOnly, readCollection, readOne, readProperty } from "./reads";
+import { subResource } from "./navigation";
+import { countOnly, readCollection, readOne } from "./reads";
 import { BY_SET, TABLES, tableDef, type ResolvedTable } from "./schema";
 import { readFilter } from "./security";
 import { DuplicateKeyError, nowIso, type EmulatorStore, type Row } from "./store";
@@ -163,7 +164,7 @@ export class EmulatorServer implements Emulator {
       this.count("metadata");
       return entityDefinitions(r, path);
     }
-    const m = /^([A-Za-z_]\w*)(?:\((.*)\))?(?:\/(.+))?$/.exec(path);
+    const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);
     const t0 = m ? BY_SET.get(m[1]) : undefined;
     if (!m || !t0) throw new ODataError(404, CODES.badQuery, `Resource not found for the segment '${m?.[1] ?? path}'.`);
     const t = tableDef(t0.logicalName);
@@ -179,16 +180,18 @@ export class EmulatorServer implements Emulator {
       throw new ODataError(405, CODES.badQuery, `The HTTP method ${r.method} is not allowed on the entity set '${t.entitySetName}'.`);
     }
     const key = parseKey(t, keyText);
-    if (sub !== undefined) {
-      if (r.method !== "GET") throw new ODataError(405, CODES.badQuery, `The emulator supports GET only on property paths ('${sub}').`);
-      return readProperty(this, r, t, p, key, sub);
-    }
+    if (sub !== undefined) return subResource(this, r, t, p, key, sub, prefs);
     switch (r.method) {
       case "GET": return readOne(this, r, t, p, key, prefs);
       case "PATCH": return upsertRecord(this, r, t, p, key, prefs);
       case "DELETE": return deleteRecord(this, r, t, p, key);
       default: throw new ODataError(405, CODES.badQuery, `The HTTP method ${r.method} is not allowed on a record.`);
     }
+  }
+
+  principal(userId: string): UserEntry | undefined {
+    for (const u of this.byToken.values()) if (u.id === userId) return u;
+    return undefined;
   }
 
   ctx(p: UserEntry): QueryContext {

@@ -7,7 +7,7 @@ import { batchBody, httpPart } from "../helpers/batch";
 import { api, start, tokenOf, userOf, type Api } from "../helpers/emulator";
 
 type Err = { error: { code: string; message: string } };
-type Rows = { value: Record<string, unknown>[] };
+type Rows = { value: Record<string, unknown>[] } & Record<string, unknown>;
 
 describe("emulator fidelity to the documented Web API", () => {
   let emu: EmulatorHandle;

@@ -133,7 +133,8 @@ describe("emulator: OData queries", () => {
       ["accounts?$orderby=name sideways", /\$orderby/],
       ["accounts?$filter=name eq 'unterminated", /unterminated string/],
       ["accounts?$filter=Microsoft.Dynamics.CRM.LastXDays(PropertyName='name',PropertyValue=3)", /not a date/],
-      ["accounts?$expand=contact_customer_accounts", /single-valued navigation properties/],
+      // Collection-valued navigation properties expand now, as in Dataverse ("Join tables using OData"); an unknown one is a 400.
+      ["accounts?$expand=nosuch_relationship", /Could not find a property named 'nosuch_relationship'.*contact_customer_accounts/],
       ["nosuchset", /Resource not found for the segment 'nosuchset'/],
     ];
     for (const [q, msg] of cases) {
