@@ -15,6 +15,7 @@ import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import { standardColumns } from "./standard/columns";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -576,6 +577,8 @@ export const TABLES: TableDef[] = [
   }),
   ...SOLUTION_TABLES.map(solutionTable),
 ];
+// Every standard column of account and opportunity from Microsoft's metadata (standard/columns.ts).
+for (const t of TABLES) t.columns.push(...standardColumns(t.logicalName, t.columns));
 
 /** Lookup by logical name and by entity set name. */
 export const BY_LOGICAL = new Map(TABLES.map((t) => [t.logicalName, t]));

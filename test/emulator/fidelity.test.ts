@@ -93,6 +93,20 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(decoded).toBe(`<cookie page="1"><accountid last="{${ids[ids.length - 1]}}" first="{${ids[0]}}" /></cookie>`);
   });
 
+  it("takes every standard account/opportunity column from Microsoft's metadata, with its real choices", async () => {
+    const res = await a.post("accounts", { name: "Standard Co", accountcategorycode: 1, creditlimit: 5000, address2_city: "Oslo" }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(res.status).toBe(201);
+    expect(res.body["accountcategorycode@OData.Community.Display.V1.FormattedValue"]).toBe("Preferred Customer");
+    expect(res.body).toMatchObject({ creditlimit: 5000, address2_city: "Oslo" });
+    const bad = await a.post<Err>("accounts", { name: "x", accountcategorycode: 77 });
+    expect(bad.body.error).toMatchObject({ code: "0x8004431a" });
+    expect(bad.body.error.message).toMatch(/Accepted Values: 1,2$/);
+    const opp = await a.post("opportunities", { name: "Standard deal", budgetamount: 10, purchasetimeframe: 2 });
+    expect(opp.status).toBe(204);
+    const md = await a.get("EntityDefinitions(LogicalName='opportunity')/Attributes(LogicalName='purchasetimeframe')?$select=LogicalName,AttributeType");
+    expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
+  });
+
   it("uses the platform's error codes: string too long, choice out of range, record-level access (Web service error codes)", async () => {
     const long = await a.post<Err>("tasks", { subject: "x".repeat(201) });
     expect(long.status).toBe(400);
