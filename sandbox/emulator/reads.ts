@@ -108,6 +108,9 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
       throw badQuery(`The query parameter ${k} is not supported.`);
     }
   }
+  if ((prefs.trackChanges || q.get("$deltatoken") !== null) && !t.changeTracking) {
+    throw new ODataError(400, CODES.notSupported, `Change tracking is not enabled for the table '${t.logicalName}' (its ChangeTrackingEnabled is false), so Prefer: odata.track-changes and $deltatoken can't be used on it.`);
+  }
   const deltaToken = q.get("$deltatoken");
   if (deltaToken !== null) return delta(em, r, t, p, deltaToken, prefs);
   if (prefs.trackChanges) {

@@ -74,7 +74,7 @@ export interface TableDef {
   storage?: string;
   isCustom?: boolean;
   isBpf?: boolean;
-  /** Change tracking enabled (every table here is). */
+  /** Change tracking enabled (the standard tables here are; CRM Vitals' own tables are not, as the solution ships them). */
   changeTracking: boolean;
 }
 
@@ -229,7 +229,7 @@ function bpfColumns(entity: "opportunity" | "lead"): ColumnDef[] {
   return cols;
 }
 
-function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys">>): TableDef {
+function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys" | "changeTracking">>): TableDef {
   return { alternateKeys: [], changeTracking: true, ...def };
 }
 
@@ -311,6 +311,8 @@ function solutionTable({ json, objectTypeCode }: { json: SolutionTable; objectTy
     ownership: "UserOwned",
     objectTypeCode,
     isCustom: true,
+    // The solution ships its tables with ChangeTrackingEnabled=0 (solution/packager/customizations.ts).
+    changeTracking: false,
     alternateKeys: (json.keys ?? []).map((k) => ({ name: k.schemaName.toLowerCase(), columns: k.columns })),
     columns: [
       col(primaryId, "uniqueidentifier", json.displayName, { requiredLevel: "SystemRequired" }),

@@ -107,6 +107,17 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
   });
 
+  it("tracks changes only on tables with ChangeTrackingEnabled, as the solution ships its own without (Use change tracking)", async () => {
+    const own = await a.get<Err>("vit_waivers?$select=vit_name", { Prefer: "odata.track-changes" });
+    expect(own.status).toBe(400);
+    expect(own.body.error.message).toMatch(/Change tracking is not enabled for the table 'vit_waiver'/);
+    const md = await a.get("EntityDefinitions(LogicalName='vit_waiver')?$select=ChangeTrackingEnabled");
+    expect(md.body.ChangeTrackingEnabled).toBe(false);
+    const standard = await a.get("accounts?$select=name", { Prefer: "odata.track-changes" });
+    expect(standard.status).toBe(200);
+    expect(standard.body["@odata.deltaLink"]).toEqual(expect.any(String));
+  });
+
   it("uses the platform's error codes: string too long, choice out of range, record-level access (Web service error codes)", async () => {
     const long = await a.post<Err>("tasks", { subject: "x".repeat(201) });
     expect(long.status).toBe(400);
