@@ -1,17 +1,11 @@
 import type { EmulatorHandle } from "../../sandbox/emulator";
-import { api, start, tokenOf, userOf, type Api } from "../helpers/emulator";
+import { api, idFrom, start, tokenOf, userOf, type Api } from "../helpers/emulator";
 import { batchBody, changeSet, httpPart } from "../helpers/batch";
 
 type Err = { error: { code: string; message: string } };
 type Rows = { value: Record<string, unknown>[] };
 
 const ANNOTATIONS = { Prefer: 'odata.include-annotations="*"' };
-
-function idFrom(entityId: string | null): string {
-  const m = /\(([0-9a-f-]{36})\)$/.exec(entityId ?? "");
-  if (!m) throw new Error(`no record id in OData-EntityId '${String(entityId)}'`);
-  return m[1];
-}
 
 describe("emulator: activity parties", () => {
   let emu: EmulatorHandle;

@@ -4,16 +4,10 @@
  * PUT/DELETE and deep insert.
  */
 import type { EmulatorHandle } from "../../sandbox/emulator";
-import { api, readAll, start, tokenOf, type Api } from "../helpers/emulator";
+import { api, idFrom, readAll, start, tokenOf, type Api } from "../helpers/emulator";
 
 type Err = { error: { code: string; message: string } };
 type Rows = { value: Record<string, unknown>[] } & Record<string, unknown>;
-
-function idFrom(entityId: string | null): string {
-  const m = /\(([0-9a-f-]{36})\)$/.exec(entityId ?? "");
-  if (!m) throw new Error(`no record id in OData-EntityId '${String(entityId)}'`);
-  return m[1];
-}
 
 describe("emulator: related records", () => {
   let emu: EmulatorHandle;
