@@ -350,8 +350,9 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
             try {
               return (await c.executeBatch({ continueOnError, inChangeSet: false })) as unknown[];
             } catch (err) {
-              // A $batch rejected as a whole with its parts: surface per-item results when they are all there.
-              if (Array.isArray(err) && err.length === pending.length) return err as unknown[];
+              // A $batch rejected as a whole with its parts (documented: without continue-on-error the batch
+              // answers the status of the first failing item, with the parts up to it): per-item results.
+              if (Array.isArray(err) && err.length > 0 && err.length <= pending.length) return err as unknown[];
               throw err;
             }
           });

@@ -15,6 +15,7 @@ import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import { standardColumns } from "./standard/columns";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -73,7 +74,7 @@ export interface TableDef {
   storage?: string;
   isCustom?: boolean;
   isBpf?: boolean;
-  /** Change tracking enabled (every table here is). */
+  /** Change tracking enabled (the standard tables here are; CRM Vitals' own tables are not, as the solution ships them). */
   changeTracking: boolean;
 }
 
@@ -191,11 +192,12 @@ export function partiesNavigation(t: TableDef): string | null {
   return (PARTY_ACTIVITY_TABLES as readonly string[]).includes(t.logicalName) ? `${t.logicalName}_activity_parties` : null;
 }
 
-function activityColumns(): ColumnDef[] {
+/** `subjectLength`: the table's MaxLength of subject (task: 200, as in "Execute batch operations", Handling errors). */
+function activityColumns(subjectLength = 400): ColumnDef[] {
   return [
     col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
     col("activitytypecode", "entityname", "Activity Type", { readOnly: true }),
-    str("subject", "Subject", 400),
+    str("subject", "Subject", subjectLength),
     memo("description", "Description"),
     col("regardingobjectid", "lookup", "Regarding", { targets: ["account", "contact", "lead", "opportunity"] }),
     col("scheduledstart", "datetime", "Start Date"),
@@ -227,7 +229,7 @@ function bpfColumns(entity: "opportunity" | "lead"): ColumnDef[] {
   return cols;
 }
 
-function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys">>): TableDef {
+function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys" | "changeTracking">>): TableDef {
   return { alternateKeys: [], changeTracking: true, ...def };
 }
 
@@ -309,6 +311,8 @@ function solutionTable({ json, objectTypeCode }: { json: SolutionTable; objectTy
     ownership: "UserOwned",
     objectTypeCode,
     isCustom: true,
+    // The solution ships its tables with ChangeTrackingEnabled=0 (solution/packager/customizations.ts).
+    changeTracking: false,
     alternateKeys: (json.keys ?? []).map((k) => ({ name: k.schemaName.toLowerCase(), columns: k.columns })),
     columns: [
       col(primaryId, "uniqueidentifier", json.displayName, { requiredLevel: "SystemRequired" }),
@@ -450,7 +454,7 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "task", schemaName: "Task", entitySetName: "tasks", displayName: "Task", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4212, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), col("percentcomplete", "integer", "Percent Complete")],
+    columns: [...activityColumns(200), col("percentcomplete", "integer", "Percent Complete")],
   }),
   table({
     logicalName: "phonecall", schemaName: "PhoneCall", entitySetName: "phonecalls", displayName: "Phone Call", primaryId: "activityid",
@@ -575,6 +579,8 @@ export const TABLES: TableDef[] = [
   }),
   ...SOLUTION_TABLES.map(solutionTable),
 ];
+// Every standard column of account and opportunity from Microsoft's metadata (standard/columns.ts).
+for (const t of TABLES) t.columns.push(...standardColumns(t.logicalName, t.columns));
 
 /** Lookup by logical name and by entity set name. */
 export const BY_LOGICAL = new Map(TABLES.map((t) => [t.logicalName, t]));
