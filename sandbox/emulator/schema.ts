@@ -15,6 +15,8 @@ import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
+import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -260,6 +262,8 @@ const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
   { json: waiverJson, objectTypeCode: 10003 },
   { json: readinessJson, objectTypeCode: 10004 },
   { json: activityGapJson, objectTypeCode: 10005 },
+  { json: fixRunJson, objectTypeCode: 10006 },
+  { json: fixEntryJson, objectTypeCode: 10007 },
 ];
 
 const GLOBAL_CHOICES = new Map(
