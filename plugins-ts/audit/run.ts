@@ -206,14 +206,14 @@ function scopeFilter(scope: AuditScope): Filter | undefined {
   return parts.length ? f.and(...parts) : undefined;
 }
 
-interface TablePlan {
+export interface TablePlan {
   table: string;
   columns: string[];
   facts: FactsRequest;
   wantsDuplicates: boolean;
 }
 
-function planTable(compiled: CompiledPack, table: string): TablePlan {
+export function planTable(compiled: CompiledPack, table: string): TablePlan {
   const req = compiled.requirements(table);
   if (compiled.rules(table).length === 0) throw new Error(`the rule pack has no rules for table "${table}"`);
   const parents: ParentSpec[] = Object.entries(req.parentColumns).map(([lookup, cols]) => {
@@ -731,7 +731,7 @@ async function retireGone(ctx: PageContext, state: AggregateState, incremental: 
 }
 
 /** Approved waivers in force: `table|recordid` → rule ids. */
-async function loadWaivers(gateway: DataverseGateway, now: Date): Promise<Map<string, Set<string>>> {
+export async function loadWaivers(gateway: DataverseGateway, now: Date): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const filter = f.and(f.eq("vit_waiverstatus", WAIVER_STATUS.approved), f.eq("statecode", STATECODE_ACTIVE), f.or(f.isNull("vit_expireson"), f.gt("vit_expireson", now)));
   for await (const page of gateway.streamTable({ table: "vit_waiver", columns: ["vit_table", "vit_recordid", "vit_ruleid"], filter })) {

@@ -44,6 +44,8 @@ function rulesWithRepair(compiled: CompiledPack, table: string): Map<string, Rul
 }
 
 const text = (v: ColumnValue | undefined): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
+/** The owner's table: a team when the record says it is team-owned (`_owningteam_value`), else a user. */
+const ownerTableOf = (r: EngineRecord): "systemuser" | "team" => (text(r.values._owningteam_value) ? "team" : "systemuser");
 
 /** Proposals for one record. `score` is the engine's result for the same record. */
 export function proposeFixes(compiled: CompiledPack, record: EngineRecord, score: RecordScore, ctx: FixContext): RecordFixes {
@@ -161,7 +163,7 @@ function proposeOne(compiled: CompiledPack, record: EngineRecord, { rule, findin
         block("the owner is disabled; choose the user or team that takes over", "_ownerid_value", "owner");
         break;
       }
-      propose({ action: "update", changes: [{ column: "_ownerid_value", before: owner, after: to.id, target: to.table, beforeTarget: "systemuser" }], why: manager ? "the disabled owner's manager takes over" : `reassigned to the chosen ${to.table === "team" ? "team" : "user"}`, confidence: 1, safe: false });
+      propose({ action: "update", changes: [{ column: "_ownerid_value", before: owner, after: to.id, target: to.table, beforeTarget: ownerTableOf(record) }], why: manager ? "the disabled owner's manager takes over" : `reassigned to the chosen ${to.table === "team" ? "team" : "user"}`, confidence: 1, safe: false });
       break;
     }
     case "task": {
@@ -171,7 +173,7 @@ function proposeOne(compiled: CompiledPack, record: EngineRecord, { rule, findin
       propose({
         action: "task",
         changes: [],
-        task: { subject: repair.subject, description: `${rule.message}\nFound: ${finding.observed || "(empty)"}\nExpected: ${finding.expected}\nHow to fix: ${rule.fix}`, dueOn: due, ownerId },
+        task: { subject: repair.subject, description: `${rule.message}\nFound: ${finding.observed || "(empty)"}\nExpected: ${finding.expected}\nHow to fix: ${rule.fix}`, dueOn: due, ownerId, ownerTable: ownerTableOf(record) },
         why: "needs the owner's judgement; the record is not changed",
         confidence: 1,
         safe: false,
