@@ -151,7 +151,7 @@ async function writeGroups(o: ApplyOptions, runId: string, table: string, groups
     }
   }
   if (!g.writeFixes) throw new Error("this connection cannot write fixes; use the Web API gateway");
-  const outcomes: FixWriteOutcome[] = toWrite.length ? await g.writeFixes(target, toWrite.map((w) => w.write), { signal: o.signal }) : [];
+  const outcomes: FixWriteOutcome[] = toWrite.length ? await g.writeFixes(target, toWrite.map((w) => w.write)) : [];
   const changed: { grp: PlanEntry[]; id: string }[] = [];
   outcomes.forEach((out, i) => {
     const { grp, write } = toWrite[i];

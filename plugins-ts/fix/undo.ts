@@ -29,7 +29,6 @@ export interface UndoOptions {
   recordId?: string;
   updateHealth?: boolean;
   onProgress?: (p: FixProgress) => void;
-  signal?: AbortSignal;
   /** Test hook: after the intent is journaled and before the records are written back. */
   afterIntent?: () => void | Promise<void>;
 }
@@ -78,7 +77,7 @@ async function undoUpdates(o: UndoOptions, table: string, entries: JournalEntry[
   const groups = [...byRecord.entries()];
   const writes: FixWrite[] = [];
   for (const [id, r] of groups) writes.push({ op: "update", id, data: await bodyOf(g, r.entries.flatMap((e) => e.changes), "before"), etag: r.etag });
-  const results = writes.length ? await g.writeFixes(table, writes, { signal: o.signal }) : [];
+  const results = writes.length ? await g.writeFixes(table, writes) : [];
   const changed: JournalEntry[] = [];
   results.forEach((res, i) => {
     for (const e of groups[i][1].entries) {
@@ -104,7 +103,7 @@ async function undoTasks(o: UndoOptions, entries: JournalEntry[], taskIds: Map<s
   const deletable = entries.filter((e) => e.etagAfter);
   const out: EntryUpdate[] = entries.filter((e) => !e.etagAfter).map((e) => ({ id: e.id, outcome: "undoConflict" as const, detail: "the task's version after creation is unknown; delete it by hand if it is not needed" }));
   if (!deletable.length) return out;
-  const results = await g.writeFixes!("task", deletable.map((e) => ({ op: "delete", id: taskIds.get(e.id)!, etag: e.etagAfter! })), { signal: o.signal });
+  const results = await g.writeFixes!("task", deletable.map((e) => ({ op: "delete", id: taskIds.get(e.id)!, etag: e.etagAfter! })));
   results.forEach((r, i) => {
     const e = deletable[i];
     if (r.ok || r.error.status === 404) out.push({ id: e.id, outcome: "undone", undoneOn: o.now.toISOString() });

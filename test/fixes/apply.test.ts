@@ -144,6 +144,16 @@ describe("apply and undo", () => {
     await expect(applyPlan({ gateway: rep, plan: p, pack, now })).rejects.toThrow(/Vitals Governance Owner/);
   });
 
+  it("writes in the approver's own security context: records a governance owner may not write fail with the platform's code", async () => {
+    const p = await plan(["lead"], ["lead.firstname.casing"]);
+    const gov = gatewayFor(emu, tokenOf(emu, "govowner"));
+    const r = await applyPlan({ gateway: gov, plan: p, pack, now, updateHealth: false });
+    expect(r.status).toBe("failed");
+    expect(r.outcomes.failed).toBe(p.entries.length);
+    expect(r.issues[0]).toMatchObject({ outcome: "failed", errorCode: "0x80040220" });
+    for (const e of p.entries) expect(emu.store.get("lead", e.recordId)?.firstname).toBe(e.changes[0].before);
+  });
+
   it("can require the approver to differ from the proposer", async () => {
     const p = await plan(["lead"], ["lead.lastname.casing"]);
     await expect(applyPlan({ gateway: gatewayFor(emu), plan: p, pack, now, approverMustDiffer: true })).rejects.toThrow(/someone else must approve/);
