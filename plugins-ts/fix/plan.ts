@@ -14,7 +14,7 @@ import type { RulePack } from "../engine/pack/types";
 import type { DataverseGateway } from "../dataverse/gateway";
 import { MissingColumnsError } from "../dataverse/errors";
 import { f, guid } from "../dataverse/requests";
-import { planTable } from "../audit/run";
+import { planTable } from "../audit/plan";
 import { type FixPlan, type PlanEntry, type TableScores } from "./model";
 import { addScores, emptyTableScores, scanScored, snapshotOf } from "./scan";
 import { sameValue } from "./values";

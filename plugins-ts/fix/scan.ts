@@ -3,7 +3,8 @@
  * waivers) and scores them with the engine, a page at a time. Used by the fix planner over a
  * whole scope and by apply/undo to re-score the records they changed. Read-only.
  */
-import { planTable, loadWaivers } from "../audit/run";
+import { planTable } from "../audit/plan";
+import { loadWaivers } from "../audit/waivers-in-force";
 import { dimensionScores } from "../audit/health";
 import type { CompiledPack } from "../engine/score";
 import { DIMENSIONS, type EngineRecord, type RecordScore } from "../engine/types";

@@ -8,7 +8,7 @@ import { start } from "../helpers/emulator";
 let emu: EmulatorHandle;
 let dir: string;
 beforeAll(async () => {
-  emu = await start({ size: 500, seed: 3 });
+  emu = await start({ size: 300, seed: 3 });
   dir = tempFiles({});
 });
 afterAll(() => emu.close());
@@ -39,7 +39,7 @@ describe("vitals fix", () => {
     expect(undone.code).toBe(0);
     expect(undone.stdout).toMatch(/Fix run .*: undone/);
     for (const e of file.entries) expect(emu.store.get("account", e.recordId)?.name).not.toBe(e.changes[0].after);
-  });
+  }, 300_000);
 
   it("refuses a plan file that is not a fix plan, naming the problem", async () => {
     const bad = join(dir, "bad.json");
@@ -48,5 +48,5 @@ describe("vitals fix", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not a valid CRM Vitals fix plan; nothing was applied/);
     expect(r.stderr).toMatch(/planId/);
-  });
+  }, 120_000);
 });
