@@ -75,16 +75,45 @@ export function proposeFixes(compiled: CompiledPack, record: EngineRecord, score
 
 type Partial1 = Omit<FixProposal, "key" | "ruleId" | "repair" | "table" | "recordId">;
 
-function proposeOne(compiled: CompiledPack, record: EngineRecord, { rule, finding }: Step, ctx: FixContext): RecordFixes {
+interface Helpers {
+  compiled: CompiledPack;
+  record: EngineRecord;
+  step: Step;
+  ctx: FixContext;
+  base: Pick<FixProposal, "key" | "ruleId" | "repair" | "table" | "recordId">;
+  proposals: FixProposal[];
+  propose: (p: Partial1) => void;
+  block: (reason: string, column?: string, needs?: FixBlocked["needs"]) => void;
+  failed: boolean;
+}
+
+function proposeOne(compiled: CompiledPack, record: EngineRecord, step: Step, ctx: FixContext): RecordFixes {
+  const { rule, finding } = step;
   const base = { ruleId: rule.id, repair: rule.repair.type, table: record.table, recordId: record.id, key: `${record.table}:${record.id}:${rule.id}` };
   const proposals: FixProposal[] = [];
   const blocked: FixBlocked[] = [];
-  const propose = (p: Partial1): void => void proposals.push({ ...base, ...p });
-  const block = (reason: string, column?: string, needs?: FixBlocked["needs"]): void => void blocked.push({ ...base, reason, ...(column ? { column } : {}), ...(needs ? { needs } : {}) });
-  const failed = finding.outcome === "failed";
+  const h: Helpers = {
+    compiled,
+    record,
+    step,
+    ctx,
+    base,
+    proposals,
+    propose: (p) => void proposals.push({ ...base, ...p }),
+    block: (reason, column, needs) => void blocked.push({ ...base, reason, ...(column ? { column } : {}), ...(needs ? { needs } : {}) }),
+    failed: finding.outcome === "failed",
+  };
+  if (FORMATTING.has(rule.repair.type)) proposeFormatting(h);
+  else proposeRecordFix(h);
+  return { proposals, blocked };
+}
+
+const FORMATTING = new Set<Repair["type"]>(["phoneE164", "emailDomainLowercase", "websiteNormalise", "nameCasing"]);
+
+/** Value normalisations of one column. */
+function proposeFormatting({ compiled, record, step: { rule, finding }, ctx, propose, block, failed }: Helpers): void {
   const check: Check = rule.check;
   const repair = rule.repair;
-
   switch (repair.type) {
     case "phoneE164": {
       if (check.type !== "format") break;
@@ -126,6 +155,14 @@ function proposeOne(compiled: CompiledPack, record: EngineRecord, { rule, findin
       }
       break;
     }
+  }
+}
+
+/** Fixes that clear, relink, reassign or ask the owner. */
+function proposeRecordFix({ record, step: { rule, finding }, ctx, base, proposals, propose, block, failed }: Helpers): void {
+  const check: Check = rule.check;
+  const repair = rule.repair;
+  switch (repair.type) {
     case "clearPlaceholder": {
       if (check.type !== "placeholder" || !failed) break;
       const matches = makePlaceholderMatcher(check.extraValues);
@@ -181,5 +218,4 @@ function proposeOne(compiled: CompiledPack, record: EngineRecord, { rule, findin
       break;
     }
   }
-  return { proposals, blocked };
 }
