@@ -109,6 +109,24 @@ export type WriteOutcome =
   | { index: number; key: string; ok: true; id?: string }
   | { index: number; key: string; ok: false; error: DataverseError };
 
+/**
+ * One write of an approved fix (plugins-ts/fix). Updates and deletes carry the ETag the person
+ * saw (`If-Match`, never `*`); creates send `If-None-Match: *`, so a repeat cannot create twice.
+ */
+export type FixWrite =
+  | { op: "update"; id: string; data: Row; etag: string }
+  | { op: "create"; id: string; data: Row }
+  | { op: "delete"; id: string; etag: string };
+
+/** A fix write's outcome; `etag` is the row's new ETag after an update or create. */
+export type FixWriteOutcome = WriteOutcome & { etag?: string };
+
+/** A row with the ETag it had when it was read. */
+export interface VersionedRow {
+  row: Row;
+  etag: string;
+}
+
 export interface WhoAmI {
   userId: string;
   businessUnitId: string;
@@ -157,6 +175,14 @@ export interface DataverseGateway {
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   coverage(table: string, filter?: Filter, opts?: CoverageOptions): Promise<CoverageReport>;
   stats(): GatewayStats;
+  /** Rows by id with their ETags (ids the caller cannot read are absent). Web API adapter only. */
+  readVersioned?(table: string, ids: readonly string[], columns: readonly string[]): Promise<Map<string, VersionedRow>>;
+  /**
+   * Approved fixes only: writes customers' records, which no other method may. `$batch`es outside
+   * change sets (one failure never rolls back the others), If-Match with each row's ETag (a 412 is
+   * returned as the item's error, never retried). Web API adapter only.
+   */
+  writeFixes?(table: string, writes: readonly FixWrite[], opts?: WriteOptions): Promise<FixWriteOutcome[]>;
 }
 
 /** Customers' own tables: never written, whatever the allow-list says. */

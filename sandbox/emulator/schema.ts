@@ -16,6 +16,8 @@ import readinessJson from "../../solution/src/tables/vit_readinessassessment.jso
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
 import { standardColumns } from "./standard/columns";
+import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
+import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -262,6 +264,8 @@ const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
   { json: waiverJson, objectTypeCode: 10003 },
   { json: readinessJson, objectTypeCode: 10004 },
   { json: activityGapJson, objectTypeCode: 10005 },
+  { json: fixRunJson, objectTypeCode: 10006 },
+  { json: fixEntryJson, objectTypeCode: 10007 },
 ];
 
 const GLOBAL_CHOICES = new Map(
