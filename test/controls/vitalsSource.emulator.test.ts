@@ -5,10 +5,10 @@
  */
 import type { EmulatorHandle } from "../../sandbox/emulator";
 import { compilePack, defaultRulePack } from "../../plugins-ts/engine";
-import { createWebApiVitalsSource } from "../../controls/shared/vitalsSource";
-import { classifyError } from "../../controls/shared/errors";
-import { resetSessionRulePack } from "../../controls/shared/rulePackSource";
-import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
+import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
+import { classifyError } from "../../plugins-ts/client/errors";
+import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
+import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
 import { start, tokenOf } from "../helpers/emulator";
 
 const ENTITY_SETS: Record<string, string> = {

@@ -1,9 +1,9 @@
 /** The panel's data layer against a fake Web API: what it asks for and how it reads the answers. */
 import { compilePack, defaultRulePack, type RulePack } from "../../plugins-ts/engine";
-import { activityFetchXml, createWebApiVitalsSource, planRecordQuery, readActivityRows, recordQueryOptions } from "../../controls/shared/vitalsSource";
-import { choosePack, resetSessionRulePack, sessionRulePack } from "../../controls/shared/rulePackSource";
-import { classifyError } from "../../controls/shared/errors";
-import { pruneFilter } from "../../controls/shared/odataPrune";
+import { activityFetchXml, createWebApiVitalsSource, planRecordQuery, readActivityRows, recordQueryOptions } from "../../plugins-ts/client/vitalsSource";
+import { choosePack, resetSessionRulePack, sessionRulePack } from "../../plugins-ts/client/rulePackSource";
+import { classifyError } from "../../plugins-ts/client/errors";
+import { pruneFilter } from "../../plugins-ts/client/odataPrune";
 import { stageReadiness } from "../../controls/shared/readiness";
 import { CONTACT_ID, NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, opportunityFixture } from "../helpers/pcfContext";
 

@@ -5,8 +5,8 @@
  */
 import type { Page } from "playwright-core";
 import { compilePack, defaultRulePack, type RecordScore } from "../../plugins-ts/engine";
-import { createWebApiVitalsSource } from "../../controls/shared/vitalsSource";
-import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
+import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
+import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
 import type { SandboxHandle } from "../../sandbox/host";
 
 /** context.webAPI for Node, straight to the emulator (not through the host's proxy or its PCF host). */

@@ -8,7 +8,7 @@ import { ItemCollectionMock, ProcessManagerMock, ProcessMock, SaveEventArguments
 import { defaultRulePack } from "../../plugins-ts/engine";
 import { CRITICAL_NOTIFICATION_ID, STAGE_NOTIFICATION_ID, onLoad, onPreStageChange, onSave, type FormDependencies } from "../../plugins-ts/webresources/formscript/formVitals";
 import { buildFormScript } from "../../plugins-ts/webresources/formscript/build";
-import { resetSessionRulePack } from "../../controls/shared/rulePackSource";
+import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
 import { NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, opportunityFixture, type Fixture } from "../helpers/pcfContext";
 
 const ACCOUNT_ID = "33333333-4444-5555-6666-777777777777";

@@ -10,11 +10,11 @@
  *    values, so it judges what is about to be saved.
  */
 import type { CompiledPack, ColumnValue, EngineRecord, RecordScore } from "../../engine";
-import { createWebApiVitalsSource } from "../../../controls/shared/vitalsSource";
-import { sessionRulePack, type PackChoice } from "../../../controls/shared/rulePackSource";
+import { createWebApiVitalsSource } from "../../client/vitalsSource";
+import { sessionRulePack, type PackChoice } from "../../client/rulePackSource";
 import { criticalFailures } from "../../../controls/shared/findings";
 import { criterionMet } from "../../../controls/shared/readiness";
-import type { WebApiPort, WebApiRow } from "../../../controls/shared/webApiPort";
+import type { WebApiPort, WebApiRow } from "../../client/webApiPort";
 import { formStrings, type FormStrings } from "./strings";
 
 export const CRITICAL_NOTIFICATION_ID = "vit_vitals_critical";

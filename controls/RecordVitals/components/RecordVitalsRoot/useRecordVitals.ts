@@ -6,7 +6,7 @@
  */
 import * as React from "react";
 import { useId } from "@fluentui/react-components";
-import { classifyError } from "../../../shared/errors";
+import { classifyError } from "../../../../plugins-ts/client/errors";
 import { groupFindings } from "../../../shared/findings";
 import { stageReadiness } from "../../../shared/readiness";
 import type { RecordVitalsRootProps, RecordVitalsViewModel, VitalsState } from "./RecordVitalsRoot.types";

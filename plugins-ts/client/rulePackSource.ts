@@ -4,7 +4,7 @@
  * it is unset, unreadable or invalid the built-in default pack applies and the reason is kept, so
  * the panel can say that it fell back.
  */
-import { compilePack, defaultRulePack, parseRulePack, type CompiledPack } from "../../plugins-ts/engine";
+import { compilePack, defaultRulePack, parseRulePack, type CompiledPack } from "../engine";
 import { classifyError } from "./errors";
 import { normaliseId, odataString, type WebApiPort } from "./webApiPort";
 
