@@ -1,16 +1,19 @@
 /**
  * Builds the production RecordVitals bundle when it is missing or older than any source it is
- * built from (controls/, the engine it bundles, pcf.config.json), with `node controls/pcf.cjs build`.
+ * built from (controls/, the engine and client it bundles, pcf.config.json), with
+ * `node controls/pcf.cjs build`, and the engine-libraries web resource it loads (vitals.libs.js,
+ * esbuild, a second or two) when that is missing or older than the engine.
  * Concurrent callers in one process share one build; other processes wait on a lock directory, so
  * two builds never race on the same out folder.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BUNDLE, CONTROL_DIR, ROOT } from "./assets";
+import { BUNDLE, CONTROL_DIR, ENGINE_LIBS, ROOT } from "./assets";
+import { buildEngineLibs } from "../../plugins-ts/webresources/formscript/build";
 
 /** Folders and files whose change makes the bundle stale. */
-const SOURCES = [CONTROL_DIR, join(ROOT, "plugins-ts", "engine"), join(ROOT, "pcf.config.json")];
+const SOURCES = [CONTROL_DIR, join(ROOT, "plugins-ts", "engine"), join(ROOT, "plugins-ts", "client"), join(ROOT, "pcf.config.json")];
 const SKIP_DIRS = new Set(["generated", "node_modules", "out"]);
 const LOCK = join(ROOT, "out", ".recordvitals-build.lock");
 /** A lock older than this is left over from a killed build. */
@@ -108,6 +111,10 @@ export function ensureControlBundle(opts: BuildOptions = {}): Promise<BuildResul
   inProcess = withLock(async () => {
     // Re-check under the lock: another process may just have built it.
     const reason = opts.force ? "a build was asked for" : bundleStaleReason();
+    if (opts.force || !existsSync(ENGINE_LIBS) || newestMtime(join(ROOT, "plugins-ts", "engine")) > statSync(ENGINE_LIBS).mtimeMs) {
+      opts.onLine?.("building the engine libraries web resource (vitals.libs.js)");
+      await buildEngineLibs();
+    }
     if (reason === null) return { built: false, reason, ms: Date.now() - started };
     opts.onLine?.(`building RecordVitals (${reason})`);
     await runBuild(opts.onLine);

@@ -64,6 +64,7 @@ export function makeBuildDir(options: { governance?: boolean } = {}): FixtureBui
   write("controls/RecordVitals/strings/RecordVitals.1033.resx", RESX("Record vitals"));
   write("controls/RecordVitals/strings/RecordVitals.1031.resx", RESX("Datensatz-Vitalwerte"));
   write("webresources/vit_/scripts/recordvitals.form.js", 'var CrmVitals=CrmVitals||{};CrmVitals.Form={onLoad:function(c){}};\n');
+  write("webresources/vit_/scripts/vitals.libs.js", "(function(){globalThis.CrmVitalsEngineLibs={};})();\n");
   if (options.governance !== false) {
     write("webresources/vit_/governance/index.html", '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Governance Center</title><link rel="stylesheet" href="governance.css"></head><body><div id="root"></div><script src="governance.js"></script></body></html>\n');
     write("webresources/vit_/governance/governance.js", "(function(){document.getElementById('root').textContent='Governance Center';})();\n");
