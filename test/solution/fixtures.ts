@@ -20,7 +20,7 @@ export const CONTROL_MANIFEST = `<?xml version="1.0" encoding="UTF-8" standalone
     <resources>
       <code path="bundle.js" order="1"/>
       <platform-library name="React" version="16.14.0"/>
-      <platform-library name="Fluent" version="9.68.0"/>
+      <platform-library name="Fluent" version="9.46.2"/>
       <css path="css/RecordVitals.css" order="1"/>
       <resx path="strings/RecordVitals.1033.resx" version="1.0.0"/>
       <resx path="strings/RecordVitals.1031.resx" version="1.0.0"/>
