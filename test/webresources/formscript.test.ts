@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { ItemCollectionMock, ProcessManagerMock, ProcessMock, SaveEventArgumentsMock, SaveEventContextMock, StageMock, XrmMockGenerator } from "xrm-mock";
-import { defaultRulePack, type ColumnValue, type EngineRecord } from "../../plugins-ts/engine";
+import { defaultRulePack, type EngineRecord } from "../../plugins-ts/engine";
 import { CRITICAL_NOTIFICATION_ID, STAGE_NOTIFICATION_ID, onLoad, onPreStageChange, onSave, type FormDependencies } from "../../plugins-ts/webresources/formscript/formVitals";
 import { buildFormScript } from "../../plugins-ts/webresources/formscript/build";
 import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
@@ -68,7 +68,7 @@ async function panel(fixture: Fixture, languageId = 1033): Promise<PanelStub> {
   };
   panelSide.subscribe((m) => {
     if (m.kind === "hello" && published.length) panelSide.post(published[published.length - 1]);
-    if (m.kind === "values" && record) score({ ...record, values: { ...record.values, ...m.values } as Record<string, ColumnValue> });
+    if (m.kind === "values" && record) score({ ...record, values: { ...record.values, ...m.values } });
   });
   try {
     await reload();
