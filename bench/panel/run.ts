@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
@@ -146,11 +146,14 @@ panel's status region. The host page reads the record for its own fields first (
 form does), then mounts the panel. Panel requests: counted on the last load (the pack is read once
 per page, so every fresh page load pays it).
 
-| table | median ms | min / max ms | panel requests |
-|---|---:|---:|---:|
-${latency.map((r) => `| ${r.table} | ${r.medianMs} | ${r.minMs} / ${r.maxMs} | ${r.panelRequests} |`).join("\n")}
+| table | navigation → score, median ms | min / max ms | panel's first request → score, median ms | panel requests |
+|---|---:|---:|---:|---:|
+${latency.map((r) => `| ${r.table} | ${r.medianMs} | ${r.minMs} / ${r.maxMs} | ${r.panelMedianMs} | ${r.panelRequests} |`).join("\n")}
 
-Target ≤ 600 ms: **${latency.every((r) => r.medianMs <= 600) ? "met" : "not met"}** (median of every table).
+Target ≤ 600 ms after navigation: **${latency.every((r) => r.medianMs <= 600) ? "met" : "not met"}** (median of every table);
+from the panel's first request: ${latency.every((r) => r.panelMedianMs <= 600) ? "within 600 ms" : "over 600 ms"}.
+Load average while measuring: ${loadavg().map((n) => n.toFixed(1)).join(" / ")} (1 / 5 / 15 min) on ${availableParallelism()} cores — other
+work on the machine slows page and script loading, so read the absolute numbers with that in mind.
 
 ## Time from data arrival to rendered findings
 
