@@ -6,13 +6,13 @@
  * scorings the panel publishes on the form channel — the form script's only source. Screenshots go
  * to test-artifacts/formopen-<table>.png.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { ensureControlBundle, startSandbox, type SandboxHandle } from "../../sandbox/host";
+import type { Browser } from "playwright-core";
+import type { SandboxHandle } from "../../sandbox/host";
 import { ROOT } from "../../sandbox/host/assets";
 import { CHANNEL_NAME } from "../../plugins-ts/client/formChannel";
-import { CHROMIUM_ARGS, chromiumPath } from "../helpers/panelPage";
+import { chromiumPath } from "../helpers/panelPage";
+import { startBrowserSandbox } from "../helpers/sandboxHost";
 
 const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
@@ -31,11 +31,7 @@ describeBrowser("a form open in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
-    await ensureControlBundle();
-    sb = await startSandbox({ size: 300, seed: 5, now: DATA_NOW, port: 0, throttle: false });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ sb, browser } = await startBrowserSandbox(CHROMIUM, { size: 300, seed: 5, now: DATA_NOW }));
   }, 300_000);
 
   afterAll(async () => {
