@@ -1,10 +1,9 @@
 /**
- * The one data-access interface of CRM Vitals. Two adapters implement it:
- *  - `createWebApiGateway` (./webapi) over dynamics-web-api, in Node and the browser: paging,
- *    `$batch`, retries, concurrency cap, metadata checks;
- *  - `createXrmGateway` (./xrm) over PCF `context.webAPI` / `Xrm.WebApi`, for single-record reads
- *    in a form (no `$batch`: writes fall back to one call per row).
- * Everything above this line (audit, panel, CLI) sees only `DataverseGateway`.
+ * The one bulk data-access interface of CRM Vitals, implemented by `createWebApiGateway`
+ * (./webapi) over dynamics-web-api, in Node and the browser (Governance Center): paging, `$batch`,
+ * retries, concurrency cap, metadata checks. Audits, the CLI and the Governance Center see only
+ * `DataverseGateway`. A form (the record panel, the form script) reads one record through the
+ * browser client library in ../client instead (PCF `context.webAPI`, one record's facts).
  */
 import type { ColumnValue, RelatedFacts } from "../engine/types";
 import type { DataverseError } from "./errors";
@@ -154,7 +153,7 @@ export interface CoverageOptions {
 }
 
 export interface DataverseGateway {
-  readonly adapter: "webapi" | "xrm";
+  readonly adapter: "webapi";
   whoAmI(): Promise<WhoAmI>;
   /** Entity set name of a table (`opportunity` → `opportunities`), from metadata with a built-in fallback. */
   entitySetName(table: string): Promise<string>;

@@ -150,6 +150,7 @@ describe("what the zip holds", () => {
       "vit_/governance/icons/audit.svg",
       "vit_/governance/index.html",
       "vit_/scripts/recordvitals.form.js",
+      "vit_/scripts/vitals.libs.js",
     ]);
     expect(byType(62)).toEqual(["vit_CrmVitals"]);
     expect(byType(70)).toEqual(["Vitals Waiver Approvers", "Vitals Waiver Readers"]);
@@ -193,6 +194,7 @@ describe("what the zip holds", () => {
       ["Controls/vit_CrmVitals.RecordVitals/strings/RecordVitals.1033.resx", "controls/RecordVitals/strings/RecordVitals.1033.resx"],
       ["Controls/vit_CrmVitals.RecordVitals/strings/RecordVitals.1031.resx", "controls/RecordVitals/strings/RecordVitals.1031.resx"],
       [webResourceZipPath("vit_/scripts/recordvitals.form.js"), "webresources/vit_/scripts/recordvitals.form.js"],
+      [webResourceZipPath("vit_/scripts/vitals.libs.js"), "webresources/vit_/scripts/vitals.libs.js"],
       [webResourceZipPath("vit_/governance/index.html"), "webresources/vit_/governance/index.html"],
       [webResourceZipPath("vit_/governance/governance.js"), "webresources/vit_/governance/governance.js"],
       [webResourceZipPath("vit_/governance/governance.css"), "webresources/vit_/governance/governance.css"],

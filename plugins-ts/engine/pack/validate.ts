@@ -3,7 +3,8 @@
  * (unique ids, regexes that compile, stages that exist). A pack with any error is refused whole;
  * every error names the rule id, the JSON path and what was expected.
  */
-import Ajv, { type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
+import { engineLibs } from "../engineLibs";
 import { REPAIR_TYPES, rulePackSchema } from "./schema";
 import type { Condition, RulePack } from "./types";
 
@@ -30,15 +31,6 @@ export class RulePackError extends Error {
 
 export function formatPackError(e: PackError): string {
   return `  - ${e.ruleId ? `rule "${e.ruleId}" ` : ""}at ${e.path}: ${e.message}`;
-}
-
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function schemaValidator(): ReturnType<Ajv["compile"]> {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    compiled = ajv.compile(rulePackSchema);
-  }
-  return compiled;
 }
 
 const CONDITION_FORMS =
@@ -238,7 +230,7 @@ function repairMisfit(repair: string, check: RulePack["rules"][number]["check"])
 
 /** Validates untrusted JSON (already parsed) as a rule pack. */
 export function validateRulePack(data: unknown): PackValidation {
-  const validate = schemaValidator();
+  const validate = engineLibs().packSchemaValidator();
   if (!validate(data)) {
     const errors = collapse(validate.errors ?? []).map((e) => ({
       ruleId: ruleIdAt(data, e.instancePath),
