@@ -6,15 +6,14 @@
  * independently over the Web API. The browser clock is fixed, so page and test score at the same
  * instant. Screenshots go to test-artifacts/sandbox-*.png.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { DefectKind } from "../../sandbox/emulator";
-import { ensureControlBundle, startSandbox, type SandboxHandle } from "../../sandbox/host";
+import { ensureControlBundle, type SandboxHandle } from "../../sandbox/host";
 import { ROOT, resxStrings } from "../../sandbox/host/assets";
 import { runCli, startDemoCli } from "../helpers/cli";
-import { CHROMIUM_ARGS, chromiumPath } from "../helpers/panelPage";
-import { expectedScore, scoreText, seriousAxeViolations, shownFailedRules } from "../helpers/sandboxHost";
+import { chromiumPath } from "../helpers/panelPage";
+import { expectedScore, scoreText, seriousAxeViolations, shownFailedRules, startBrowserSandbox } from "../helpers/sandboxHost";
 
 const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
@@ -31,11 +30,7 @@ describeBrowser("the sandbox host with the production panel", () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
-    await ensureControlBundle();
-    sb = await startSandbox({ size: 800, seed: 11, now: DATA_NOW, port: 0, throttle: false });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ sb, browser } = await startBrowserSandbox(CHROMIUM, { size: 800, seed: 11, now: DATA_NOW }));
   }, 300_000);
 
   afterAll(async () => {
