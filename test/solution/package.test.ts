@@ -170,7 +170,7 @@ describe("what the zip holds", () => {
     }
     const xml = text(managed, "customizations.xml");
     const refs = [...xml.matchAll(/<FileName>\/([^<]+)<\/FileName>/g)].map((m) => m[1]);
-    expect(refs.length).toBe(6);
+    expect(refs.length).toBe(7); // six before, and the engine-libraries web resource vit_/scripts/vitals.libs.js
     for (const r of refs) expect(names).toContain(r);
     const types = text(managed, "[Content_Types].xml");
     for (const n of names) {
