@@ -10,7 +10,8 @@ import { generateDemoOrg, type GroundTruth } from "../demo/generate";
 import { generateDemoMail, type DemoMail, type DemoMailOptions } from "../demo/mailboxes";
 import type { DemoUser } from "../demo/users";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
-import { ROLES } from "./security";
+import { DEMO_FIELD_PROFILES } from "./fieldsecurity";
+import { DEMO_ROLES } from "./roles";
 import { EmulatorServer, type EmulatorStats, type UserEntry } from "./server";
 import { EmulatorStore } from "./store";
 
@@ -81,11 +82,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const store = new EmulatorStore();
   for (const [table, rows] of Object.entries(org.tables)) if (rows.length) store.load(table, rows);
+  const childUnits = (id: string): string[] => org.people.rows.businessunit.filter((b) => b._parentbusinessunitid_value === id).flatMap((b) => [String(b.businessunitid), ...childUnits(String(b.businessunitid))]);
   const users: UserEntry[] = org.people.users.map((u) => ({
     id: u.systemuserid,
     businessUnitId: u.businessunitid,
     teamIds: new Set(u.teamIds),
-    role: ROLES[u.roleKey],
+    childBusinessUnitIds: new Set(childUnits(u.businessunitid)),
+    role: DEMO_ROLES[u.roleKey],
+    fieldProfiles: new Set(DEMO_FIELD_PROFILES[u.roleKey]),
     fullname: u.fullname,
     disabled: u.isdisabled,
     token: u.token,

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { parseBatch, writeBatchResponse, type BatchItem, type ItemResponse, type ResponsePart } from "./batch";
 import { CODES, ODataError, badQuery } from "./errors";
 import { executeFetch } from "./fetchxml";
-import { formatValue, lookupName, parsePrefer, projectRow, FORMATTED, type Preferences } from "./format";
+import { formatValue, lookupName, parsePrefer, projectRow, FORMATTED, type Preferences, type ProjectContext } from "./format";
 import { ALL_ENTITY_METADATA, selectProps } from "./metadata";
 import {
   aggregateRows, parseApply, parseExpand, parseFilter, parseOrderBy, parseSelect, rowComparator, type QueryContext,
@@ -19,6 +19,7 @@ import {
   BY_LOGICAL, BY_SET, LOOKUP_TYPE_KEY, PARTICIPATION_TYPES, PARTY_TARGETS, PARTY_TYPES_BY_ACTIVITY, TABLES, isLookupType, navigationProperties,
   partiesNavigation, propertyName, tableDef, type ColumnDef, type ResolvedTable,
 } from "./schema";
+import { assertColumnWrites, hideUnreadableColumns } from "./fieldsecurity";
 import { assertWrite, readFilter, type Principal } from "./security";
 import { DuplicateKeyError, nowIso, type EmulatorStore, type Row } from "./store";
 import { comparableOf, compare, isNumericType, str } from "./values";
@@ -343,7 +344,7 @@ export class EmulatorServer {
     if (r.headers["if-none-match"] === etag) return { status: 304, headers: { ETag: etag } };
     const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
     const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef) : null;
-    const out = projectRow({ store: this.store, annotations: prefs.annotations, canRead: this.canRead(p) }, t, row, select, expand);
+    const out = projectRow({ store: this.store, annotations: prefs.annotations, canRead: this.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, expand);
     this.stats.rowsRead++;
     const headers: Record<string, string> = { ETag: etag };
     if (prefs.annotations) headers["Preference-Applied"] = prefs.annotations.applied;
@@ -443,7 +444,7 @@ export class EmulatorServer {
     if (top !== null && already + page.length >= top) more = false;
     const dv = cursor?.dv ?? (prefs.trackChanges ? this.store.currentVersion() : undefined);
     const annotations = prefs.annotations;
-    const value = page.map((row) => projectRow({ store: this.store, annotations, canRead: this.canRead(p) }, t, row, select, expand));
+    const value = page.map((row) => projectRow({ store: this.store, annotations, canRead: this.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, expand));
     this.stats.rowsRead += value.length;
     const body: Row = { "@odata.context": `${r.base}$metadata#${t.entitySetName}${select ? `(${select.join(",")})` : ""}` };
     if (countWanted) {
@@ -503,7 +504,7 @@ export class EmulatorServer {
     items.sort((x, y) => x.version - y.version);
     const pageSize = Math.min(prefs.maxPageSize ?? MAX_PAGE, MAX_PAGE);
     const page = items.slice(0, pageSize);
-    const ctx = { store: this.store, annotations: prefs.annotations, canRead: this.canRead(p) };
+    const ctx: ProjectContext = { store: this.store, annotations: prefs.annotations, canRead: this.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) };
     const value: Row[] = page.map((it) =>
       it.row
         ? projectRow(ctx, t, it.row, select, null)
@@ -704,6 +705,7 @@ export class EmulatorServer {
     assertWrite(p, t, null, "Create");
     const { body, parties: partyItems, nav } = splitParties(t, this.parseBody(r));
     const row = this.writeColumns(r, t, body, true);
+    assertColumnWrites(p, t, row, "create");
     this.complete(t, row, p, null);
     assertWrite(p, t, row, "Create");
     if (row[t.primaryId] && this.store.get(t.logicalName, row[t.primaryId] as string)) {
@@ -806,7 +808,7 @@ export class EmulatorServer {
     const headers: Record<string, string> = { "OData-EntityId": entityId, Location: entityId, ETag: `W/"${String(row.versionnumber)}"` };
     if (!prefs.returnRepresentation) return { status: 204, headers };
     const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
-    const out = projectRow({ store: this.store, annotations: prefs.annotations, canRead: this.canRead(p) }, t, row, select, null);
+    const out = projectRow({ store: this.store, annotations: prefs.annotations, canRead: this.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, null);
     headers["Preference-Applied"] = "return=representation";
     return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}/$entity`, ...out }, headers);
   }
@@ -829,6 +831,7 @@ export class EmulatorServer {
       }
       assertWrite(p, t, existing, "Write");
       const patch = this.writeColumns(r, t, body, false);
+      assertColumnWrites(p, t, patch, "update");
       if (key.alt) for (const [k, v] of Object.entries(key.alt)) if (k in patch && String(patch[k]).toLowerCase() !== String(v).toLowerCase()) {
         throw badQuery(`The body sets '${k}' to '${String(patch[k])}' but the key in the URL says '${String(v)}'.`);
       }
@@ -842,6 +845,7 @@ export class EmulatorServer {
     if (t.logicalName === "activitypointer") throw badQuery("Records can't be created in activitypointers directly.");
     assertWrite(p, t, null, "Create");
     const row = this.writeColumns(r, t, body, true);
+    assertColumnWrites(p, t, row, "create");
     if (key.id) row[t.primaryId] = key.id;
     if (key.alt) Object.assign(row, key.alt);
     this.complete(t, row, p, null);
