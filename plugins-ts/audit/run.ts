@@ -25,6 +25,7 @@ import { DataverseError } from "../dataverse/errors";
 import { applyContribution, emptyAggregates, reportAggregates, type AggregateReport, type AggregateState } from "./aggregates";
 import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFinder } from "./duplicates";
 export type { DuplicateFinder } from "./duplicates";
+import { loadWaivers, type InvalidWaiver } from "./waivers";
 import { compactFindings, contributionOf, contributionOfStored, dimensionScores, hash53, healthFingerprint, topIssue } from "./health";
 import {
   GRADE_OF_VALUE,
@@ -38,7 +39,6 @@ import {
   RUN_STATUS,
   STATECODE_ACTIVE,
   STATECODE_INACTIVE,
-  WAIVER_STATUS,
   healthBindProperty,
 } from "./model";
 
@@ -118,6 +118,8 @@ export interface AuditResult {
   coverage: CoverageReport[];
   /** Governance findings about Dataverse's own duplicate-detection rules (tables in scope); absent means none. */
   duplicateRules?: DuplicateRuleFinding[];
+  /** Approved waivers that were not honoured (no real approver, self-approved, …): their findings count. */
+  invalidWaivers?: InvalidWaiver[];
   error?: string;
 }
 
@@ -375,7 +377,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     if (opts.signal?.aborted) throw new AuditCancelledError();
   };
 
-  const waivers = await loadWaivers(gateway, now);
+  const { inForce: waivers, invalid: invalidWaivers } = await loadWaivers(gateway, now);
   const waiversChanged = cp.mode === "incremental" && cp.since ? await waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>();
 
   const finder: DuplicateFinder | undefined =
@@ -509,6 +511,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       report,
       coverage,
       duplicateRules,
+      invalidWaivers,
     };
   } catch (err) {
     const cancelled = err instanceof AuditCancelledError || opts.signal?.aborted === true;
@@ -547,6 +550,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       report: reportAggregates(state),
       coverage: [],
       duplicateRules: [],
+      invalidWaivers,
     };
   }
 }
@@ -728,25 +732,6 @@ async function retireGone(ctx: PageContext, state: AggregateState, incremental: 
     }
   }
   return retired;
-}
-
-/** Approved waivers in force: `table|recordid` → rule ids. */
-async function loadWaivers(gateway: DataverseGateway, now: Date): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
-  const filter = f.and(f.eq("vit_waiverstatus", WAIVER_STATUS.approved), f.eq("statecode", STATECODE_ACTIVE), f.or(f.isNull("vit_expireson"), f.gt("vit_expireson", now)));
-  for await (const page of gateway.streamTable({ table: "vit_waiver", columns: ["vit_table", "vit_recordid", "vit_ruleid"], filter })) {
-    for (const r of page.rows) {
-      const t = str(r.vit_table);
-      const id = str(r.vit_recordid)?.toLowerCase();
-      const rule = str(r.vit_ruleid);
-      if (!t || !id || !rule) continue;
-      const k = `${t}|${id}`;
-      const set = out.get(k) ?? new Set<string>();
-      set.add(rule);
-      out.set(k, set);
-    }
-  }
-  return out;
 }
 
 /** Records whose waivers were decided or expired since `since`: table → record ids. */

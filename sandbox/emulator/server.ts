@@ -672,6 +672,11 @@ export class EmulatorServer {
 
   /** Fills platform-managed columns: owner, business unit, full name, state. */
   private complete(t: ResolvedTable, row: Row, p: UserEntry, existing: Row | null): void {
+    // Created By / Modified By are the caller, whatever the body says (Dataverse sets them).
+    if (t.byColumn.has("createdby")) {
+      if (!existing) row._createdby_value = p.id;
+      row._modifiedby_value = p.id;
+    }
     if (t.ownership === "UserOwned") {
       if (!existing && row._ownerid_value == null) {
         row._ownerid_value = p.id;

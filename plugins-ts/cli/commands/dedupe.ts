@@ -2,13 +2,14 @@
  * `vitals dedupe`: find likely duplicates in a CSV export (one file) or link a second file to a
  * first, and write every match and near-miss with its explanation.
  */
-import { createReadStream, createWriteStream } from "node:fs";
-import { once } from "node:events";
+import { createReadStream } from "node:fs";
 import { parse } from "csv-parse";
 import { type Command, Option } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { isSupportedCountry } from "libphonenumber-js";
+import { csvLine } from "../../export/csv";
 import { UserError } from "../errors";
+import { writeStreamAtomic } from "../io/atomic";
 import {
   DUPLICATE_TABLES,
   deduplicate,
@@ -103,24 +104,15 @@ export async function readCsvRecords(file: string, idColumn: string, mapping: re
   return records;
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** Writes pairs.csv: left_id,right_id,score,match,explanation. */
 export async function writePairs(file: string, result: MatchResult): Promise<void> {
-  const out = createWriteStream(file, { encoding: "utf8" });
-  const failed = new Promise<never>((_, reject) => out.on("error", reject));
-  const write = async (s: string): Promise<void> => {
-    if (!out.write(s)) await Promise.race([once(out, "drain"), failed]);
-  };
-  await write("left_id,right_id,score,match,explanation\n");
-  for (const p of result.pairs) {
-    const note = p.splitByClustering ? "split by clustering (groups did not agree by majority): " : "";
-    await write(`${csvField(p.left.id)},${csvField(p.right.id)},${p.probability.toFixed(6)},${p.decision},${csvField(note + formatExplanation(p.explanation))}\n`);
-  }
-  out.end();
-  await Promise.race([once(out, "finish"), failed]);
+  await writeStreamAtomic(file, async (write) => {
+    await write(csvLine(["left_id", "right_id", "score", "match", "explanation"]));
+    for (const p of result.pairs) {
+      const note = p.splitByClustering ? "split by clustering (groups did not agree by majority): " : "";
+      await write(csvLine([p.left.id, p.right.id, p.probability.toFixed(6), p.decision, note + formatExplanation(p.explanation)]));
+    }
+  });
 }
 
 const STAGE_LABEL: Record<MatchStage, string> = {
