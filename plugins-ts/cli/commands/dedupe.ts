@@ -2,7 +2,7 @@
  * `vitals dedupe`: find likely duplicates in a CSV export (one file) or link a second file to a
  * first, and write every match and near-miss with its explanation.
  */
-import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { type Command, Option } from "commander";
 import { SingleBar, Presets } from "cli-progress";
@@ -10,6 +10,7 @@ import { isSupportedCountry } from "libphonenumber-js";
 import { csvLine } from "../../export/csv";
 import { UserError } from "../errors";
 import { writeStreamAtomic } from "../io/atomic";
+import { decodeFile, parseEncoding, type Encoding } from "../io/encoding";
 import {
   DUPLICATE_TABLES,
   deduplicate,
@@ -56,8 +57,8 @@ export function parseMapping(spec: string): ColumnMapping[] {
  * after commas) into matcher records with Dataverse column names. Every mapped column and the id
  * column must exist; ids must be present and unique.
  */
-export async function readCsvRecords(file: string, idColumn: string, mapping: readonly ColumnMapping[]): Promise<MatchRecord[]> {
-  const input = createReadStream(file);
+export async function readCsvRecords(file: string, idColumn: string, mapping: readonly ColumnMapping[], encoding?: Encoding): Promise<MatchRecord[]> {
+  const input = Readable.from(decodeFile(file, { encoding, onNote: (m) => process.stderr.write(`vitals: ${m}\n`) }));
   const parser = parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim()), ltrim: true, rtrim: true, relax_column_count: true, skip_empty_lines: true });
   // pipe() does not forward a read error (missing file): hand it to the parser so the loop ends
   input.on("error", (err) => parser.destroy(err));
@@ -173,6 +174,7 @@ interface DedupeOptions {
   map: string;
   mapB?: string;
   out: string;
+  encoding?: string;
   threshold: string;
   nearMiss: string;
   region: string;
@@ -211,6 +213,7 @@ export function register(program: Command): void {
     )
     .option("--map-b <mapping>", "mapping of the second file; default: --map")
     .requiredOption("--out <file>", "where to write pairs.csv (left_id,right_id,score,match,explanation)")
+    .option("--encoding <name>", "the CSV files' encoding: utf-8, utf-16le, utf-16be or windows-1252 (latin1); default: detected (byte-order mark, else UTF-8, else Windows-1252 with a note)")
     .option("--threshold <p>", "match probability at or above which a pair is a match", "0.5")
     .option("--near-miss <band>", "pairs within this much probability below the threshold are reported as near-misses", "0.3")
     .option("--region <code>", "default country for phone numbers without a country code (ISO 3166-1 alpha-2)", "US")
@@ -235,8 +238,9 @@ export function register(program: Command): void {
       }
       const mapping = parseMapping(opts.map);
       const mappingB = opts.mapB === undefined ? mapping : parseMapping(opts.mapB);
-      const left = await readCsvRecords(opts.in[0], opts.id, mapping);
-      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingB) : undefined;
+      const encoding = parseEncoding(opts.encoding);
+      const left = await readCsvRecords(opts.in[0], opts.id, mapping, encoding);
+      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingB, encoding) : undefined;
       const progress = opts.progress ? progressReporter(process.stderr) : undefined;
       const matchOptions = {
         threshold,

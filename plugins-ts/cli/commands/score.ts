@@ -5,6 +5,7 @@ import { compilePack, DEFAULT_TABLES, DIMENSIONS, SummaryBuilder, type ColumnVal
 import { csvLine } from "../../export/csv";
 import { UserError } from "../errors";
 import { notChanged, openAtomic } from "../io/atomic";
+import { parseEncoding } from "../io/encoding";
 import { parseMap, readRecords, FACT_TARGETS } from "../io/records";
 import { loadPack, parseNow } from "../pack";
 import { createProgress, formatBytes } from "../progress";
@@ -19,6 +20,7 @@ interface ScoreOptions {
   now?: string;
   format: "table" | "json" | "csv";
   out?: string;
+  encoding?: string;
   progress: boolean;
 }
 
@@ -133,7 +135,8 @@ export function register(program: Command): void {
     .option("--pack <file>", "rule pack JSON (default: the built-in pack)")
     .option("--now <iso>", "the clock for freshness and stage rules (default: now); fix it for reproducible scores")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
-    .option("--out <file>", "write the output to a file instead of stdout")
+    .option("--out <file>", "write the output to a file instead of stdout (written whole or not at all)")
+    .option("--encoding <name>", "the input file's encoding: utf-8, utf-16le, utf-16be or windows-1252 (latin1); default: detected (byte-order mark, else UTF-8, else Windows-1252 with a note)")
     .option("--no-progress", "do not show progress on stderr")
     .addHelpText(
       "after",
@@ -152,6 +155,7 @@ Columns absent from the file are "not evaluated", never "failed"; empty cells co
         throw new UserError(`--table: the pack "${pack.id}" has no rules for "${opts.table}"; it covers ${compiled.tables.join(", ")}`);
       }
       const now = parseNow(opts.now);
+      const encoding = parseEncoding(opts.encoding);
       const map = parseMap(opts.map);
       const set = parseSet(opts.set);
       const mapsStatecode = [...map.values()].includes("statecode");
@@ -166,7 +170,7 @@ Columns absent from the file are "not evaluated", never "failed"; empty cells co
       let n = 0;
       let sawStatecode: boolean | undefined;
       try {
-        for await (const item of readRecords({ file: opts.in, table: opts.table, map, idColumn: opts.id, set, onBytes: (b) => progress?.update(b, `${n} records`) })) {
+        for await (const item of readRecords({ file: opts.in, table: opts.table, map, idColumn: opts.id, set, encoding, onBytes: (b) => progress?.update(b, `${n} records`) })) {
           if (sawStatecode === undefined) {
             sawStatecode = mapsStatecode || "statecode" in item.record.values;
             if (!sawStatecode && !("statecode" in set)) assumed.statecode = 0;
