@@ -111,7 +111,10 @@ describe("the Governance Center's data layer against the emulator", () => {
     expect(w).toMatchObject({ status: "requested", reason: "Board member: no title on purpose", table: "contact" });
 
     const expires = new Date(NOW.getTime() + 30 * DAY).toISOString();
-    await data.decideWaiver(w.id, "approved", expires);
+    // Two governance owners decide the same waiver from the same list: the second is refused
+    // (If-Match on the version read), not silently applied over the first.
+    await data.decideWaiver(w.id, "approved", expires, w.etag);
+    await expect(data.decideWaiver(w.id, "rejected", null, w.etag)).rejects.toThrow("it was changed by someone else since you loaded it — reload to see the current decision");
     const stored = emu.store.get("vit_waiver", w.id)!;
     expect(stored.vit_waiverstatus).toBe(WAIVER_STATUS.approved);
     expect(stored._vit_approvedby_value).toBe(emu.users.find((u) => u.key === "admin")!.systemuserid);
@@ -121,7 +124,7 @@ describe("the Governance Center's data layer against the emulator", () => {
     clock = new Date(NOW.getTime() + 31 * DAY);
     list = await data.waivers();
     expect(list.find((x) => x.id === w.id)).toMatchObject({ status: "expired", storedStatus: "approved" });
-    await data.decideWaiver(w.id, "expired", null);
+    await data.decideWaiver(w.id, "expired", null, list.find((x) => x.id === w.id)!.etag);
     expect(emu.store.get("vit_waiver", w.id)!.vit_waiverstatus).toBe(WAIVER_STATUS.expired);
     clock = NOW;
 
@@ -131,7 +134,7 @@ describe("the Governance Center's data layer against the emulator", () => {
     const again = list.filter((x) => x.recordId === id && x.ruleId === "contact.jobtitle.required");
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ id: w.id, status: "requested", reason: "Still a board member", expiresOn: null });
-    await data.decideWaiver(w.id, "rejected", null);
+    await data.decideWaiver(w.id, "rejected", null, again[0].etag);
     expect(emu.store.get("vit_waiver", w.id)!.vit_waiverstatus).toBe(WAIVER_STATUS.rejected);
   });
 
