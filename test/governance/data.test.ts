@@ -83,6 +83,14 @@ describe("the Governance Center's data layer against the emulator", () => {
     await expect(data.saveRulePack('{"id": "x"}')).rejects.toBeInstanceOf(InvalidRulePackError);
     await expect(data.saveRulePack("{ nope")).rejects.toThrow("not saved");
     expect(values()).toHaveLength(0);
+    // Valid JSON and schema, but a rule on a column the organisation does not have: refused, naming both.
+    const typo = structuredClone(defaultRulePack());
+    const i = typo.rules.findIndex((r) => r.id === "contact.jobtitle.required");
+    typo.rules[i] = { ...typo.rules[i], check: { type: "required", column: "jobtitel" } };
+    const refused = await data.saveRulePack(JSON.stringify(typo)).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidRulePackError);
+    expect((refused as InvalidRulePackError).errors).toEqual([{ ruleId: "contact.jobtitle.required", path: `$.rules[${i}]`, message: 'column "jobtitel" does not exist on table "contact" in this organisation' }]);
+    expect(values()).toHaveLength(0);
 
     const pack = { ...defaultRulePack(), id: "contoso", version: "2.0.0" };
     await data.saveRulePack(JSON.stringify(pack));

@@ -80,3 +80,18 @@ describe("waivers need a real approver", () => {
     expect(res.stdout).toMatch(/waiver not valid: contact\.jobtitle\.required on contact \S+ — approved without an approver/);
   }, 60_000);
 });
+
+describe("bad audit flags are refused before anything is written", () => {
+  let emu: EmulatorHandle;
+  beforeAll(async () => {
+    emu = await startEmulator({ data: "empty", throttle: false });
+  });
+  afterAll(() => emu.close());
+
+  it("an invalid --owner leaves no failed run in the history", async () => {
+    const res = await runCli(["audit", "--url", emu.orgUrl, "--token", emu.adminToken, "--owner", "not-a-guid", "--no-progress"]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain("--owner 'not-a-guid' is not a GUID; nothing was started");
+    expect(emu.store.rows("vit_auditrun")).toHaveLength(0);
+  }, 60_000);
+});

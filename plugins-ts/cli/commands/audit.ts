@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { DataverseGateway } from "../../dataverse/gateway";
-import { f } from "../../dataverse/requests";
+import { f, normaliseGuid } from "../../dataverse/requests";
 import { runAudit, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
 import { FINDINGS_CSV_HEADER, renderAuditHtml } from "../../audit/report";
 import { BOM, csvLine } from "../../export/csv";
@@ -131,6 +131,15 @@ Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancell
       const pageSize = positiveInt(o.pageSize, "--page-size", 5000);
       const now = parseNow(o.now);
       if (o.report && !/\.(html?|csv)$/i.test(o.report)) throw new UserError(`--report: "${o.report}" must end in .html or .csv`);
+      // Refused before anything is written: a bad id must not leave a failed run in the history.
+      for (const [flag, value] of [["--owner", o.owner], ["--team", o.team], ["--business-unit", o.businessUnit]] as const) {
+        if (value === undefined) continue;
+        try {
+          normaliseGuid(value, flag);
+        } catch (err) {
+          throw new UserError(`${(err as Error).message}; nothing was started`);
+        }
+      }
       const { gateway, orgUrl, emulator } = await connect(o, now);
 
       const abort = new AbortController();

@@ -6,6 +6,7 @@
  */
 import { parseScopeKey, runAudit, type AuditOptions, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
 import type { AggregateReport } from "../../audit/aggregates";
+import { packColumnErrors } from "../../audit/packcolumns";
 import type { CompactFinding } from "../../audit/health";
 import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS } from "../../audit/model";
 import waiverJson from "../../../solution/src/tables/vit_waiver.json";
@@ -276,6 +277,9 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
     async saveRulePack(packText) {
       const check = checkPackText(packText);
       if (!check.ok) throw new InvalidRulePackError(check.errors);
+      // A rule on a column the organisation does not have would never fire: refuse it here.
+      const unknown = check.pack ? await packColumnErrors(gateway, check.pack) : [];
+      if (unknown.length) throw new InvalidRulePackError(unknown);
       const v = await variable(RULE_PACK_VARIABLE);
       if (!v) throw new Error(`the environment variable ${RULE_PACK_VARIABLE} is not defined in this organisation: import the CRM Vitals solution`);
       const value = check.pack === null ? null : packText;
