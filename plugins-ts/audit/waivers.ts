@@ -16,7 +16,7 @@
  */
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkIdsForIn, f } from "../dataverse/requests";
-import { STATECODE_ACTIVE, WAIVER_STATUS } from "./model";
+import { STATECODE_ACTIVE, WAIVER_STATUS, str } from "./model";
 import { readEnvironmentVariable } from "./settings";
 
 export const SEPARATE_APPROVER_VARIABLE = "vit_WaiverRequiresSeparateApprover";
@@ -42,8 +42,6 @@ interface Approver {
   enabled: boolean;
   roles: Set<string>;
 }
-
-const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
 /** Yes unless the variable says no (false, 0). */
 export async function requiresSeparateApprover(gateway: DataverseGateway): Promise<boolean> {
