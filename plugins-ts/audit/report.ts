@@ -90,18 +90,5 @@ ${names.perPerson ? `<section aria-labelledby="s-own"><h2 id="s-own">By owner</h
 `;
 }
 
-/**
- * One CSV field, quoted when needed (RFC 4180). Text that a spreadsheet would run as a formula
- * (=, +, -, @ at the start) gets a leading apostrophe; numbers stay numbers.
- */
-export function csvField(v: string | number | null | undefined): string {
-  let s = v === null || v === undefined ? "" : String(v);
-  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export const FINDINGS_CSV_HEADER = ["table", "record_id", "name", "score", "grade", "failed_findings", "top_issue", "failed_rules", "owner_id", "scored_on"];
 
-export function csvLine(fields: (string | number | null | undefined)[]): string {
-  return fields.map(csvField).join(",") + "\r\n";
-}

@@ -29,7 +29,8 @@ import type { PageContext } from "./pages";
 import { auditTable } from "./phases";
 import { planAudit } from "./plan";
 import type { AuditOptions, AuditResult } from "./types";
-import { loadWaivers, waiverRecordsChangedSince } from "./waivers-in-force";
+import { loadWaivers } from "./waivers";
+import { waiverRecordsChangedSince } from "./waivers-in-force";
 
 export type { DuplicateFinder } from "./duplicates";
 export type { AuditOptions, AuditPhase, AuditProgress, AuditResult, AuditScope, RunCheckpoint } from "./types";
@@ -52,7 +53,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const run = new RunTracker(gateway, opened, start, estimated, plans.length, opts.onProgress);
   const cp = run.cp;
   // 3. Waivers in force, and (incremental) the records whose waivers changed.
-  const waivers = await loadWaivers(gateway, now);
+  // Only waivers a real approver decided count; the others are listed (waivers.ts).
+  const { inForce: waivers, invalid: invalidWaivers } = await loadWaivers(gateway, now);
   const waiversChanged = cp.mode === "incremental" && cp.since ? await waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>();
   const duplicates = duplicateFinderFor(opts, cp.mode);
 
@@ -64,9 +66,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       await auditTable({ run, ctx, scope, waiversChanged, signal: opts.signal, afterPage: opts.afterPage });
     }
     // 5. Finish: coverage, aggregates, status.
-    return await completeRun(run, opts, plans, compiled);
+    return { ...(await completeRun(run, opts, plans, compiled)), invalidWaivers };
   } catch (err) {
-    return await stopRun(run, opts, err);
+    return { ...(await stopRun(run, opts, err)), invalidWaivers };
   }
 }
 

@@ -3,6 +3,7 @@
  * the run goes (progress) and what it gets back (result), and the checkpoint a run saves in
  * vit_auditrun.vit_checkpoint so it can be resumed. No behaviour lives here.
  */
+import type { InvalidWaiver } from "./waivers";
 import type { RulePack } from "../engine/pack/types";
 import type { DuplicateRuleFinding } from "../engine/duplicates";
 import type { CoverageReport, DataverseGateway, StreamCheckpoint } from "../dataverse/gateway";
@@ -84,6 +85,8 @@ export interface AuditResult {
   coverage: CoverageReport[];
   /** Governance findings about Dataverse's own duplicate-detection rules (tables in scope); absent means none. */
   duplicateRules?: DuplicateRuleFinding[];
+  /** Approved waivers that were not honoured (no real approver, self-approved, …): their findings count. */
+  invalidWaivers?: InvalidWaiver[];
   error?: string;
 }
 

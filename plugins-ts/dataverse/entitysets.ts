@@ -20,6 +20,8 @@ const BUILT_IN: Readonly<Record<string, Omit<TableInfo, "logicalName">>> = {
   systemuser: { entitySetName: "systemusers", primaryIdAttribute: "systemuserid" },
   team: { entitySetName: "teams", primaryIdAttribute: "teamid" },
   businessunit: { entitySetName: "businessunits", primaryIdAttribute: "businessunitid" },
+  role: { entitySetName: "roles", primaryIdAttribute: "roleid" },
+  systemuserroles: { entitySetName: "systemuserrolescollection", primaryIdAttribute: "systemuserroleid" },
   activitypointer: { entitySetName: "activitypointers", primaryIdAttribute: "activityid" },
   email: { entitySetName: "emails", primaryIdAttribute: "activityid" },
   task: { entitySetName: "tasks", primaryIdAttribute: "activityid" },

@@ -168,7 +168,11 @@ export interface DataverseGateway {
   /** Related facts for a page of records, in bulk (a few queries per page, never one per record). */
   fetchRelatedFacts(opts: FetchRelatedFactsOptions): Promise<Map<string, RelatedFacts>>;
   createMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
-  /** Rows carry their primary id column (`vit_auditrunid`). */
+  /**
+   * Rows carry their primary id column (`vit_auditrunid`). A row's `@odata.etag` (as read, e.g.
+   * `W/"1234"` from its versionnumber) is sent as If-Match, so an edit made since it was read
+   * answers 412 instead of being overwritten; without one the row must exist (If-Match: *).
+   */
   updateMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   upsertMany(table: string, rows: readonly Row[], opts?: UpsertOptions): Promise<WriteOutcome[]>;
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;

@@ -535,7 +535,9 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
         const id = normaliseGuid(raw, `${table}.${info.primaryIdAttribute} of row ${index}`);
         const data: Row = { ...row };
         delete data[info.primaryIdAttribute];
-        return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: "*" }) };
+        const etag = typeof row["@odata.etag"] === "string" ? row["@odata.etag"] : "*";
+        delete data["@odata.etag"];
+        return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: etag }) };
       });
       return runBatches("update", table, items, o);
     },

@@ -3,6 +3,7 @@
  * Everything is derived from the seed, so tokens are stable for a given seed (see README).
  */
 import { createHash } from "node:crypto";
+import { DEMO_ROLES } from "../emulator/roles";
 import type { Row } from "../emulator/store";
 import { Rng } from "./rng";
 
@@ -31,7 +32,7 @@ export interface DemoUserInternal extends DemoUser {
 export interface DemoPeople {
   organizationId: string;
   users: DemoUserInternal[];
-  rows: { businessunit: Row[]; team: Row[]; teammembership: Row[]; systemuser: Row[] };
+  rows: { businessunit: Row[]; team: Row[]; teammembership: Row[]; systemuser: Row[]; role: Row[]; systemuserroles: Row[] };
   businessUnits: { root: string; na: string; eu: string };
   teams: { keyAccountsNa: string; keyAccountsEu: string };
 }
@@ -65,6 +66,26 @@ const PEOPLE: [key: string, first: string, last: string, role: DemoUserInternal[
 /** Deterministic bearer token of a demo user: `emu_` + 40 hex characters of sha256(seed:key). */
 export function demoToken(seed: number, key: string): string {
   return "emu_" + createHash("sha256").update(`crm-vitals-emulator:${seed}:${key}`).digest("hex").slice(0, 40);
+}
+
+/** A stable GUID for a name (role ids), so adding rows does not shift the seeded random sequence. */
+function nameGuid(seed: number, name: string): string {
+  const h = createHash("sha256").update(`crm-vitals-emulator:${seed}:${name}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Security role rows (in the root business unit) and who holds which (systemuserroles). */
+function roleRows(seed: number, users: DemoUserInternal[], rootBu: string, created: string): { role: Row[]; systemuserroles: Row[] } {
+  const role = new Map<string, Row>();
+  const systemuserroles: Row[] = [];
+  for (const u of users) {
+    for (const r of DEMO_ROLES[u.roleKey].roles) {
+      const roleid = nameGuid(seed, `role:${r.name}`);
+      if (!role.has(r.name)) role.set(r.name, { roleid, name: r.name, _businessunitid_value: rootBu, createdon: created, modifiedon: created });
+      systemuserroles.push({ systemuserroleid: nameGuid(seed, `userrole:${u.key}:${r.name}`), systemuserid: u.systemuserid, roleid });
+    }
+  }
+  return { role: [...role.values()], systemuserroles };
 }
 
 export function buildPeople(seed: number, nowIso: string): DemoPeople {
@@ -107,5 +128,5 @@ export function buildPeople(seed: number, nowIso: string): DemoPeople {
     isdisabled: u.isdisabled, _businessunitid_value: u.businessunitid, azureactivedirectoryobjectid: rng.guid(),
     createdon: created, modifiedon: u.isdisabled ? new Date(Date.parse(nowIso) - 200 * 86_400_000).toISOString().slice(0, 19) + "Z" : created,
   }));
-  return { organizationId, users, rows: { businessunit, team, teammembership, systemuser }, businessUnits: bu, teams };
+  return { organizationId, users, rows: { businessunit, team, teammembership, systemuser, ...roleRows(seed, users, bu.root, created) }, businessUnits: bu, teams };
 }

@@ -108,6 +108,8 @@ export interface ProjectContext {
   annotations: AnnotationPrefs | null;
   /** Whether the caller may read a related row (expanded navigation properties). */
   canRead: (table: ResolvedTable, row: Row) => boolean;
+  /** Column security: the projected row with the columns the caller may not read hidden. */
+  hideColumns?: (table: ResolvedTable, out: Row) => Row;
 }
 
 function navPropertyName(t: ResolvedTable, c: ColumnDef, target: string | null): string {
@@ -182,7 +184,7 @@ export function projectRow(ctx: ProjectContext, t: ResolvedTable, row: Row, sele
       out[e.nav] = projectRow({ ...ctx }, tt, related, sel, null);
     }
   }
-  return out;
+  return ctx.hideColumns ? ctx.hideColumns(t, out) : out;
 }
 
 export { LOOKUP_TYPE_KEY };

@@ -12,7 +12,8 @@ import { planDemoHistory, type HistoryOptions } from "../demo/history";
 import { replayDemoHistory, type DemoHistory } from "../demo/historyReplay";
 import type { DemoUser } from "../demo/users";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
-import { ROLES } from "./security";
+import { DEMO_FIELD_PROFILES } from "./fieldsecurity";
+import { DEMO_ROLES } from "./roles";
 import { EmulatorServer, type EmulatorStats, type UserEntry } from "./server";
 import { EmulatorStore } from "./store";
 
@@ -94,11 +95,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const plan = opts.history && opts.data !== "empty" ? planDemoHistory(org, seed, opts.history === true ? {} : opts.history) : null;
   const store = new EmulatorStore();
   for (const [table, rows] of Object.entries(plan ? plan.stateAt(0) : org.tables)) if (rows.length) store.load(table, rows);
+  const childUnits = (id: string): string[] => org.people.rows.businessunit.filter((b) => b._parentbusinessunitid_value === id).flatMap((b) => [String(b.businessunitid), ...childUnits(String(b.businessunitid))]);
   const users: UserEntry[] = org.people.users.map((u) => ({
     id: u.systemuserid,
     businessUnitId: u.businessunitid,
     teamIds: new Set(u.teamIds),
-    role: ROLES[u.roleKey],
+    childBusinessUnitIds: new Set(childUnits(u.businessunitid)),
+    role: DEMO_ROLES[u.roleKey],
+    fieldProfiles: new Set(DEMO_FIELD_PROFILES[u.roleKey]),
     fullname: u.fullname,
     disabled: u.isdisabled,
     token: u.token,

@@ -103,8 +103,22 @@ type Operand =
   | { kind: "prop"; col: ColumnDef; prop: string }
   | { kind: "lit"; value: unknown; raw: string };
 
+/**
+ * Limits of one $filter: how deep parentheses and `not` may nest, and how many comparisons it may
+ * hold. Beyond them the query is refused with 400 and the documented error body, as Dataverse
+ * refuses over-complex queries, instead of exhausting the stack. Chains of and/or are evaluated
+ * flat, so a long chain within the limit costs no stack either.
+ */
+export const FILTER_LIMITS = { maxDepth: 100, maxTerms: 5000 } as const;
+
+function tooComplex(option: string, what: string): never {
+  throw badQuery(`The query is too complex: ${option} ${what}. Simplify the filter or split the query.`);
+}
+
 class FilterParser {
   private i = 0;
+  private depth = 0;
+  private terms = 0;
   private readonly toks: Tok[];
   constructor(
     private readonly src: string,
@@ -142,31 +156,34 @@ class FilterParser {
   }
 
   private or(): Predicate {
-    let left = this.and();
+    const parts = [this.and()];
     while (this.peekId("or")) {
       this.i++;
-      const a = left;
-      const b = this.and();
-      left = (r) => a(r) || b(r);
+      parts.push(this.and());
     }
-    return left;
+    return parts.length === 1 ? parts[0] : (r) => parts.some((p) => p(r));
   }
   private and(): Predicate {
-    let left = this.not();
+    const parts = [this.not()];
     while (this.peekId("and")) {
       this.i++;
-      const a = left;
-      const b = this.not();
-      left = (r) => a(r) && b(r);
+      parts.push(this.not());
     }
-    return left;
+    return parts.length === 1 ? parts[0] : (r) => parts.every((p) => p(r));
+  }
+  private nested<T>(inner: () => T): T {
+    if (++this.depth > FILTER_LIMITS.maxDepth) tooComplex(this.option, `nests parentheses or 'not' more than ${FILTER_LIMITS.maxDepth} levels deep`);
+    const out = inner();
+    this.depth--;
+    return out;
   }
   private not(): Predicate {
     if (this.peekId("not")) {
       this.i++;
-      const p = this.not();
+      const p = this.nested(() => this.not());
       return (r) => !p(r);
     }
+    if (++this.terms > FILTER_LIMITS.maxTerms) tooComplex(this.option, `has more than ${FILTER_LIMITS.maxTerms} conditions`);
     return this.comparison();
   }
 
@@ -174,7 +191,7 @@ class FilterParser {
     const t = this.toks[this.i];
     if (t?.k === "(") {
       this.i++;
-      const p = this.or();
+      const p = this.nested(() => this.or());
       this.expect(")");
       return p;
     }

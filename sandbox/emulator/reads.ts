@@ -6,8 +6,9 @@
  * options are 400s naming the option; a record the caller can't read is a 403, a missing one 404.
  */
 import { CODES, ODataError, badQuery } from "./errors";
+import { hideUnreadableColumns } from "./fieldsecurity";
 import { readApply, readFetchXml } from "./fetch-apply";
-import { projectRow, type Preferences } from "./format";
+import { projectRow, type Preferences, type ProjectContext } from "./format";
 import { parseExpand, parseFilter, parseOrderBy, parseSelect, rowComparator } from "./odata";
 import { tableDef, type ResolvedTable } from "./schema";
 import { missingAccess } from "./security";
@@ -51,7 +52,7 @@ export function readOne(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, ke
   if (r.headers["if-none-match"] === etag && !r.query.get("$expand")) return { status: 304, headers: { ETag: etag } };
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
   const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef, em.ctx(p)) : null;
-  const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, expand);
+  const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, expand);
   em.stats.rowsRead++;
   const headers: Record<string, string> = { ETag: etag };
   if (prefs.annotations) headers["Preference-Applied"] = prefs.annotations.applied;
@@ -171,7 +172,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   if (top !== null && already + page.length >= top) more = false;
   const dv = cursor?.dv ?? (prefs.trackChanges ? em.store.currentVersion() : undefined);
   const annotations = prefs.annotations;
-  const value = page.map((row) => projectRow({ store: em.store, annotations, canRead: em.canRead(p) }, t, row, select, expand));
+  const value = page.map((row) => projectRow({ store: em.store, annotations, canRead: em.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, expand));
   em.stats.rowsRead += value.length;
   const body: Row = { "@odata.context": `${r.base}$metadata#${t.entitySetName}${select ? `(${select.join(",")})` : ""}` };
   if (countWanted) {
@@ -234,7 +235,7 @@ export function delta(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, toke
   items.sort((x, y) => x.version - y.version);
   const pageSize = Math.min(prefs.maxPageSize ?? MAX_PAGE, MAX_PAGE);
   const page = items.slice(0, pageSize);
-  const ctx = { store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) };
+  const ctx: ProjectContext = { store: em.store, annotations: prefs.annotations, canRead: em.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) };
   const value: Row[] = page.map((it) =>
     it.row
       ? projectRow(ctx, t, it.row, select, null)

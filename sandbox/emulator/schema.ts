@@ -533,6 +533,24 @@ export const TABLES: TableDef[] = [
       col("versionnumber", "bigint", "Version Number", { readOnly: true }),
     ],
   }),
+  // Security roles and who holds them (roles.ts): the audit checks that a waiver's approver holds an approving role.
+  table({
+    logicalName: "role", schemaName: "Role", entitySetName: "roles", displayName: "Security Role",
+    primaryId: "roleid", primaryName: "name", ownership: "BusinessOwned", objectTypeCode: 1036,
+    columns: [
+      col("roleid", "uniqueidentifier", "Role", { requiredLevel: "SystemRequired" }),
+      str("name", "Name", 100), lookup("businessunitid", "Business Unit", "businessunit"), ...audit(),
+    ],
+  }),
+  table({
+    logicalName: "systemuserroles", schemaName: "SystemUserRoles", entitySetName: "systemuserrolescollection", displayName: "System User Roles",
+    primaryId: "systemuserroleid", primaryName: "systemuserroleid", ownership: "OrganizationOwned", objectTypeCode: 15,
+    columns: [
+      col("systemuserroleid", "uniqueidentifier", "System User Role", { requiredLevel: "SystemRequired" }),
+      col("systemuserid", "uniqueidentifier", "User"), col("roleid", "uniqueidentifier", "Role"),
+      col("versionnumber", "bigint", "Version Number", { readOnly: true }),
+    ],
+  }),
   table({
     logicalName: "duplicaterule", schemaName: "DuplicateRule", entitySetName: "duplicaterules", displayName: "Duplicate Detection Rule",
     primaryId: "duplicateruleid", primaryName: "name", ownership: "UserOwned", objectTypeCode: 4414,

@@ -1,79 +1,41 @@
 /**
- * Role-based security as Dataverse applies it: each role grants read and write privileges per
- * table at a depth — Basic (user: rows the user or one of the user's teams owns), Local (rows
- * owned in the user's business unit), Global (organisation). Organisation- and business-owned
- * tables have no per-row owner, so any granted depth reads every row.
+ * Role-based security as Dataverse applies it: each role grants each privilege (create, read,
+ * write, delete, …) per table at a depth — Basic (user: rows the user or one of the user's teams
+ * owns), Local (rows owned in the user's business unit), Deep (that unit and its children), Global
+ * (organisation). A user's grant is the deepest of their roles (roles.ts derives them from
+ * solution/src/roles.json). Organisation- and business-owned tables have no per-row owner, so any
+ * granted depth reads every row. Column security (fieldsecurity.ts) applies on top.
  */
 import { ODataError, CODES } from "./errors";
+import type { Depth, RoleSet } from "./roles";
 import { BY_LOGICAL, type TableDef } from "./schema";
 import type { Row } from "./store";
-
-export type Depth = "none" | "basic" | "local" | "global";
-
-export interface RoleDef {
-  name: string;
-  read(t: TableDef): Depth;
-  write(t: TableDef): Depth;
-}
-
-const SALES = new Set(["account", "contact", "lead", "opportunity"]);
-const REFERENCE = new Set([
-  "systemuser", "businessunit", "team", "teammembership", "processstage", "opportunitysalesprocess",
-  "leadtoopportunitysalesprocess", "duplicaterule", "duplicaterulecondition", "environmentvariabledefinition",
-  "environmentvariablevalue",
-]);
-const isSales = (t: TableDef): boolean => SALES.has(t.logicalName) || t.isActivity === true;
-const isVit = (t: TableDef): boolean => t.logicalName.startsWith("vit_");
-
-/** The roles the demo organisation uses, by key. */
-export const ROLES: Record<string, RoleDef> = {
-  admin: { name: "System Administrator", read: () => "global", write: () => "global" },
-  governance: {
-    name: "Vitals Governance Owner",
-    read: () => "global",
-    write: (t) => (isVit(t) ? "global" : "none"),
-  },
-  /** A governance owner for one business unit: reads that unit's records, runs audits, decides its waivers. */
-  regionalGovernance: {
-    name: "Vitals Governance Owner (business unit)",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
-    write: (t) => (isVit(t) ? "local" : "none"),
-  },
-  manager: {
-    name: "Sales Manager",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "local" : REFERENCE.has(t.logicalName) || isVit(t) ? "global" : "none"),
-    write: (t) => (isSales(t) || t.logicalName === "vit_waiver" || REFERENCE.has(t.logicalName) && t.isBpf ? "local" : "none"),
-  },
-  salesperson: {
-    name: "Salesperson",
-    read: (t) => (isSales(t) || t.logicalName === "vit_recordhealth" || t.logicalName === "vit_activitygap" || t.logicalName === "vit_waiver" ? "basic" : REFERENCE.has(t.logicalName) ? "global" : "none"),
-    write: (t) => (isSales(t) || t.logicalName === "vit_waiver" ? "basic" : t.isBpf ? "global" : "none"),
-  },
-  marketing: {
-    name: "Marketing Professional (no opportunity access)",
-    read: (t) => (t.logicalName === "opportunity" ? "none" : ROLES.salesperson.read(t)),
-    write: (t) => (t.logicalName === "opportunity" ? "none" : ROLES.salesperson.write(t)),
-  },
-};
 
 export interface Principal {
   id: string;
   businessUnitId: string;
   teamIds: ReadonlySet<string>;
-  role: RoleDef;
+  /** Business units below the user's own (Deep depth). */
+  childBusinessUnitIds?: ReadonlySet<string>;
+  role: RoleSet;
+  /** Column security profiles the user is a member of (fieldsecurity.ts). */
+  fieldProfiles?: ReadonlySet<string>;
   fullname: string;
 }
 
-function privilegeName(kind: "Read" | "Write" | "Create" | "Delete", t: TableDef): string {
+type WriteKind = "Write" | "Create" | "Delete";
+const VERB = { Write: "write", Create: "create", Delete: "delete" } as const;
+
+function privilegeName(kind: "Read" | WriteKind, t: TableDef): string {
   const entity = t.isActivity ? "Activity" : t.schemaName;
   return `prv${kind}${entity}`;
 }
 
-export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef): ODataError {
+export function missingPrivilege(p: Principal, kind: "Read" | WriteKind, t: TableDef): ODataError {
   return new ODataError(
     403,
     CODES.noPrivilege,
-    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') is missing ${privilegeName(kind, t)} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}'.`,
+    `Principal user (Id=${p.id}, type=8, roleCount=${p.role.roles.length}, role='${p.role.name}') is missing ${privilegeName(kind, t)} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}'.`,
   );
 }
 
@@ -82,11 +44,11 @@ export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create"
  * 0x80048306 ("Principal with ID … does not have ReadAccess right(s) for record with ID … of entity …",
  * see "Troubleshoot Dataverse client errors").
  */
-export function missingAccess(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef, recordId: string): ODataError {
+export function missingAccess(p: Principal, kind: "Read" | WriteKind, t: TableDef, recordId: string): ODataError {
   return new ODataError(
     403,
     CODES.noRecordAccess,
-    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') does not have ${kind}Access right(s) for record with Id = ${recordId} of entity ${t.logicalName}.`,
+    `Principal user (Id=${p.id}, type=8, roleCount=${p.role.roles.length}, role='${p.role.name}') does not have ${kind}Access right(s) for record with Id = ${recordId} of entity ${t.logicalName}.`,
   );
 }
 
@@ -101,7 +63,7 @@ export type ActivityLookup = (activityId: string) => Row | undefined;
 export function readFilter(p: Principal, t: TableDef, activityOf?: ActivityLookup): ((row: Row) => boolean) | null {
   if (t.logicalName === "activityparty") {
     const activity = BY_LOGICAL.get("activitypointer")!;
-    const depth = p.role.read(activity);
+    const depth = p.role.depth("read", activity);
     if (depth === "none") throw missingPrivilege(p, "Read", activity);
     const f = depthFilter(p, activity, depth);
     if (!f) return null;
@@ -112,7 +74,7 @@ export function readFilter(p: Principal, t: TableDef, activityOf?: ActivityLooku
       return row !== undefined && f(row);
     };
   }
-  const depth = p.role.read(t);
+  const depth = p.role.depth("read", t);
   if (depth === "none") throw missingPrivilege(p, "Read", t);
   return depthFilter(p, t, depth);
 }
@@ -120,6 +82,10 @@ export function readFilter(p: Principal, t: TableDef, activityOf?: ActivityLooku
 function depthFilter(p: Principal, t: TableDef, depth: Depth): ((row: Row) => boolean) | null {
   if (depth === "global" || t.ownership !== "UserOwned") return null;
   if (depth === "local") return (r) => r._owningbusinessunit_value === p.businessUnitId;
+  if (depth === "deep") {
+    const units = p.childBusinessUnitIds;
+    return (r) => r._owningbusinessunit_value === p.businessUnitId || (units?.has(r._owningbusinessunit_value as string) ?? false);
+  }
   return (r) => {
     const o = r._ownerid_value as string | undefined;
     return o === p.id || (o !== undefined && p.teamIds.has(o));
@@ -127,8 +93,8 @@ function depthFilter(p: Principal, t: TableDef, depth: Depth): ((row: Row) => bo
 }
 
 /** Throws 403 unless the user may write (create/update/delete) this row at the granted depth. */
-export function assertWrite(p: Principal, t: TableDef, row: Row | null, kind: "Write" | "Create" | "Delete"): void {
-  const depth = p.role.write(t);
+export function assertWrite(p: Principal, t: TableDef, row: Row | null, kind: WriteKind): void {
+  const depth = p.role.depth(VERB[kind], t);
   if (depth === "none") throw missingPrivilege(p, kind, t);
   if (!row) return;
   const f = depthFilter(p, t, depth);

@@ -13,6 +13,7 @@ import { parseSelect } from "./odata";
 import { parseParties, splitParties } from "./parties";
 import { collectionNavigations, type CollectionNav } from "./relationships";
 import { LOOKUP_TYPE_KEY, isLookupType, navigationProperties, partiesNavigation, propertyName, tableDef, type ResolvedTable } from "./schema";
+import { assertColumnWrites, hideUnreadableColumns } from "./fieldsecurity";
 import { assertWrite } from "./security";
 import type { Row } from "./store";
 import { validateValue } from "./validate";
@@ -81,6 +82,11 @@ export function parseBody(r: Req): unknown {
 
 /** Fills platform-managed columns: owner, business unit, full name, state. */
 export function complete(em: Emulator, t: ResolvedTable, row: Row, p: UserEntry, existing: Row | null): void {
+  // Created By / Modified By are the caller, whatever the body says (Dataverse sets them).
+  if (t.byColumn.has("createdby")) {
+    if (!existing) row._createdby_value = p.id;
+    row._modifiedby_value = p.id;
+  }
   if (t.ownership === "UserOwned") {
     if (!existing && row._ownerid_value == null) {
       row._ownerid_value = p.id;
@@ -152,6 +158,7 @@ function planCreate(em: Emulator, t: ResolvedTable, input: unknown, p: UserEntry
     }
   }
   plan.row = writeColumns(em, t, rest, true);
+  assertColumnWrites(p, t, plan.row, "create");
   complete(em, t, plan.row, p, null);
   assertWrite(p, t, plan.row, "Create");
   if (plan.row[t.primaryId] && em.store.get(t.logicalName, plan.row[t.primaryId] as string)) {
@@ -187,7 +194,7 @@ export function writeResponse(em: Emulator, r: Req, t: ResolvedTable, p: UserEnt
   const headers: Record<string, string> = { "OData-EntityId": entityId, Location: entityId, ETag: `W/"${String(row.versionnumber)}"` };
   if (!prefs.returnRepresentation) return { status: 204, headers };
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
-  const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, null);
+  const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p), hideColumns: (tt, o) => hideUnreadableColumns(p, tt, o) }, t, row, select, null);
   headers["Preference-Applied"] = "return=representation";
   // Dataverse names the selected columns in the context URL, as for a GET (Microsoft's SPA sample reads them from it).
   return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}${select ? `(${select.join(",")})` : ""}/$entity`, ...out }, headers);
@@ -211,6 +218,7 @@ export function upsertRecord(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
     }
     assertWrite(p, t, existing, "Write");
     const patch = writeColumns(em, t, body, false);
+    assertColumnWrites(p, t, patch, "update");
     if (key.alt) for (const [k, v] of Object.entries(key.alt)) if (k in patch && String(patch[k]).toLowerCase() !== String(v).toLowerCase()) {
       throw badQuery(`The body sets '${k}' to '${String(patch[k])}' but the key in the URL says '${String(v)}'.`);
     }
@@ -224,6 +232,7 @@ export function upsertRecord(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   if (t.logicalName === "activitypointer") throw badQuery("Records can't be created in activitypointers directly.");
   assertWrite(p, t, null, "Create");
   const row = writeColumns(em, t, body, true);
+  assertColumnWrites(p, t, row, "create");
   if (key.id) row[t.primaryId] = key.id;
   if (key.alt) Object.assign(row, key.alt);
   complete(em, t, row, p, null);

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { writeFileAtomicSync } from "../../plugins-ts/cli/io/atomic";
 import { join } from "node:path";
 import { resolveBuilds, type OmittedComponent, type ResolvedBuilds } from "./builds";
 import { buildContentTypesXml } from "./contenttypes";
@@ -80,7 +81,7 @@ export function writePackages(kinds: PackageKind[], outDir: string, options: Pac
   mkdirSync(outDir, { recursive: true });
   return built.map((p) => {
     const path = join(outDir, p.fileName);
-    writeFileSync(path, p.bytes);
+    writeFileAtomicSync(path, p.bytes);
     return { ...p, path };
   });
 }

@@ -164,6 +164,9 @@ describe("an incremental audit", () => {
       vit_reason: "Holding company",
       vit_waiverstatus: WAIVER_STATUS.approved,
       vit_expireson: new Date(NOW.getTime() + 30 * 24 * HOUR).toISOString(),
+      _createdby_value: emu.store.get("account", failing.recordId)!._ownerid_value,
+      _vit_approvedby_value: emu.users.find((u) => u.key === "govowner")!.systemuserid,
+      vit_approvedon: stamp,
       statecode: 0,
       modifiedon: stamp,
     });
@@ -307,6 +310,10 @@ describe("coverage and waivers", () => {
       vit_reason: "Sole trader without a website",
       vit_waiverstatus: WAIVER_STATUS.approved,
       vit_expireson: new Date(NOW.getTime() + 24 * HOUR).toISOString(),
+      // Asked for by the record's owner, approved by a governance owner (waivers.ts checks both).
+      _createdby_value: emu.store.get("account", before.recordId)!._ownerid_value,
+      _vit_approvedby_value: emu.users.find((u) => u.key === "govowner")!.systemuserid,
+      vit_approvedon: NOW.toISOString(),
       statecode: 0,
     });
     await runAudit({ ...admin, now: new Date(NOW.getTime() + HOUR) });

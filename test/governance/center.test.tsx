@@ -221,7 +221,7 @@ describe("results", () => {
 });
 
 describe("waivers", () => {
-  const base = { table: "contact", recordId: "dddddddd-dddd-dddd-dddd-dddddddddddd", reason: "Shared mailbox", approvedOn: null, approvedById: null, ownerId: USERS.jordan, createdOn: "2026-11-01T00:00:00Z" };
+  const base = { table: "contact", recordId: "dddddddd-dddd-dddd-dddd-dddddddddddd", reason: "Shared mailbox", approvedOn: null, approvedById: null, ownerId: USERS.jordan, createdOn: "2026-11-01T00:00:00Z", etag: 'W/"7"' };
   const waivers = [
     { ...base, id: "w1", name: "pending one", ruleId: "contact.email.format", storedStatus: "requested" as const, status: "requested" as const, expiresOn: null },
     { ...base, id: "w2", name: "lapsed one", ruleId: "contact.jobtitle.required", storedStatus: "approved" as const, status: "expired" as const, expiresOn: "2026-11-10T00:00:00Z" },

@@ -83,6 +83,14 @@ describe("the Governance Center's data layer against the emulator", () => {
     await expect(data.saveRulePack('{"id": "x"}')).rejects.toBeInstanceOf(InvalidRulePackError);
     await expect(data.saveRulePack("{ nope")).rejects.toThrow("not saved");
     expect(values()).toHaveLength(0);
+    // Valid JSON and schema, but a rule on a column the organisation does not have: refused, naming both.
+    const typo = structuredClone(defaultRulePack());
+    const i = typo.rules.findIndex((r) => r.id === "contact.jobtitle.required");
+    typo.rules[i] = { ...typo.rules[i], check: { type: "required", column: "jobtitel" } };
+    const refused = await data.saveRulePack(JSON.stringify(typo)).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidRulePackError);
+    expect((refused as InvalidRulePackError).errors).toEqual([{ ruleId: "contact.jobtitle.required", path: `$.rules[${i}]`, message: 'column "jobtitel" does not exist on table "contact" in this organisation' }]);
+    expect(values()).toHaveLength(0);
 
     const pack = { ...defaultRulePack(), id: "contoso", version: "2.0.0" };
     await data.saveRulePack(JSON.stringify(pack));
@@ -111,7 +119,10 @@ describe("the Governance Center's data layer against the emulator", () => {
     expect(w).toMatchObject({ status: "requested", reason: "Board member: no title on purpose", table: "contact" });
 
     const expires = new Date(NOW.getTime() + 30 * DAY).toISOString();
-    await data.decideWaiver(w.id, "approved", expires);
+    // Two governance owners decide the same waiver from the same list: the second is refused
+    // (If-Match on the version read), not silently applied over the first.
+    await data.decideWaiver(w.id, "approved", expires, w.etag);
+    await expect(data.decideWaiver(w.id, "rejected", null, w.etag)).rejects.toThrow("it was changed by someone else since you loaded it — reload to see the current decision");
     const stored = emu.store.get("vit_waiver", w.id)!;
     expect(stored.vit_waiverstatus).toBe(WAIVER_STATUS.approved);
     expect(stored._vit_approvedby_value).toBe(emu.users.find((u) => u.key === "admin")!.systemuserid);
@@ -121,7 +132,7 @@ describe("the Governance Center's data layer against the emulator", () => {
     clock = new Date(NOW.getTime() + 31 * DAY);
     list = await data.waivers();
     expect(list.find((x) => x.id === w.id)).toMatchObject({ status: "expired", storedStatus: "approved" });
-    await data.decideWaiver(w.id, "expired", null);
+    await data.decideWaiver(w.id, "expired", null, list.find((x) => x.id === w.id)!.etag);
     expect(emu.store.get("vit_waiver", w.id)!.vit_waiverstatus).toBe(WAIVER_STATUS.expired);
     clock = NOW;
 
@@ -131,7 +142,7 @@ describe("the Governance Center's data layer against the emulator", () => {
     const again = list.filter((x) => x.recordId === id && x.ruleId === "contact.jobtitle.required");
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ id: w.id, status: "requested", reason: "Still a board member", expiresOn: null });
-    await data.decideWaiver(w.id, "rejected", null);
+    await data.decideWaiver(w.id, "rejected", null, again[0].etag);
     expect(emu.store.get("vit_waiver", w.id)!.vit_waiverstatus).toBe(WAIVER_STATUS.rejected);
   });
 

@@ -165,7 +165,7 @@ export class FakeData implements GovernanceData {
     this.requests.push(req);
     return Promise.resolve();
   }
-  decideWaiver(id: string, decision: "approved" | "rejected" | "expired", expiresOn: string | null): Promise<void> {
+  decideWaiver(id: string, decision: "approved" | "rejected" | "expired", expiresOn: string | null, _etag: string | null): Promise<void> {
     this.decisions.push({ id, decision, expiresOn });
     return Promise.resolve();
   }

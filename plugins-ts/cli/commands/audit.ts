@@ -1,14 +1,15 @@
-import { createWriteStream, promises as fs } from "node:fs";
-import { once } from "node:events";
 import type { Command } from "commander";
 import type { DataverseGateway } from "../../dataverse/gateway";
-import { f } from "../../dataverse/requests";
+import { f, normaliseGuid } from "../../dataverse/requests";
 import { runAudit, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
-import { FINDINGS_CSV_HEADER, csvLine, renderAuditHtml } from "../../audit/report";
+import { FINDINGS_CSV_HEADER, renderAuditHtml } from "../../audit/report";
+import { BOM, csvLine } from "../../export/csv";
+import { describeInvalidWaivers } from "../../audit/waivers";
 import { loadOrgRulePack } from "../../audit/settings";
 import { GRADE_OF_VALUE } from "../../audit/model";
 import type { CompactFinding } from "../../audit/health";
 import { DEFAULT_TABLES, type RulePack } from "../../engine";
+import { writeFileAtomic, writeStreamAtomic } from "../io/atomic";
 import { UserError } from "../errors";
 import { loadPack, parseNow } from "../pack";
 import { createProgress } from "../progress";
@@ -44,36 +45,35 @@ async function namesOf(gateway: DataverseGateway, table: "businessunit" | "syste
 }
 
 async function writeCsv(gateway: DataverseGateway, file: string, tables: string[]): Promise<number> {
-  const out = createWriteStream(file, { encoding: "utf8" });
-  out.write("\uFEFF" + csvLine(FINDINGS_CSV_HEADER));
   let n = 0;
-  const filter = f.and(f.eq("statecode", 0), f.gt("vit_findingcount", 0), f.in("vit_table", tables));
-  for await (const page of gateway.streamTable({
-    table: "vit_recordhealth",
-    columns: ["vit_table", "vit_recordid", "vit_name", "vit_score", "vit_grade", "vit_findingcount", "vit_topissue", "vit_findings", "_ownerid_value", "vit_scoredon"],
-    filter,
-    orderBy: ["vit_score asc"],
-  })) {
-    for (const r of page.rows) {
-      const findings = typeof r.vit_findings === "string" ? (JSON.parse(r.vit_findings) as CompactFinding[]) : [];
-      const line = csvLine([
-        r.vit_table as string,
-        r.vit_recordid as string,
-        r.vit_name as string,
-        r.vit_score as number,
-        typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? "") : "",
-        r.vit_findingcount as number,
-        r.vit_topissue as string,
-        findings.filter((x) => x.o === "f").map((x) => x.r).join(" "),
-        r._ownerid_value as string,
-        r.vit_scoredon as string,
-      ]);
-      if (!out.write(line)) await once(out, "drain");
-      n++;
+  await writeStreamAtomic(file, async (write) => {
+    await write(BOM + csvLine(FINDINGS_CSV_HEADER));
+    const filter = f.and(f.eq("statecode", 0), f.gt("vit_findingcount", 0), f.in("vit_table", tables));
+    for await (const page of gateway.streamTable({
+      table: "vit_recordhealth",
+      columns: ["vit_table", "vit_recordid", "vit_name", "vit_score", "vit_grade", "vit_findingcount", "vit_topissue", "vit_findings", "_ownerid_value", "vit_scoredon"],
+      filter,
+      orderBy: ["vit_score asc"],
+    })) {
+      for (const r of page.rows) {
+        const findings = typeof r.vit_findings === "string" ? (JSON.parse(r.vit_findings) as CompactFinding[]) : [];
+        const line = csvLine([
+          r.vit_table,
+          r.vit_recordid,
+          r.vit_name,
+          r.vit_score,
+          typeof r.vit_grade === "number" ? (GRADE_OF_VALUE.get(r.vit_grade) ?? "") : "",
+          r.vit_findingcount,
+          r.vit_topissue,
+          findings.filter((x) => x.o === "f").map((x) => x.r).join(" "),
+          r._ownerid_value,
+          r.vit_scoredon,
+        ]);
+        await write(line);
+        n++;
+      }
     }
-  }
-  out.end();
-  await once(out, "finish");
+  });
   return n;
 }
 
@@ -88,6 +88,7 @@ function summaryLines(r: AuditResult, pack: RulePack): string[] {
   for (const c of r.coverage) {
     lines.push(`Coverage ${c.table}: read ${c.readable}${c.total === null ? " (total unknown without organisation-wide read)" : ` of ${c.total}${c.complete ? "" : ` — ${c.total - c.readable} not readable by this user`}`}`);
   }
+  if (r.invalidWaivers?.length) lines.push(...describeInvalidWaivers(r.invalidWaivers));
   if (r.duplicateRules?.length) {
     lines.push("Dataverse duplicate detection:", ...r.duplicateRules.map((d) => `  [${d.severity}] ${d.message} — ${d.fix}`));
   }
@@ -130,6 +131,15 @@ Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancell
       const pageSize = positiveInt(o.pageSize, "--page-size", 5000);
       const now = parseNow(o.now);
       if (o.report && !/\.(html?|csv)$/i.test(o.report)) throw new UserError(`--report: "${o.report}" must end in .html or .csv`);
+      // Refused before anything is written: a bad id must not leave a failed run in the history.
+      for (const [flag, value] of [["--owner", o.owner], ["--team", o.team], ["--business-unit", o.businessUnit]] as const) {
+        if (value === undefined) continue;
+        try {
+          normaliseGuid(value, flag);
+        } catch (err) {
+          throw new UserError(`${(err as Error).message}; nothing was started`);
+        }
+      }
       const { gateway, orgUrl, emulator } = await connect(o, now);
 
       const abort = new AbortController();
@@ -184,7 +194,7 @@ Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancell
           } else {
             const businessUnits = await namesOf(gateway, "businessunit", "name");
             const owners = o.perPerson ? await namesOf(gateway, "systemuser", "fullname") : undefined;
-            await fs.writeFile(o.report, renderAuditHtml(result, pack, { businessUnits, owners, perPerson: o.perPerson, orgUrl }));
+            await writeFileAtomic(o.report, renderAuditHtml(result, pack, { businessUnits, owners, perPerson: o.perPerson, orgUrl }));
             process.stderr.write(`vitals: wrote the report to ${o.report}\n`);
           }
         }

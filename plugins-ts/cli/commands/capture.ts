@@ -1,10 +1,10 @@
-import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { describeEngagement } from "../../engine";
 import { CaptureDisabledError, DEFAULT_WINDOW_DAYS, purgeGaps, runCapture, type CaptureProgress, type CaptureReport } from "../../graph/capture";
 import { GraphAccessError } from "../../graph/client";
 import { normaliseGuid } from "../../dataverse/requests";
 import { UserError } from "../errors";
+import { writeFileAtomic } from "../io/atomic";
 import { parseNow } from "../pack";
 import { createProgress, type Progress } from "../progress";
 import { addConnectionOptions, checkConnectionOptions, connect, positiveInt } from "../connection";
@@ -123,7 +123,7 @@ permissions Mail.ReadBasic.All and Calendars.ReadBasic.All with admin consent (d
               results: report.results.map((r) => ({ contactId: r.contact.id, ownerId: r.contact.ownerId, unloggedEmails: r.unloggedEmails, unloggedMeetings: r.unloggedMeetings, loggedEmails: r.loggedEmails, loggedMeetings: r.loggedMeetings, lastUnloggedOn: r.lastUnloggedOn })),
               logged: report.logged ? { ...report.logged, inDataverse: report.logged.inDataverse.size } : null,
             };
-            await fs.writeFile(o.json, JSON.stringify(data, null, 2) + "\n");
+            await writeFileAtomic(o.json, JSON.stringify(data, null, 2) + "\n");
             process.stderr.write(`vitals: wrote the report to ${o.json}\n`);
           }
         } finally {

@@ -2,14 +2,16 @@
  * `vitals dedupe`: find likely duplicates in a CSV export (one file) or link a second file to a
  * first, and write every match and near-miss with its explanation.
  */
-import { createReadStream, createWriteStream } from "node:fs";
-import { once } from "node:events";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { type Command, Option } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { isSupportedCountry } from "libphonenumber-js";
+import { csvLine } from "../../export/csv";
 import { UserError } from "../errors";
+import { writeStreamAtomic } from "../io/atomic";
 import { describeGuess, guessMapping } from "../io/columnGuess";
+import { decodeFile, parseEncoding, type Encoding } from "../io/encoding";
 import {
   DUPLICATE_TABLES,
   deduplicate,
@@ -57,9 +59,14 @@ export function parseMapping(spec: string): ColumnMapping[] {
  * column must exist; ids must be present and unique. `mapping` may be a function of the header
  * (the file's trimmed column names), called once before the first record.
  */
-export async function readCsvRecords(file: string, idColumn: string, mappingOrGuess: readonly ColumnMapping[] | ((columns: string[]) => readonly ColumnMapping[])): Promise<MatchRecord[]> {
+export async function readCsvRecords(
+  file: string,
+  idColumn: string,
+  mappingOrGuess: readonly ColumnMapping[] | ((columns: string[]) => readonly ColumnMapping[]),
+  encoding?: Encoding,
+): Promise<MatchRecord[]> {
   let mapping: readonly ColumnMapping[] = typeof mappingOrGuess === "function" ? [] : mappingOrGuess;
-  const input = createReadStream(file);
+  const input = Readable.from(decodeFile(file, { encoding, onNote: (m) => process.stderr.write(`vitals: ${m}\n`) }));
   const parser = parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim()), ltrim: true, rtrim: true, relax_column_count: true, skip_empty_lines: true });
   // pipe() does not forward a read error (missing file): hand it to the parser so the loop ends
   input.on("error", (err) => parser.destroy(err));
@@ -107,24 +114,15 @@ export async function readCsvRecords(file: string, idColumn: string, mappingOrGu
   return records;
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** Writes pairs.csv: left_id,right_id,score,match,explanation. */
 export async function writePairs(file: string, result: MatchResult): Promise<void> {
-  const out = createWriteStream(file, { encoding: "utf8" });
-  const failed = new Promise<never>((_, reject) => out.on("error", reject));
-  const write = async (s: string): Promise<void> => {
-    if (!out.write(s)) await Promise.race([once(out, "drain"), failed]);
-  };
-  await write("left_id,right_id,score,match,explanation\n");
-  for (const p of result.pairs) {
-    const note = p.splitByClustering ? "split by clustering (groups did not agree by majority): " : "";
-    await write(`${csvField(p.left.id)},${csvField(p.right.id)},${p.probability.toFixed(6)},${p.decision},${csvField(note + formatExplanation(p.explanation))}\n`);
-  }
-  out.end();
-  await Promise.race([once(out, "finish"), failed]);
+  await writeStreamAtomic(file, async (write) => {
+    await write(csvLine(["left_id", "right_id", "score", "match", "explanation"]));
+    for (const p of result.pairs) {
+      const note = p.splitByClustering ? "split by clustering (groups did not agree by majority): " : "";
+      await write(csvLine([p.left.id, p.right.id, p.probability.toFixed(6), p.decision, note + formatExplanation(p.explanation)]));
+    }
+  });
 }
 
 const STAGE_LABEL: Record<MatchStage, string> = {
@@ -185,6 +183,7 @@ interface DedupeOptions {
   map?: string;
   mapB?: string;
   out: string;
+  encoding?: string;
   threshold: string;
   nearMiss: string;
   region: string;
@@ -224,6 +223,7 @@ export function register(program: Command): void {
     )
     .option("--map-b <mapping>", "mapping of the second file; default: --map, or chosen from its headers like --map")
     .requiredOption("--out <file>", "where to write pairs.csv (left_id,right_id,score,match,explanation)")
+    .option("--encoding <name>", "the CSV files' encoding: utf-8, utf-16le, utf-16be or windows-1252 (latin1); default: detected (byte-order mark, else UTF-8, else Windows-1252 with a note)")
     .option("--threshold <p>", "match probability at or above which a pair is a match", "0.5")
     .option("--near-miss <band>", "pairs within this much probability below the threshold are reported as near-misses", "0.3")
     .option("--region <code>", "default country for phone numbers without a country code (ISO 3166-1 alpha-2)", "US")
@@ -255,8 +255,9 @@ export function register(program: Command): void {
               chosen.push(describeGuess(file, g));
               return g.mapping;
             };
-      const left = await readCsvRecords(opts.in[0], opts.id, mappingFor(opts.map, table, opts.in[0], opts.id));
-      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingFor(opts.mapB ?? opts.map, tableB, opts.in[1], opts.idB ?? opts.id)) : undefined;
+      const encoding = parseEncoding(opts.encoding);
+      const left = await readCsvRecords(opts.in[0], opts.id, mappingFor(opts.map, table, opts.in[0], opts.id), encoding);
+      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingFor(opts.mapB ?? opts.map, tableB, opts.in[1], opts.idB ?? opts.id), encoding) : undefined;
       if (chosen.length) process.stdout.write(`${chosen.join("\n")}\n`);
       const progress = opts.progress ? progressReporter(process.stderr) : undefined;
       const matchOptions = {

@@ -7,6 +7,7 @@ import { DEFAULT_TABLES } from "../../engine";
 import { GraphAccessError, userSegment, type VitalsGraphClient } from "../../graph/client";
 import { DigestSendError, readDigestSettings, sendDigests, type DigestMessage, type MailSender } from "../../graph/digest";
 import { UserError } from "../errors";
+import { writeFileAtomic } from "../io/atomic";
 import { parseNow } from "../pack";
 import { addConnectionOptions, checkConnectionOptions, connect } from "../connection";
 import { addGraphOptions, connectGraph, type GraphCliOptions } from "../graphConnection";
@@ -77,7 +78,7 @@ Off unless vit_GraphIntegrationEnabled is Yes and recipients are listed (docs/di
           let written = 0;
           const sender = graphMailSender(graph, async (_from, message) => {
             if (!o.out) return;
-            await fs.writeFile(join(o.out, fileName(written++, message.toRecipients[0]?.emailAddress.address ?? "unknown")), message.body.content);
+            await writeFileAtomic(join(o.out, fileName(written++, message.toRecipients[0]?.emailAddress.address ?? "unknown")), message.body.content);
           });
           const report = await sendDigests({ gateway: conn.gateway, sender, from, recipientsText, now, orgUrl: conn.orgUrl });
           if (!report.sent.length && !report.skipped.length) {

@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { startEmulator, type FaultSettings } from "../../../sandbox/emulator";
 import { UserError } from "../errors";
+import { writeFileAtomicSync } from "../io/atomic";
 
 function int(name: string, min: number, max: number): (v: string) => number {
   return (v) => {
@@ -80,7 +80,7 @@ export function register(program: Command): void {
         if (err.code === "EADDRINUSE") throw new UserError(`port ${opts.port} on 127.0.0.1 is already in use; choose another with --port (0 = any free port).`);
         throw e;
       }
-      if (opts.groundTruth) writeFileSync(opts.groundTruth, JSON.stringify(emu.groundTruth, null, 1));
+      if (opts.groundTruth) writeFileAtomicSync(opts.groundTruth, JSON.stringify(emu.groundTruth, null, 1));
       const gt = emu.groundTruth;
       const out = process.stdout;
       out.write(`CRM Vitals Dataverse emulator (demo organisation: size ${gt.size}, seed ${gt.seed}, now ${gt.now}; loaded in ${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);

@@ -5,6 +5,7 @@ import { loadOrgRulePack } from "../../audit/settings";
 import { DEFAULT_TABLES } from "../../engine";
 import { AnswersError, EXAMPLE_ANSWERS, assessReadiness, renderScorecardHtml, renderScorecardText, validateAnswers, type Answers } from "../../readiness";
 import { UserError } from "../errors";
+import { writeFileAtomic } from "../io/atomic";
 import { parseNow } from "../pack";
 import { addConnectionOptions, checkConnectionOptions, connect, type ConnectionCliOptions } from "../connection";
 
@@ -75,7 +76,7 @@ With --demo and no --answers, the documented example answers (docs/readiness.md)
         process.stdout.write(renderScorecardText(card, note));
         if (savedId !== undefined) process.stderr.write(`vitals: stored the assessment in vit_readinessassessment (${savedId})\n`);
         if (o.report) {
-          await fs.writeFile(o.report, renderScorecardHtml(card, answers, { orgUrl, note }));
+          await writeFileAtomic(o.report, renderScorecardHtml(card, answers, { orgUrl, note }));
           process.stderr.write(`vitals: wrote the scorecard to ${o.report}\n`);
         }
       } catch (err) {

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { compilePack, renderRulesMarkdown, rulePackSchema, validateRulePack, formatPackError } from "../../engine";
 import { UserError } from "../errors";
+import { writeFileAtomic } from "../io/atomic";
 import { loadPack } from "../pack";
 
 export function register(program: Command): void {
@@ -71,7 +72,7 @@ export function register(program: Command): void {
     .option("--out <file>", "write to a file instead of stdout")
     .action(async (opts: { pack?: string; out?: string }) => {
       const md = renderRulesMarkdown(await loadPack(opts.pack));
-      if (opts.out) await fs.writeFile(opts.out, md);
+      if (opts.out) await writeFileAtomic(opts.out, md);
       else process.stdout.write(md);
     });
 

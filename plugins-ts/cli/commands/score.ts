@@ -1,8 +1,11 @@
-import { createWriteStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { type Writable } from "node:stream";
 import { type Command, Option } from "commander";
 import { compilePack, DEFAULT_TABLES, DIMENSIONS, SummaryBuilder, type ColumnValue, type RecordScore, type ScoreSummary } from "../../engine";
+import { csvLine } from "../../export/csv";
 import { UserError } from "../errors";
+import { notChanged, openAtomic } from "../io/atomic";
+import { parseEncoding } from "../io/encoding";
 import { parseMap, readRecords, FACT_TARGETS } from "../io/records";
 import { loadPack, parseNow } from "../pack";
 import { createProgress, formatBytes } from "../progress";
@@ -17,6 +20,7 @@ interface ScoreOptions {
   now?: string;
   format: "table" | "json" | "csv";
   out?: string;
+  encoding?: string;
   progress: boolean;
 }
 
@@ -27,11 +31,6 @@ function parseSet(spec: string | undefined): Record<string, ColumnValue> {
     out[k] = v === "null" ? null : v === "true" ? true : v === "false" ? false : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
   }
   return out;
-}
-
-function csvCell(v: string | number | null | undefined): string {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 interface Sink {
@@ -75,16 +74,12 @@ function jsonSink(out: Writable): Sink {
 }
 
 function csvSink(out: Writable): Sink {
-  out.write(["index", "id", "score", "grade", ...DIMENSIONS, "failed", "not_evaluated", "failed_rules"].join(",") + "\r\n");
+  out.write(csvLine(["index", "id", "score", "grade", ...DIMENSIONS, "failed", "not_evaluated", "failed_rules"]));
   return {
     record(index, s) {
       const failed = s.findings.filter((f) => f.outcome === "failed" && !f.waived);
       const ne = s.findings.filter((f) => f.outcome === "notEvaluated").length;
-      out.write(
-        [index, s.id, s.score, s.grade, ...DIMENSIONS.map((d) => s.dimensions[d]?.score ?? ""), failed.length, ne, failed.map((f) => f.ruleId).join(" ")]
-          .map(csvCell)
-          .join(",") + "\r\n",
-      );
+      out.write(csvLine([index, s.id, s.score, s.grade, ...DIMENSIONS.map((d) => s.dimensions[d]?.score ?? ""), failed.length, ne, failed.map((f) => f.ruleId).join(" ")]));
     },
     end() {},
   };
@@ -140,7 +135,8 @@ export function register(program: Command): void {
     .option("--pack <file>", "rule pack JSON (default: the built-in pack)")
     .option("--now <iso>", "the clock for freshness and stage rules (default: now); fix it for reproducible scores")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json", "csv"]).default("table"))
-    .option("--out <file>", "write the output to a file instead of stdout")
+    .option("--out <file>", "write the output to a file instead of stdout (written whole or not at all)")
+    .option("--encoding <name>", "the input file's encoding: utf-8, utf-16le, utf-16be or windows-1252 (latin1); default: detected (byte-order mark, else UTF-8, else Windows-1252 with a note)")
     .option("--no-progress", "do not show progress on stderr")
     .addHelpText(
       "after",
@@ -159,33 +155,42 @@ Columns absent from the file are "not evaluated", never "failed"; empty cells co
         throw new UserError(`--table: the pack "${pack.id}" has no rules for "${opts.table}"; it covers ${compiled.tables.join(", ")}`);
       }
       const now = parseNow(opts.now);
+      const encoding = parseEncoding(opts.encoding);
       const map = parseMap(opts.map);
       const set = parseSet(opts.set);
       const mapsStatecode = [...map.values()].includes("statecode");
       const assumed: Record<string, ColumnValue> = {};
-      const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
+      // --out: a temporary file beside the target, renamed over it only when every record was scored.
+      const file = opts.out ? openAtomic(opts.out) : null;
+      const out: Writable = file?.out ?? process.stdout;
       const sink = opts.format === "json" ? jsonSink(out) : opts.format === "csv" ? csvSink(out) : tableSink(out);
       const size = (await fs.stat(opts.in).catch(() => ({ size: 0 }))).size;
       const progress = opts.progress ? createProgress({ label: "scoring", total: size, format: formatBytes }) : undefined;
       const summary = new SummaryBuilder();
       let n = 0;
       let sawStatecode: boolean | undefined;
-      for await (const item of readRecords({ file: opts.in, table: opts.table, map, idColumn: opts.id, set, onBytes: (b) => progress?.update(b, `${n} records`) })) {
-        if (sawStatecode === undefined) {
-          sawStatecode = mapsStatecode || "statecode" in item.record.values;
-          if (!sawStatecode && !("statecode" in set)) assumed.statecode = 0;
+      try {
+        for await (const item of readRecords({ file: opts.in, table: opts.table, map, idColumn: opts.id, set, encoding, onBytes: (b) => progress?.update(b, `${n} records`) })) {
+          if (sawStatecode === undefined) {
+            sawStatecode = mapsStatecode || "statecode" in item.record.values;
+            if (!sawStatecode && !("statecode" in set)) assumed.statecode = 0;
+          }
+          if ("statecode" in assumed && !("statecode" in item.record.values)) item.record.values.statecode = 0;
+          const s = compiled.score(item.record, { now });
+          summary.add(s);
+          sink.record(item.index, s);
+          n++;
         }
-        if ("statecode" in assumed && !("statecode" in item.record.values)) item.record.values.statecode = 0;
-        const s = compiled.score(item.record, { now });
-        summary.add(s);
-        sink.record(item.index, s);
-        n++;
+        progress?.stop();
+        if (n === 0) throw new UserError(`${opts.in}: the file holds no records (only a header, or nothing); nothing to score`);
+        sink.end({ table: opts.table, pack: `${pack.id}@${pack.version}`, now: now.toISOString(), assumed, ...summary.build() });
+        await file?.commit();
+      } catch (err) {
+        progress?.stop();
+        if (!file || !opts.out) throw err;
+        await file.abort();
+        throw notChanged(err, opts.out);
       }
-      progress?.stop();
-      sink.end({ table: opts.table, pack: `${pack.id}@${pack.version}`, now: now.toISOString(), assumed, ...summary.build() });
-      if (opts.out) {
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        process.stderr.write(`vitals: wrote ${n} scored record(s) to ${opts.out}\n`);
-      }
+      if (opts.out) process.stderr.write(`vitals: wrote ${n} scored record(s) to ${opts.out}\n`);
     });
 }

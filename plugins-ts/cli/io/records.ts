@@ -5,12 +5,14 @@
  * `@stageEnteredOn`, `@ownerEnabled`, `@ownerName`). Bad input is refused with the file, line
  * and column named.
  */
-import { createReadStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { coerceCell } from "../../engine/columns";
 import type { ColumnValue, EngineRecord, RelatedFacts } from "../../engine/types";
 import { UserError } from "../errors";
+import { decodeFile, readTextFile, type DecodeOptions, type Encoding } from "./encoding";
 
 export const FACT_TARGETS = ["@lastActivityOn", "@nextActivityDueOn", "@stage", "@stageEnteredOn", "@ownerEnabled", "@ownerName"] as const;
 type FactTarget = (typeof FACT_TARGETS)[number];
@@ -26,6 +28,12 @@ export interface ReadRecordsOptions {
   set?: Record<string, ColumnValue>;
   /** Bytes read so far, for progress. */
   onBytes?: (bytesRead: number) => void;
+  /** The file's encoding (--encoding); detected when absent (encoding.ts). */
+  encoding?: Encoding;
+}
+
+function decodeOptions(opts: ReadRecordsOptions): DecodeOptions {
+  return { encoding: opts.encoding, onBytes: opts.onBytes, onNote: (m) => process.stderr.write(`vitals: ${m}\n`) };
 }
 
 export interface InputRecord {
@@ -146,17 +154,11 @@ class RecordBuilder {
 }
 
 async function* readCsv(opts: ReadRecordsOptions): AsyncGenerator<InputRecord> {
-  const stream = createReadStream(opts.file);
-  let bytes = 0;
-  if (opts.onBytes) {
-    stream.on("data", (chunk: Buffer | string) => {
-      bytes += chunk.length;
-      opts.onBytes?.(bytes);
-    });
-  }
-  const parser = stream.pipe(
-    parse({ bom: true, columns: (h: string[]) => h.map(normaliseHeader), trim: true, skip_empty_lines: true, relax_column_count: false, info: true }),
-  );
+  const stream = Readable.from(decodeFile(opts.file, decodeOptions(opts)));
+  const parser = parse({ bom: true, columns: (h: string[]) => h.map(normaliseHeader), trim: true, skip_empty_lines: true, relax_column_count: false, info: true });
+  // pipe() does not forward a read error (bad bytes): hand it to the parser so the loop ends with it.
+  stream.on("error", (err) => parser.destroy(err));
+  stream.pipe(parser);
   let builder: RecordBuilder | undefined;
   let index = 0;
   try {
@@ -176,7 +178,7 @@ async function* readCsv(opts: ReadRecordsOptions): AsyncGenerator<InputRecord> {
 }
 
 async function* readJsonLines(opts: ReadRecordsOptions): AsyncGenerator<InputRecord> {
-  const stream = createReadStream(opts.file, "utf8");
+  const stream = Readable.from(decodeFile(opts.file, decodeOptions(opts)));
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let builder: RecordBuilder | undefined;
   let lineNo = 0;
@@ -204,7 +206,7 @@ async function* readJsonLines(opts: ReadRecordsOptions): AsyncGenerator<InputRec
 }
 
 async function* readJson(opts: ReadRecordsOptions): AsyncGenerator<InputRecord> {
-  const text = (await fs.readFile(opts.file, "utf8")).replace(/^\uFEFF/, "");
+  const text = (await readTextFile(opts.file, decodeOptions(opts))).replace(/^\uFEFF/, "");
   let data: unknown;
   try {
     data = JSON.parse(text);

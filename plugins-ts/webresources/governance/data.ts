@@ -6,6 +6,7 @@
  */
 import { parseScopeKey, runAudit, type AuditOptions, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
 import type { AggregateReport } from "../../audit/aggregates";
+import { packColumnErrors } from "../../audit/packcolumns";
 import type { CompactFinding } from "../../audit/health";
 import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS } from "../../audit/model";
 import waiverJson from "../../../solution/src/tables/vit_waiver.json";
@@ -93,6 +94,8 @@ export interface Waiver {
   approvedById: string | null;
   ownerId: string | null;
   createdOn: string | null;
+  /** The version read (`W/"<versionnumber>"`): a decision is saved only if nobody changed the waiver since. */
+  etag: string | null;
 }
 
 export interface WaiverRequest {
@@ -130,7 +133,8 @@ export interface GovernanceData {
   drillDown(table: string, ruleId: string): Promise<DrillRow[]>;
   waivers(): Promise<Waiver[]>;
   requestWaiver(req: WaiverRequest): Promise<void>;
-  decideWaiver(id: string, decision: "approved" | "rejected" | "expired", expiresOn: string | null): Promise<void>;
+  /** Saves a decision with If-Match on the version read; 412 → "changed by someone else — reload". */
+  decideWaiver(id: string, decision: "approved" | "rejected" | "expired", expiresOn: string | null, etag: string | null): Promise<void>;
 }
 
 /** What the validation of editor text says: parsed and valid, or every error. Empty text is valid (clears the pack). */
@@ -273,6 +277,9 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
     async saveRulePack(packText) {
       const check = checkPackText(packText);
       if (!check.ok) throw new InvalidRulePackError(check.errors);
+      // A rule on a column the organisation does not have would never fire: refuse it here.
+      const unknown = check.pack ? await packColumnErrors(gateway, check.pack) : [];
+      if (unknown.length) throw new InvalidRulePackError(unknown);
       const v = await variable(RULE_PACK_VARIABLE);
       if (!v) throw new Error(`the environment variable ${RULE_PACK_VARIABLE} is not defined in this organisation: import the CRM Vitals solution`);
       const value = check.pack === null ? null : packText;
@@ -350,7 +357,7 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
     async waivers() {
       const rows = await readAll(gateway, {
         table: "vit_waiver",
-        columns: ["vit_name", "vit_table", "vit_recordid", "vit_ruleid", "vit_reason", "vit_waiverstatus", "vit_expireson", "vit_approvedon", "_vit_approvedby_value", "_ownerid_value", "createdon"],
+        columns: ["vit_name", "vit_table", "vit_recordid", "vit_ruleid", "vit_reason", "vit_waiverstatus", "vit_expireson", "vit_approvedon", "_vit_approvedby_value", "_ownerid_value", "createdon", "versionnumber"],
         filter: f.eq("statecode", STATECODE_ACTIVE),
         orderBy: ["createdon desc"],
       });
@@ -373,6 +380,7 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
           approvedById: text(r._vit_approvedby_value),
           ownerId: text(r._ownerid_value),
           createdOn: text(r.createdon),
+          etag: r.versionnumber == null ? null : `W/"${String(r.versionnumber)}"`,
         } satisfies Waiver;
       });
     },
@@ -400,10 +408,11 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       firstFailure(out, "the waiver request could not be saved");
     },
 
-    async decideWaiver(id, decision, expiresOn) {
+    async decideWaiver(id, decision, expiresOn, etag) {
       const me = await gateway.whoAmI();
       const at = now().toISOString();
       const row: Row = { vit_waiverid: id, vit_waiverstatus: WAIVER_STATUS[decision] };
+      if (etag) row["@odata.etag"] = etag;
       if (decision === "approved") {
         row.vit_approvedon = at;
         row.vit_expireson = expiresOn;
@@ -411,7 +420,9 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       } else if (decision === "expired") {
         row.vit_expireson = at;
       }
-      firstFailure(await gateway.updateMany("vit_waiver", [row]), `the waiver could not be ${decision}`);
+      const [out] = await gateway.updateMany("vit_waiver", [row]);
+      if (out && !out.ok && out.error.status === 412) throw new Error(`The waiver could not be ${decision}: it was changed by someone else since you loaded it — reload to see the current decision.`);
+      firstFailure([out], `the waiver could not be ${decision}`);
     },
   };
   return api;

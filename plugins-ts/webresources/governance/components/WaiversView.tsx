@@ -161,16 +161,16 @@ export function WaiversView(props: WaiversViewProps): React.ReactElement {
                       <div className={classes.actions}>
                         {w.status === "requested" && (
                           <>
-                            <Button size="small" appearance="primary" disabled={busy} aria-label={strings.approveLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "approved", expiresIso), strings.decided(strings.waiverStatus.approved.toLowerCase()))}>
+                            <Button size="small" appearance="primary" disabled={busy} aria-label={strings.approveLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "approved", expiresIso, w.etag), strings.decided(strings.waiverStatus.approved.toLowerCase()))}>
                               {strings.approve}
                             </Button>
-                            <Button size="small" disabled={busy} aria-label={strings.rejectLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "rejected", null), strings.decided(strings.waiverStatus.rejected.toLowerCase()))}>
+                            <Button size="small" disabled={busy} aria-label={strings.rejectLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "rejected", null, w.etag), strings.decided(strings.waiverStatus.rejected.toLowerCase()))}>
                               {strings.reject}
                             </Button>
                           </>
                         )}
                         {w.storedStatus === "approved" && (
-                          <Button size="small" disabled={busy} aria-label={strings.expireLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "expired", null), strings.decided(strings.waiverStatus.expired.toLowerCase()))}>
+                          <Button size="small" disabled={busy} aria-label={strings.expireLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "expired", null, w.etag), strings.decided(strings.waiverStatus.expired.toLowerCase()))}>
                             {w.status === "expired" ? strings.markExpired : strings.expireNow}
                           </Button>
                         )}
