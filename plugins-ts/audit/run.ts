@@ -26,6 +26,7 @@ import { applyContribution, emptyAggregates, reportAggregates, type AggregateRep
 import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFinder } from "./duplicates";
 export type { DuplicateFinder } from "./duplicates";
 import { compactFindings, contributionOf, contributionOfStored, dimensionScores, hash53, healthFingerprint, topIssue } from "./health";
+import { ledgerProcess, nextStageLedger, REGRESSED_ON_COLUMN, STAGE_HISTORY_COLUMN } from "./stages";
 import {
   GRADE_OF_VALUE,
   GRADE_VALUE,
@@ -254,6 +255,7 @@ interface StoredHealth {
   fingerprint: string | null;
   active: boolean;
   contribution: ReturnType<typeof contributionOfStored>;
+  stageHistory: string | null;
 }
 
 function str(v: unknown): string | null {
@@ -392,7 +394,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     for (; cp.tableIndex < plans.length; cp.tableIndex++, cp.phase = "records", cp.stream = null) {
       const plan = plans[cp.tableIndex];
       const table = plan.table;
-      const ctx: PageContext = { gateway, compiled, plan, now, nowIso, runId, packKey, waivers, incremental: cp.mode === "incremental", duplicates: finder, pageSize };
+      const ctx: PageContext = { gateway, compiled, plan, now, nowIso, runId, packKey, waivers, incremental: cp.mode === "incremental", duplicates: finder, pageSize, stages: ledgerProcess(pack, table) };
 
       // Finish a page whose writes were interrupted.
       if (cp.redo) {
@@ -563,6 +565,8 @@ interface PageContext {
   incremental: boolean;
   duplicates?: DuplicateFinder;
   pageSize: number;
+  /** The process whose stage ledger the table keeps (stages.ts), if any. */
+  stages?: ReturnType<typeof ledgerProcess>;
 }
 
 interface PageResult {
@@ -613,6 +617,7 @@ async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<M
           fingerprint: str(r.vit_fingerprint),
           active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
           contribution: storedContribution(table, r),
+          stageHistory: str(r[STAGE_HISTORY_COLUMN]),
         });
       }
     }
@@ -650,7 +655,8 @@ async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise<PageRe
     const old = stored.get(id);
     result.add.push(contribution);
     if (ctx.incremental && old?.active) result.remove.push(old.contribution);
-    if (old?.fingerprint === fp && old.active) continue;
+    const ledger = ctx.stages && nextStageLedger(ctx.stages, { previous: old?.stageHistory ?? null, score: s, values: row, stage: related.stage, now: ctx.nowIso });
+    if (old?.fingerprint === fp && old.active && !ledger?.changed) continue;
     const top = topIssue(s.findings);
     const name = str(row[PRIMARY_NAME[table] ?? "name"]);
     const health: Row = {
@@ -669,6 +675,7 @@ async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise<PageRe
       statecode: STATECODE_ACTIVE,
       [HEALTH_RUN_BIND]: `/vit_auditruns(${ctx.runId})`,
     };
+    if (ledger) Object.assign(health, { [STAGE_HISTORY_COLUMN]: ledger.json, [REGRESSED_ON_COLUMN]: ledger.regressedOn });
     if (bind) health[`${bind}@odata.bind`] = `/${entitySet}(${id})`;
     // The health row belongs to the record's owner, so Dataverse security decides who sees it.
     const owningUser = str(row._owninguser_value);
