@@ -81,7 +81,7 @@ export function waiverBurndown(rows: readonly WaiverHistoryRow[], now: Date, ste
   if (Number.isFinite(first)) {
     const days = Math.ceil((t - first) / DAY);
     const steps: number[] = [];
-    for (let d = days; d > 0; d -= stepDays) steps.unshift(t - d * DAY);
+    for (let d = days; d > 0; d -= stepDays) steps.push(t - d * DAY);
     steps.push(t);
     for (const at of steps) {
       // "now" itself counts waits that run until now.
