@@ -15,6 +15,7 @@ import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import { MAILBOX_TABLE } from "./mailbox";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -573,6 +574,7 @@ export const TABLES: TableDef[] = [
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),
+  MAILBOX_TABLE,
   ...SOLUTION_TABLES.map(solutionTable),
 ];
 
