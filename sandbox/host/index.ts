@@ -17,7 +17,7 @@ import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runCapture } from "../../plugins-ts/graph/capture";
 import { standInGraphClient } from "../graph/client";
 
-export { ensureControlBundle, bundleStaleReason } from "./build";
+export { ensureControlBundle, ensureSandboxBuilds, bundleStaleReason, staleReason, BUILD_TARGETS, type BuildResult } from "./build";
 export type { HostConfig } from "./browser/config";
 
 export interface SandboxOptions {
