@@ -95,7 +95,8 @@ function projectSeries(s: CountSeries, now: number, windowDays: number, auditDat
   const today = countAt(s.events, now, windowDays);
   const arrived = s.events.filter((e) => e.eventDate > now - RATE_DAYS * DAY && e.eventDate <= now && e.windowDate >= now - windowDays * DAY).length;
   const perDay = arrived / RATE_DAYS;
-  const trend = [...auditDates.filter((t) => t <= now), now].sort((a, b) => a - b).map((t) => ({ date: isoDay(t), value: countAt(s.events, t, windowDays) }));
+  const days0 = [...new Set([...auditDates.filter((t) => t <= now), now].map(isoDay))].sort();
+  const trend = days0.map((d) => ({ date: d, value: countAt(s.events, d === isoDay(now) ? now : Date.parse(`${d}T23:59:59.999Z`), windowDays) }));
   const leavingWithinHorizon = Math.round(perDay * HORIZON_DAYS + today - projectedCount(s.events, now, windowDays, perDay, HORIZON_DAYS));
   let days: number | null = null;
   if (today >= s.needed) days = 0;
@@ -110,11 +111,16 @@ function projectSeries(s: CountSeries, now: number, windowDays: number, auditDat
   const ratePer30Needed = days === null && historyOk ? Math.ceil(((s.needed - today + leavingWithinHorizon) / HORIZON_DAYS) * 30) : null;
   const end = days ?? HORIZON_DAYS;
   const projected: TrendPoint[] = [];
-  if (historyOk) {
+  if (historyOk && days !== 0) {
     for (let d = 0; d < end; d += 30) projected.push({ date: isoDay(now + d * DAY), value: Math.round(projectedCount(s.events, now, windowDays, perDay, d) * 10) / 10 });
     projected.push({ date: isoDay(now + end * DAY), value: Math.round(projectedCount(s.events, now, windowDays, perDay, end) * 10) / 10 });
   }
   return { label: s.label, needed: s.needed, today, ratePer30: Math.round(perDay * 300) / 10, leavingWithinHorizon, days, ratePer30Needed, trend, projected };
+}
+
+/** How many more a month than now the count needs (one decimal, at least 0.1). */
+export function moreNeeded(s: Pick<SeriesProjection, "ratePer30" | "ratePer30Needed">): number {
+  return Math.max(0.1, Math.round(((s.ratePer30Needed ?? 0) - s.ratePer30) * 10) / 10);
 }
 
 export interface FeatureInput {
@@ -144,7 +150,7 @@ export function projectFeature(input: FeatureInput, now: Date, auditDates: reado
     const days = Math.max(...series.map((s) => s.days!));
     return { ...base, status: "eligibleIn", days, text: `${input.feature}: eligible in about ${days} days at the last ${RATE_DAYS} days' rate.` };
   }
-  const short = series.filter((s) => s.days === null).map((s) => `${Math.max(1, s.ratePer30Needed! - Math.floor(s.ratePer30))} more ${s.label} per month (${s.ratePer30Needed} instead of ${s.ratePer30})`);
+  const short = series.filter((s) => s.days === null).map((s) => `${moreNeeded(s)} more ${s.label} per month (${s.ratePer30Needed} instead of ${s.ratePer30})`);
   return { ...base, status: "notAtThisRate", days: null, text: `${input.feature}: not at this rate — needs about ${short.join(" and ")} to be eligible within ${HORIZON_DAYS} days.` };
 }
 
@@ -172,6 +178,16 @@ export interface FloorProjection {
   text: string;
 }
 
+/** Least-squares slope (per day) of values over time. */
+function fitSlope(points: readonly { date: number; value: number }[], t: number): number {
+  const xs = points.map((p) => (p.date - t) / DAY);
+  const ys = points.map((p) => p.value);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx;
+}
+
 /** A data-quality floor over audit history: met now, reached in about N days on the line, or not at this rate. */
 export function projectFloor(input: FloorInput, now: Date): FloorProjection {
   const t = now.getTime();
@@ -186,18 +202,15 @@ export function projectFloor(input: FloorInput, now: Date): FloorProjection {
   const inputs = `${recent.length} audits in the last ${RATE_DAYS} days spanning ${Math.round(span)} days; floor ${input.floor}`;
   const none = { slopePer30: null, days: null, projected: [] as TrendPoint[], inputs };
   if (!last) return { ...base, ...none, status: "tooLittleHistory", text: `${input.label}: no completed audit yet.` };
-  if (sign * last.value >= sign * input.floor) return { ...base, ...none, status: "eligible", days: 0, text: `${input.label}: ${last.value}, ${meets} the floor of ${input.floor}.` };
-  if (recent.length < MIN_AUDITS || span < MIN_AUDIT_SPAN_DAYS) {
+  const enough = recent.length >= MIN_AUDITS && span >= MIN_AUDIT_SPAN_DAYS;
+  const slope = enough ? fitSlope(recent, t) : null;
+  const slopePer30 = slope === null ? null : Math.round(slope * 30 * 100) / 100;
+  if (sign * last.value >= sign * input.floor) return { ...base, ...none, slopePer30, status: "eligible", days: 0, text: `${input.label}: ${last.value}, ${meets} the floor of ${input.floor}.` };
+  if (slope === null) {
     return { ...base, ...none, status: "tooLittleHistory", text: `${input.label}: ${last.value}, ${side} the floor of ${input.floor}; too little history to project (${inputs}; needs ${MIN_AUDITS} audits over ${MIN_AUDIT_SPAN_DAYS} days).` };
   }
-  const xs = recent.map((p) => (p.date - t) / DAY);
-  const ys = recent.map((p) => p.value);
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx;
-  const slopePer30 = Math.round(slope * 30 * 100) / 100;
   if (sign * slope <= 0) return { ...base, ...none, status: "notAtThisRate", slopePer30, text: `${input.label}: ${last.value}, ${side} the floor of ${input.floor} and not ${improving} (${slopePer30} per 30 days).` };
+  const per30 = slopePer30 ?? 0;
   // From today's value along the fitted slope.
   const days = Math.ceil((input.floor - last.value) / slope - 1e-9);
   const end = Math.min(days, HORIZON_DAYS);
@@ -207,9 +220,9 @@ export function projectFloor(input: FloorInput, now: Date): FloorProjection {
   ];
   if (days > HORIZON_DAYS) {
     const needed = Math.round(((input.floor - last.value) / HORIZON_DAYS) * 30 * 100) / 100;
-    return { ...base, status: "notAtThisRate", slopePer30, days: null, projected, inputs, text: `${input.label}: ${last.value}, ${improving} ${Math.abs(slopePer30)} per 30 days; not within ${HORIZON_DAYS} days at this rate — needs about ${Math.abs(needed)} per 30 days.` };
+    return { ...base, status: "notAtThisRate", slopePer30, days: null, projected, inputs, text: `${input.label}: ${last.value}, ${improving} ${Math.abs(per30)} per 30 days; not within ${HORIZON_DAYS} days at this rate — needs about ${Math.abs(needed)} per 30 days.` };
   }
-  return { ...base, status: "eligibleIn", slopePer30, days, projected, inputs, text: `${input.label}: ${last.value}, reaches the floor of ${input.floor} in about ${days} days at the last ${RATE_DAYS} days' rate (${slopePer30 > 0 ? "+" : ""}${slopePer30} per 30 days).` };
+  return { ...base, status: "eligibleIn", slopePer30, days, projected, inputs, text: `${input.label}: ${last.value}, reaches the floor of ${input.floor} in about ${days} days at the last ${RATE_DAYS} days' rate (${per30 > 0 ? "+" : ""}${per30} per 30 days).` };
 }
 
 export interface ReadinessProjections {

@@ -59,6 +59,7 @@ describe("AI-eligibility projection", () => {
     const exact = projectFeature({ feature: "F", requirement: "", windowDays: 730, series: [{ label: "won", needed: 40, events: events(40, 100, () => 95) }], historyStart: ago(60) }, NOW, []);
     expect(exact.status).toBe("eligible");
     expect(exact.text).toBe("F: eligible now (40 won).");
+    expect(exact.series[0].projected).toEqual([]);
   });
 
   it("projects an audit-based floor on the least-squares line of the last 90 days", () => {

@@ -47,7 +47,15 @@ export interface LineChartProps {
 
 const time = (d: string): number => Date.parse(d.length === 10 ? `${d}T00:00:00Z` : d);
 
-/** A dated line chart: x is time, y from 0 to the largest value (or threshold) plus a margin. */
+/** Four grid steps of 1, 2, 2.5 or 5 × 10^k that cover `max`. */
+function niceTicks(max: number): number[] {
+  const raw = Math.max(max, 1e-9) / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  return [0, 1, 2, 3, 4].map((i) => Math.round(i * step * 1e6) / 1e6);
+}
+
+/** A dated line chart: x is time, y from 0 to a round number above the largest value (or threshold). */
 export function LineChart(p: LineChartProps): React.ReactElement {
   const classes = useGovernanceCenterStyles();
   const c = useChartStyles();
@@ -56,10 +64,10 @@ export function LineChart(p: LineChartProps): React.ReactElement {
   const ts = all.map((x) => time(x.date));
   const t0 = ts.length ? Math.min(...ts) : 0;
   const t1 = ts.length ? Math.max(...ts, t0 + DAY) : DAY;
-  const top = Math.max(1, ...all.map((x) => x.value), p.threshold?.value ?? 0) * 1.1;
+  const ticks = niceTicks(Math.max(1, ...all.map((x) => x.value), p.threshold?.value ?? 0));
+  const top = ticks[ticks.length - 1];
   const x = (d: string): number => PAD.left + ((time(d) - t0) * (W - PAD.left - PAD.right)) / (t1 - t0);
   const y = (v: number): number => PAD.top + ((top - v) * (H - PAD.top - PAD.bottom)) / top;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
   const dates = [...new Set(all.map((a) => a.date))].sort();
   return (
     <figure style={{ margin: 0 }}>

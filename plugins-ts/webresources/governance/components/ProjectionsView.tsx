@@ -6,7 +6,7 @@
  */
 import * as React from "react";
 import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
-import type { FeatureProjection, FloorProjection, ReadinessProjections } from "../../../readiness/projection";
+import { moreNeeded, type FeatureProjection, type FloorProjection, type ReadinessProjections } from "../../../readiness/projection";
 import { insightStrings, type InsightStrings } from "../insightStrings";
 import { LineChart } from "./InsightCharts";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
@@ -17,7 +17,7 @@ function statusText(t: InsightStrings, p: FeatureProjection): string {
   if (p.status === "tooLittleHistory") return t.tooLittleHistory(p.feature);
   const needs = p.series
     .filter((s) => s.days === null && s.ratePer30Needed !== null)
-    .map((s) => t.needsMore(Math.max(1, s.ratePer30Needed! - Math.floor(s.ratePer30)), s.label, s.ratePer30Needed!, s.ratePer30));
+    .map((s) => t.needsMore(moreNeeded(s), s.label, s.ratePer30Needed!, s.ratePer30));
   return t.notAtThisRate(p.feature, needs.join(" + "));
 }
 
@@ -60,8 +60,8 @@ function Floors({ floors, t }: { floors: FloorProjection[]; t: InsightStrings })
       <Table size="small" aria-label={t.floorsHeading} className={classes.autoTable}>
         <TableHeader>
           <TableRow>
-            {["", t.colToday, t.colFloor, t.colSlope, t.colStatus].map((h, i) => (
-              <TableHeaderCell key={i}>{h}</TableHeaderCell>
+            {[t.colMeasure, t.colToday, t.colFloor, t.colSlope, t.colStatus].map((h) => (
+              <TableHeaderCell key={h}>{h}</TableHeaderCell>
             ))}
           </TableRow>
         </TableHeader>
