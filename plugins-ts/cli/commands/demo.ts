@@ -17,6 +17,7 @@ interface Opts {
   seed: number;
   now?: string;
   build: boolean;
+  history: boolean;
 }
 
 /** Builds what the sandbox serves that is missing or stale (all three side by side), reusing the rest. */
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option("--size <n>", "records of account + contact + lead + opportunity in the demo organisation (100 – 200,000)", int("--size", 100, 200_000), 2000)
     .option("--seed <n>", "seed of the demo organisation: the same seed, size and --now give the same data and tokens", int("--seed", 0, 2 ** 31 - 1), 1)
     .option("--now <date>", "reference date the demo data is generated around (ISO-8601, default today 00:00 UTC)")
+    .option("--no-history", "start without the demo organisation's six months of audits, waivers, readiness assessment and digests (starts faster)")
     .option("--no-build", "do not build the control, the form script or the Governance Center even if they are missing or older than their sources")
     .action(async (opts: Opts) => {
       let now: Date | undefined;
@@ -70,10 +72,10 @@ export function register(program: Command): void {
       // The bundlers run in their own processes, side by side with the emulator's start.
       const builds = opts.build ? buildAll(err) : Promise.resolve();
       builds.catch(() => undefined);
-      err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed})…\n`);
+      err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed}${opts.history ? ", and its last six months of audits" : ""})…\n`);
       let sb;
       try {
-        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port });
+        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port, history: opts.history });
       } catch (e) {
         await builds.catch(() => undefined);
         const x = e as NodeJS.ErrnoException;
@@ -92,7 +94,10 @@ export function register(program: Command): void {
       out.write(`\nCRM Vitals sandbox is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
       out.write(`  Open            ${sb.url}\n`);
       out.write(`  Web API         ${sb.url}api/data/v9.2/   (proxied to the emulator at ${emu.baseUrl})\n`);
-      out.write(`  Demo data       ${gt.size.toLocaleString("en-US")} records, seed ${gt.seed}, generated around ${gt.now.slice(0, 10)}; ${gt.defects.length.toLocaleString("en-US")} injected defects\n\n`);
+      out.write(`  Demo data       ${gt.size.toLocaleString("en-US")} records, seed ${gt.seed}, generated around ${gt.now.slice(0, 10)}; ${gt.defects.length.toLocaleString("en-US")} injected defects\n`);
+      const h = emu.history;
+      if (h) out.write(`  History         ${h.runs.length} monthly audits from ${h.dates[0].slice(0, 10)} (score ${h.runs.map((r) => r.overall?.toFixed(1) ?? "–").join(" → ")}), ${h.fixes.length} records fixed, ${h.waivers.length} waivers, 1 readiness assessment\n`);
+      out.write("\n");
       out.write(`  Users (pick one on the page; their bearer token is used for every request):\n`);
       for (const u of sb.config.users) out.write(`    ${u.key.padEnd(11)} ${u.fullname.padEnd(20)} ${u.role.split(" (")[0].padEnd(24)} sees ${u.sees}\n`);
       out.write(`\n  What to try:\n`);
