@@ -124,7 +124,7 @@ function Outcomes(props: InsightsViewProps & { t: InsightStrings }): React.React
             desc={t.winChartDesc(report.closed, report.withEntry)}
             bars={groups.map((g) => ({ label: g.label, value: g.winRate, interval: g.interval, n: g.n }))}
             format={t.rate}
-            tooFew={t.tooFew}
+            tooFew="n < 10"
             tableLabel={t.asTable}
             table={
               <Table size="small" aria-label={t.winChartTitle} className={classes.autoTable}>
