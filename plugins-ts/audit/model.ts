@@ -73,6 +73,7 @@ export const HEALTH_COLUMNS = [
   "_ownerid_value",
   "_owningbusinessunit_value",
   "statecode",
+  "vit_stagehistory",
 ] as const;
 
 export const STATECODE_ACTIVE = 0;

@@ -17,6 +17,7 @@ import type { DuplicateFinder } from "./duplicates";
 import { compactFindings, contributionOf, contributionOfStored, dimensionScores, healthFingerprint, topIssue } from "./health";
 import { GRADE_OF_VALUE, GRADE_VALUE, HEALTH_COLUMNS, HEALTH_KEY, HEALTH_LOOKUP, HEALTH_RUN_BIND, STATECODE_ACTIVE, STATECODE_INACTIVE, healthBindProperty, str } from "./model";
 import { PRIMARY_NAME, primaryId, scopeFilter, type TablePlan } from "./plan";
+import { nextStageLedger, REGRESSED_ON_COLUMN, STAGE_HISTORY_COLUMN, type ledgerProcess } from "./stages";
 import type { AuditScope, RunCheckpoint } from "./types";
 
 interface StoredHealth {
@@ -24,6 +25,7 @@ interface StoredHealth {
   fingerprint: string | null;
   active: boolean;
   contribution: ReturnType<typeof contributionOfStored>;
+  stageHistory: string | null;
 }
 
 export interface PageContext {
@@ -38,6 +40,8 @@ export interface PageContext {
   incremental: boolean;
   duplicates?: DuplicateFinder;
   pageSize: number;
+  /** The process whose stage ledger the table keeps (stages.ts), if any. */
+  stages?: ReturnType<typeof ledgerProcess>;
 }
 
 export interface PageResult {
@@ -88,6 +92,7 @@ async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<M
           fingerprint: str(r.vit_fingerprint),
           active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
           contribution: storedContribution(table, r),
+          stageHistory: str(r[STAGE_HISTORY_COLUMN]),
         });
       }
     }
@@ -125,7 +130,8 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
     const old = stored.get(id);
     result.add.push(contribution);
     if (ctx.incremental && old?.active) result.remove.push(old.contribution);
-    if (old?.fingerprint === fp && old.active) continue;
+    const ledger = ctx.stages && nextStageLedger(ctx.stages, { previous: old?.stageHistory ?? null, score: s, values: row, stage: related.stage, now: ctx.nowIso });
+    if (old?.fingerprint === fp && old.active && !ledger?.changed) continue;
     const top = topIssue(s.findings);
     const name = str(row[PRIMARY_NAME[table] ?? "name"]);
     const health: Row = {
@@ -144,6 +150,7 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
       statecode: STATECODE_ACTIVE,
       [HEALTH_RUN_BIND]: `/vit_auditruns(${ctx.runId})`,
     };
+    if (ledger) Object.assign(health, { [STAGE_HISTORY_COLUMN]: ledger.json, [REGRESSED_ON_COLUMN]: ledger.regressedOn });
     if (bind) health[`${bind}@odata.bind`] = `/${entitySet}(${id})`;
     // The health row belongs to the record's owner, so Dataverse security decides who sees it.
     const owningUser = str(row._owninguser_value);

@@ -28,6 +28,7 @@ import { completeRun, stopRun } from "./finish";
 import type { PageContext } from "./pages";
 import { auditTable } from "./phases";
 import { planAudit } from "./plan";
+import { ledgerProcess } from "./stages";
 import type { AuditOptions, AuditResult } from "./types";
 import { loadWaivers } from "./waivers";
 import { waiverRecordsChangedSince } from "./waivers-in-force";
@@ -62,7 +63,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   try {
     // 4. Page scoring and writes, table by table, phase by phase (see phases.ts).
     for (; cp.tableIndex < plans.length; cp.tableIndex++, cp.phase = "records", cp.stream = null) {
-      const ctx: PageContext = { gateway, compiled, plan: plans[cp.tableIndex], now, nowIso: now.toISOString(), runId: run.runId, packKey: opened.packKey, waivers, incremental: cp.mode === "incremental", duplicates, pageSize: opts.pageSize ?? 5000 };
+      const ctx: PageContext = { gateway, compiled, plan: plans[cp.tableIndex], now, nowIso: now.toISOString(), runId: run.runId, packKey: opened.packKey, waivers, incremental: cp.mode === "incremental", duplicates, pageSize: opts.pageSize ?? 5000, stages: ledgerProcess(opts.pack, plans[cp.tableIndex].table) };
       await auditTable({ run, ctx, scope, waiversChanged, signal: opts.signal, afterPage: opts.afterPage });
     }
     // 5. Finish: coverage, aggregates, status.

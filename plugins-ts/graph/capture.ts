@@ -4,6 +4,9 @@
  * one `vit_activitygap` row per compared contact (counts only), which the audit, the panel and the
  * readiness scorecard read as the engagement finding.
  *
+ * Owners whose Dataverse mailbox does not synchronise (mailboxSync.ts) are reported with their
+ * mailbox's state, so their gap reads as "mailbox not synchronising since …", not as not logging.
+ *
  * Off unless the environment variable vit_GraphIntegrationEnabled is yes.
  */
 import { readEnvironmentVariable } from "../audit/settings";
@@ -15,6 +18,7 @@ import { readLogged, readScope, type Owner } from "./dataverse";
 import { computeGap, countUnlogged, normaliseKey, type ContactGap, type ScopeContact } from "./gap";
 import { logActivities, resolver, type LogReport, type LogRequest } from "./log";
 import { listMail, listMeetings, type EngagementItem } from "./mailbox";
+import { describeMailboxSync, readMailboxStates, type MailboxSync } from "./mailboxSync";
 import { GAP_COLUMNS, GAP_TABLE } from "./model";
 import { GRAPH_INTEGRATION_VARIABLE, isYes } from "./digest/recipients";
 
@@ -87,6 +91,21 @@ export interface CaptureReport {
   logged: LogReport | null;
   rowsWritten: number;
   graph: { requests: number; throttled: number; pages: number };
+  /** Owners in scope whose mailbox does not synchronise (server-side synchronisation), with what their contacts miss. */
+  mailboxSync: OwnerMailboxSync[];
+  /** Why mailbox states are unknown (no read access to mailbox), or null. */
+  mailboxStatesUnknown: string | null;
+}
+
+export interface OwnerMailboxSync {
+  ownerId: string;
+  ownerName: string;
+  state: MailboxSync;
+  /** "mailbox not synchronising since …: …" */
+  text: string;
+  contacts: number;
+  unloggedEmails: number;
+  unloggedMeetings: number;
 }
 
 export async function runCapture(o: CaptureOptions): Promise<CaptureReport> {
@@ -201,7 +220,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureReport> {
     }
   }
 
+  const sync = await ownersNotSynchronising(o.gateway, ownerIdsInScope, owners, results);
   return {
+    ...sync,
     since: since.toISOString(),
     until: until.toISOString(),
     windowDays,
@@ -244,4 +265,27 @@ export async function purgeGaps(gateway: DataverseGateway): Promise<number> {
   if (!ids.length) return 0;
   const outcomes = await gateway.deleteMany(GAP_TABLE, ids);
   return outcomes.filter((x) => x.ok).length;
+}
+
+/** Owners whose mailbox does not synchronise: their unlogged engagement is explained by that, not by not logging. */
+async function ownersNotSynchronising(gateway: DataverseGateway, ownerIds: string[], owners: Map<string, Owner>, results: readonly ContactResult[]): Promise<Pick<CaptureReport, "mailboxSync" | "mailboxStatesUnknown">> {
+  if (!ownerIds.length) return { mailboxSync: [], mailboxStatesUnknown: null };
+  const states = await readMailboxStates(gateway, ownerIds);
+  if (!states.ok) return { mailboxSync: [], mailboxStatesUnknown: states.why };
+  const out: OwnerMailboxSync[] = [];
+  for (const id of ownerIds) {
+    const state = states.byUser.get(id.toLowerCase());
+    if (!state || state.synchronising || owners.get(id)?.disabled) continue;
+    const mine = results.filter((r) => r.contact.ownerId === id);
+    out.push({
+      ownerId: id,
+      ownerName: owners.get(id)?.name ?? id,
+      state,
+      text: describeMailboxSync(state),
+      contacts: mine.length,
+      unloggedEmails: mine.reduce((t, r) => t + r.unloggedEmails, 0),
+      unloggedMeetings: mine.reduce((t, r) => t + r.unloggedMeetings, 0),
+    });
+  }
+  return { mailboxSync: out.sort((a, b) => a.ownerName.localeCompare(b.ownerName)), mailboxStatesUnknown: null };
 }

@@ -5,6 +5,7 @@
  * Every threshold below is documented in docs/readiness.md.
  */
 import { ANSWER_POINTS, PILLAR_NAMES, PILLARS, QUESTIONS, type Answers, type PillarId } from "./questions";
+import { projectReadiness, type ReadinessProjections } from "./projection";
 import { ACTIVE_USER_DAYS, CAPTURE_FRESH_DAYS, CONTACT_ENGAGEMENT_DAYS, OPPORTUNITY_ACTIVITY_DAYS, TOUCHED_DAYS, type ReadinessSignals } from "./signals";
 
 /** Share of a measured pillar that its self-assessment questions carry (the data carries the rest). */
@@ -98,6 +99,8 @@ export interface Scorecard {
   gaps: Gap[];
   previous: PreviousAssessment | null;
   summary: string[];
+  /** When each AI feature's prerequisite and each data-quality floor is reached (projection.ts); null without history. */
+  projections?: ReadinessProjections | null;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -365,7 +368,10 @@ export function buildScorecard(s: ReadinessSignals, answers: Answers, previous: 
     .map((p) => ({ pillar: p.id, name: p.name, score: p.score!, signal: costliestSignal(p) }));
   const prerequisites = checkPrerequisites(s);
   const contradictions = findContradictions(s, answers);
-  return { assessedOn: s.measuredOn, overall, pillars, prerequisites, contradictions, gaps, previous, summary: summarise(overall, pillars, gaps, prerequisites, contradictions, previous) };
+  const projections = s.history
+    ? projectReadiness(s.history, new Date(s.measuredOn), { minimum: PREREQUISITE_MINIMUM, windowDays: s.prerequisites.windowDays, scoreFloor: CONTRADICTION.auditScore, duplicateLimit: TARGETS.duplicateLimit })
+    : null;
+  return { assessedOn: s.measuredOn, overall, pillars, prerequisites, contradictions, gaps, previous, summary: summarise(overall, pillars, gaps, prerequisites, contradictions, previous), projections };
 }
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));

@@ -11,6 +11,7 @@ import type { DataverseGateway, Filter, Row } from "../dataverse/gateway";
 import { f } from "../dataverse/requests";
 import type { RulePack } from "../engine/pack/types";
 import { GAP_COLUMNS, GAP_TABLE } from "../graph/model";
+import type { DatedEvent } from "./projection";
 
 const DAY = 86_400_000;
 
@@ -87,6 +88,20 @@ export interface ReadinessSignals {
    */
   capture?: { contacts: number; withGap: number; logged: number; unlogged: number; lastCheckedOn: string } | null;
   prerequisites: { windowDays: number; won: number; lost: number; qualified: number; disqualified: number };
+  /**
+   * The dated records behind the prerequisite counts and the audits' average scores, for the
+   * projection (projection.ts); absent when not read.
+   */
+  history?: PrerequisiteHistory;
+}
+
+export interface PrerequisiteHistory {
+  /** Closed opportunities and closed leads: created on (window date) and closed or last modified on (event date). */
+  events: { won: DatedEvent[]; lost: DatedEvent[]; qualified: DatedEvent[]; disqualified: DatedEvent[] };
+  /** The oldest createdon of each table's records (how far its history goes back), or null. */
+  since: { opportunity: number | null; lead: number | null };
+  /** Completed audits, oldest first: finish time, average record score, share of records flagged as likely duplicates. */
+  audits: { date: number; average: number | null; duplicateShare: number | null }[];
 }
 
 /** Rule ids of a pack's rules with this table and check type. */
@@ -137,7 +152,7 @@ async function lastAudit(
   gateway: DataverseGateway,
   pack: RulePack,
   now: Date,
-): Promise<{ signals: AuditSignals | null; runsLast90: number; lastFinished: number | null; trend: { failedBefore: number; failedNow: number; daysBetween: number } | null }> {
+): Promise<{ signals: AuditSignals | null; runsLast90: number; lastFinished: number | null; trend: { failedBefore: number; failedNow: number; daysBetween: number } | null; audits: PrerequisiteHistory["audits"] }> {
   const runs: { id: string; finished: number; aggregates: string | null; scope: string | null }[] = [];
   let runsLast90 = 0;
   await eachRow(
@@ -154,7 +169,7 @@ async function lastAudit(
   );
   runs.sort((a, b) => b.finished - a.finished);
   const run = runs[0];
-  if (!run) return { signals: null, runsLast90, lastFinished: null, trend: null };
+  if (!run) return { signals: null, runsLast90, lastFinished: null, trend: null, audits: [] };
   const reportOf = (r: { id: string; aggregates: string | null }): AggregateReport | undefined => {
     try {
       return r.aggregates ? (JSON.parse(r.aggregates) as { report?: AggregateReport }).report : undefined;
@@ -171,7 +186,15 @@ async function lastAudit(
     before && beforeReport?.overall
       ? { failedBefore: beforeReport.overall.failed, failedNow: report.overall.failed, daysBetween: Math.max(1, Math.round((run.finished - before.finished) / DAY)) }
       : null;
-  return { signals: auditSignalsFrom(report, pack, { runId: run.id, finishedOn: new Date(run.finished).toISOString() }), runsLast90, lastFinished: run.finished, trend };
+  const audits = runs
+    .filter((r) => r.finished <= now.getTime() + DAY)
+    .map((r) => {
+      const rep = reportOf(r);
+      const sig = rep?.overall && Array.isArray(rep.byRule) ? auditSignalsFrom(rep, pack, { runId: r.id, finishedOn: "" }) : null;
+      return { date: r.finished, average: sig?.averageScore ?? null, duplicateShare: sig && sig.duplicateRecords > 0 ? sig.duplicateFailures / sig.duplicateRecords : null };
+    })
+    .reverse();
+  return { signals: auditSignalsFrom(report, pack, { runId: run.id, finishedOn: new Date(run.finished).toISOString() }), runsLast90, lastFinished: run.finished, trend, audits };
 }
 
 /** Reads every readiness signal of the organisation as seen by the gateway's user. */
@@ -206,6 +229,8 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
   let ownedByDisabled = 0;
   const windowStart = now - TRAINING_WINDOW_DAYS * DAY;
   const prerequisites = { windowDays: TRAINING_WINDOW_DAYS, won: 0, lost: 0, qualified: 0, disqualified: 0 };
+  const events: PrerequisiteHistory["events"] = { won: [], lost: [], qualified: [], disqualified: [] };
+  const since: PrerequisiteHistory["since"] = { opportunity: null, lead: null };
 
   for (const table of RECORD_TABLES) {
     const columns = [...recordColumns, ...AI_COLUMNS[table], ...(table === "opportunity" ? ["actualclosedate"] : [])];
@@ -216,6 +241,10 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
       creditUser(r, now - ACTIVE_USER_DAYS * DAY);
       const state = r.statecode;
       const created = time(r.createdon);
+      if (created !== null && (table === "opportunity" || table === "lead")) {
+        since[table] = Math.min(since[table] ?? created, created);
+        collectEvent(events, table, state, created, r);
+      }
       if (state === 0) {
         openRecords++;
         const owner = str(r._ownerid_value)?.toLowerCase();
@@ -321,5 +350,17 @@ export async function readSignals(gateway: DataverseGateway, opts: { pack: RuleP
     contacts: { active: activeContacts.size, withEngagement: engagedContacts.size },
     capture,
     prerequisites,
+    history: { events, since, audits: audit.audits },
   };
+}
+
+/** A closed opportunity or lead as a dated event (every one, not only those in today's window: the projection slides the window). */
+function collectEvent(events: PrerequisiteHistory["events"], table: "opportunity" | "lead", state: unknown, created: number, r: Row): void {
+  const closed = table === "opportunity" ? (time(r.actualclosedate) ?? time(r.modifiedon)) : time(r.modifiedon);
+  if (closed === null) return;
+  const e = { windowDate: created, eventDate: Math.max(created, closed) };
+  if (table === "opportunity" && state === 1) events.won.push(e);
+  else if (table === "opportunity" && state === 2) events.lost.push(e);
+  else if (table === "lead" && state === 1) events.qualified.push(e);
+  else if (table === "lead" && state === 2) events.disqualified.push(e);
 }

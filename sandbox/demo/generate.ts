@@ -14,6 +14,7 @@ import type { Row } from "../emulator/store";
 import { Rng } from "./rng";
 import { defaultRulePack } from "../../plugins-ts/engine/packs";
 import { buildPeople, type DemoPeople, type DemoUserInternal } from "./users";
+import { demoMailboxRows } from "./mailboxStates";
 import { str } from "../emulator/values";
 
 export const DEFECT_KINDS = [
@@ -216,6 +217,7 @@ export function generateDemoOrg(opts: DemoOrgOptions = {}): DemoOrg {
   const cfg = new Rng(seed, "config");
   const stageIds = buildProcesses(tables, cfg, now);
   buildConfiguration(tables, cfg, admin, now);
+  tables.mailbox = demoMailboxRows(people, now);
 
   if (opts.data !== "empty") new Generator(seed, size, now, people, tables, truth, stageIds).run();
 

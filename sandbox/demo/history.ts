@@ -21,6 +21,7 @@
 import { nowIso, type Row } from "../emulator/store";
 import type { DemoOrg } from "./generate";
 import { Rng } from "./rng";
+import { planSlides } from "./slides";
 import { str } from "../emulator/values";
 
 export interface HistoryOptions {
@@ -44,6 +45,8 @@ export interface HistoryPlan {
   /** Audit dates, ascending, monthly; the last is the organisation's "now". */
   dates: Date[];
   fixes: HistoryFix[];
+  /** Exit criteria open deals lost on their last change (slides.ts): met before, missing after. */
+  slides: HistoryFix[];
   /** Every table as it stood at dates[i] (rows are fresh copies). */
   stateAt(i: number): Record<string, Row[]>;
 }
@@ -117,6 +120,8 @@ export function planDemoHistory(org: DemoOrg, seed: number, opts: HistoryOptions
       fixesOf.set(id, [fix]);
     }
   }
+  const slides = planSlides(org, start, dates[dates.length - 2]?.getTime() ?? start);
+  for (const s of slides) fixesOf.set(s.id, [...(fixesOf.get(s.id) ?? []), s]);
   for (const table of [...ACTIVITY_TABLES, ...BPF_TABLES]) for (const row of org.tables[table] ?? []) lag.set(idOf(table, row), r.int(1, 20));
 
   const activityCreated = new Map<string, number>();
@@ -134,7 +139,7 @@ export function planDemoHistory(org: DemoOrg, seed: number, opts: HistoryOptions
     }
     return out;
   };
-  return { seed, dates, fixes, stateAt };
+  return { seed, dates, fixes, slides, stateAt };
 }
 
 function idOf(table: string, row: Row): string {

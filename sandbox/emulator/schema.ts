@@ -15,6 +15,7 @@ import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import { MAILBOX_TABLE } from "./mailbox";
 import { standardColumns } from "./standard/columns";
 import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
 import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
@@ -601,6 +602,7 @@ export const TABLES: TableDef[] = [
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),
+  MAILBOX_TABLE,
   ...SOLUTION_TABLES.map(solutionTable),
 ];
 // Every standard column of account and opportunity from Microsoft's metadata (standard/columns.ts).

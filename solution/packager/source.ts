@@ -45,6 +45,7 @@ export const SYSTEM_TABLES: Readonly<Record<string, { schemaName: string; displa
   opportunity: { schemaName: "Opportunity", displayName: "Opportunity", privilegeName: "Opportunity" },
   systemuser: { schemaName: "SystemUser", displayName: "User", privilegeName: "User" },
   activitypointer: { schemaName: "ActivityPointer", displayName: "Activity", privilegeName: "Activity" },
+  mailbox: { schemaName: "Mailbox", displayName: "Mailbox", privilegeName: "Mailbox" },
   environmentvariabledefinition: { schemaName: "EnvironmentVariableDefinition", displayName: "Environment Variable Definition", privilegeName: "EnvironmentVariableDefinition" },
   environmentvariablevalue: { schemaName: "EnvironmentVariableValue", displayName: "Environment Variable Value", privilegeName: "EnvironmentVariableValue" },
 };

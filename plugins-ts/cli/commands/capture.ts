@@ -42,11 +42,17 @@ export function renderCaptureText(r: CaptureReport, top: number): string {
   }
   lines.push(`  stored                 ${r.rowsWritten} vit_activitygap rows`);
   lines.push(`  Graph                  ${r.graph.requests} requests, ${r.graph.pages} pages, ${r.graph.throttled} throttled`);
+  if (r.mailboxStatesUnknown) lines.push(`  mailbox states         unknown: ${r.mailboxStatesUnknown}`);
+  if (r.mailboxSync.length) {
+    lines.push("", "Owners whose mailbox is not synchronising (their mail and meetings cannot be tracked automatically; this, not a habit of not logging, explains their gap):");
+    for (const m of r.mailboxSync) lines.push(`  ${m.ownerName}: ${m.text} (${describeEngagement(m.unloggedEmails, m.unloggedMeetings)} not in Dynamics for ${m.contacts} contacts)`);
+  }
+  const failing = new Set(r.mailboxSync.map((m) => m.ownerId));
   if (withGap.length) {
     lines.push("", `Contacts with the most unlogged engagement (top ${Math.min(top, withGap.length)}):`);
     for (const x of withGap.slice(0, top)) {
       const n = x.unloggedEmails + x.unloggedMeetings;
-      lines.push(`  ${x.contact.name} (${x.ownerName}): ${describeEngagement(x.unloggedEmails, x.unloggedMeetings)} in the last ${r.windowDays} days ${n === 1 ? "is" : "are"} not in Dynamics`);
+      lines.push(`  ${x.contact.name} (${x.ownerName}${failing.has(x.contact.ownerId) ? ", mailbox not synchronising" : ""}): ${describeEngagement(x.unloggedEmails, x.unloggedMeetings)} in the last ${r.windowDays} days ${n === 1 ? "is" : "are"} not in Dynamics`);
     }
     if (!r.logged) lines.push("", "Run again with --log to create the missing email and appointment activities (each is created once, keyed on its Outlook id).");
   }

@@ -22,6 +22,7 @@ import {
   showDate,
 } from "./common";
 import { conditionInputs, describeCondition, evaluateCondition } from "./conditions";
+import { unmetExitCriteria } from "./exitCriteria";
 import {
   PERSONAL_MAIL_DOMAINS,
   hasPostcodeFormat,
@@ -402,15 +403,9 @@ const stageExitCriteria: Compiler<"stageExitCriteria"> = (_c, pack, table) => {
       const at = stages.findIndex((s) => s.name === stage.name);
       if (at < 0) return { outcome: "notEvaluated", observed: stage.name, reason: `stage "${stage.name}" is not in the pack's "${process?.name ?? table}" process` };
       if (at === 0) return passed(`in ${stage.name}, the first stage`);
-      const missing: string[] = [];
-      for (const s of stages.slice(0, at)) {
-        for (const e of s.exitCriteria) {
-          const v = r.values[e.column];
-          if (v === undefined) return notFetched(e.column);
-          const met = e.equals !== undefined ? v === e.equals : !isEmptyValue(v) && v !== false;
-          if (!met) missing.push(`${e.label} (${s.name})`);
-        }
-      }
+      const judged = unmetExitCriteria(stages, at, r.values);
+      if ("notFetched" in judged) return notFetched(judged.notFetched);
+      const missing = judged.unmet.map((u) => `${u.label} (${u.stage})`);
       const expected = `before ${stage.name}: ${stages
         .slice(0, at)
         .flatMap((s) => s.exitCriteria.map((e) => e.label))

@@ -9,6 +9,8 @@ import { createGateway, recordLink, resolveConnection } from "./connection";
 import { createGovernanceData } from "./data";
 import { GovernanceCenter } from "./components/GovernanceCenter/GovernanceCenter";
 import { createReadinessSource } from "./components/ReadinessView";
+import { createInsightSource } from "./components/InsightsView";
+import { languageOf } from "./insightStrings";
 import { strings } from "./strings";
 
 function start(): void {
@@ -32,7 +34,7 @@ function start(): void {
   const { connection } = resolved;
   const gateway = createGateway(connection);
   const data = createGovernanceData(gateway);
-  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
+  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} insights={createInsightSource(gateway)} languageId={languageOf(window)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
 }
 
 start();

@@ -7,6 +7,7 @@ import { assessReadiness } from "../../../readiness";
 import { ANSWER_VALUES, QUESTIONS, validateAnswers, type Answer, type Answers } from "../../../readiness/questions";
 import type { Scorecard } from "../../../readiness/score";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
+import { ProjectionsView } from "./ProjectionsView";
 
 /** Where the page gets a scorecard: reads the signals, scores the answers and stores the assessment. */
 export interface ReadinessSource {
@@ -26,6 +27,8 @@ export function createReadinessSource(gateway: DataverseGateway): ReadinessSourc
 export interface ReadinessViewProps {
   source: ReadinessSource;
   now: () => Date;
+  /** The user's language for the projections (1033 English, 1031 German). */
+  languageId?: number;
 }
 
 /** Printing the scorecard leaves the questions out. */
@@ -100,6 +103,7 @@ export function ReadinessView(props: ReadinessViewProps): React.ReactElement {
         )}
       </section>
       {card && <ScorecardView card={card} />}
+      {card?.projections && <ProjectionsView projections={card.projections} languageId={props.languageId} />}
     </div>
   );
 }

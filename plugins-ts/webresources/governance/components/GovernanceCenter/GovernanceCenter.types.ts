@@ -1,8 +1,9 @@
 import type { CenterSettings, RecordLink } from "../../connection";
 import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverRequest } from "../../data";
+import type { InsightSource } from "../InsightsView";
 import type { ReadinessSource } from "../ReadinessView";
 
-export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness";
+export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "outcomes";
 
 export interface GovernanceCenterProps {
   data: GovernanceData;
@@ -13,6 +14,10 @@ export interface GovernanceCenterProps {
   now?: () => Date;
   /** The AI-readiness scorecard; its tab is shown only when given. */
   readiness?: ReadinessSource;
+  /** The outcome insight (regressions, outcomes, waiver burn-down); its tab is shown only when given. */
+  insights?: InsightSource;
+  /** The user's language for the views that ship in English and German (1033, 1031). */
+  languageId?: number;
   /** The tab shown first; default "audit". */
   initialTab?: TabValue;
 }

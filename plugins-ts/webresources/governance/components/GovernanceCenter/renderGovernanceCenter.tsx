@@ -3,6 +3,8 @@ import { Button, MessageBar, MessageBarActions, MessageBarBody, Spinner, Tab, Ta
 import { strings } from "../../strings";
 import { AuditView } from "../AuditView";
 import { CadenceBanner } from "../CadenceBanner";
+import { InsightsView } from "../InsightsView";
+import { insightStrings } from "../../insightStrings";
 import { ReadinessView } from "../ReadinessView";
 import { ResultsView } from "../ResultsView";
 import { RulePackView } from "../RulePackView";
@@ -50,7 +52,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
       {cadence.value && runs.value && <CadenceBanner cadence={cadence.value} runs={runs.value} now={state.now()} />}
       <nav aria-label={strings.navLabel}>
         <TabList selectedValue={state.tab} onTabSelect={(_, d) => state.setTab(d.value as TabValue)}>
-          {(props.readiness ? [...TABS, READINESS_TAB] : TABS).map((t) => (
+          {[...TABS, ...(props.readiness ? [READINESS_TAB] : []), ...(props.insights ? [{ value: "outcomes" as const, label: insightStrings(props.languageId).tab }] : [])].map((t) => (
             <Tab key={t.value} id={`tab-${t.value}`} value={t.value} aria-controls={`panel-${t.value}`}>
               {t.label}
             </Tab>
@@ -77,7 +79,8 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
             )}
             {panel("waivers", <WaiversView data={props.data} pack={pack.value} directory={directory.value} now={state.now} prefill={state.waiverPrefill} />)}
             {panel("rulepack", <RulePackView data={props.data} pack={pack.value!} onSaved={state.refresh} />)}
-            {props.readiness && panel("readiness", <ReadinessView source={props.readiness} now={state.now} />)}
+            {props.readiness && panel("readiness", <ReadinessView source={props.readiness} now={state.now} languageId={props.languageId} />)}
+            {props.insights && panel("outcomes", <InsightsView source={props.insights} data={props.data} directory={directory.value} languageId={props.languageId} now={state.now} linkTo={props.linkTo} />)}
           </>
         )}
       </main>
