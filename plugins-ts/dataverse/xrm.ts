@@ -15,6 +15,7 @@ import {
   assertWritable,
   cleanRow,
   DEFAULT_WRITABLE,
+  ETAG,
   parseCheckpoint,
   queryFingerprint,
   type CoverageReport,
@@ -280,6 +281,7 @@ export function createXrmGateway(webApi: XrmWebApiLike, opts: XrmGatewayOptions 
       assertWritable(table, "update", writable);
       const info = await tableInfo(table);
       const ids = rows.map((r, i) => normaliseGuid(String(r[info.primaryIdAttribute]), `${table}.${info.primaryIdAttribute} of row ${i}`));
+      if (rows.some((r) => r[ETAG] !== undefined)) throw new Error(`update ${table}: Xrm.WebApi.updateRecord cannot send If-Match; use the Web API gateway for updates that expect a version`);
       return perItem("update", table, rows.length, (i) => ids[i], async (i) => {
         const data: Row = { ...rows[i] };
         delete data[info.primaryIdAttribute];
