@@ -72,7 +72,7 @@ describe("the scheduled runner", () => {
     const id = await addSchedule(emu, { vit_nextrunon: "2026-11-23T05:00:00Z", vit_claimedby: "runner-dead", vit_claimeduntil: "2026-11-23T13:00:00Z" });
 
     const held = await runDueSchedules(runner(emu, "runner-b"));
-    expect(held).toEqual([expect.objectContaining({ status: "taken", message: expect.stringContaining("held by runner-dead until 2026-11-23T13:00:00Z") })]);
+    expect(held.map((o) => [o.status, o.message])).toEqual([["taken", "held by runner-dead until 2026-11-23T13:00:00Z"]]);
     expect(emu.store.rows("vit_auditrun")).toHaveLength(1);
 
     const later = new Date("2026-11-23T13:05:00Z");
@@ -88,12 +88,10 @@ describe("the scheduled runner", () => {
     const fresh = await addSchedule(emu, { vit_cron: "30 2 * * 0", vit_timezone: "UTC" });
     const broken = await addSchedule(emu, { vit_name: "Broken", vit_cron: "0 25 * * *", vit_nextrunon: "2026-11-23T00:00:00Z" });
     const outcomes = await runDueSchedules(runner(emu, "runner-a"));
-    expect(outcomes).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ scheduleId: fresh, status: "scheduled", nextRunOn: "2026-11-29T02:30:00.000Z" }),
-        expect.objectContaining({ scheduleId: broken, status: "invalid", message: expect.stringMatching(/cron expression "0 25 \* \* \*".*hour/) }),
-      ]),
-    );
+    const byId = new Map(outcomes.map((o) => [o.scheduleId, o]));
+    expect(byId.get(fresh)).toEqual(expect.objectContaining({ status: "scheduled", nextRunOn: "2026-11-29T02:30:00.000Z" }));
+    expect(byId.get(broken)?.status).toBe("invalid");
+    expect(byId.get(broken)?.message).toMatch(/cron expression "0 25 \* \* \*".*hour/);
     expect(emu.store.get("vit_auditschedule", fresh)!.vit_nextrunon).toBe("2026-11-29T02:30:00Z");
     const b = emu.store.get("vit_auditschedule", broken)!;
     expect(b.vit_nextrunon).toBeNull();
