@@ -9,6 +9,7 @@ import { createGateway, recordLink, resolveConnection } from "./connection";
 import { createGovernanceData } from "./data";
 import { GovernanceCenter } from "./components/GovernanceCenter/GovernanceCenter";
 import { createReadinessSource } from "./components/ReadinessView";
+import { createScheduleSource } from "./schedules";
 import { strings } from "./strings";
 
 function start(): void {
@@ -32,7 +33,7 @@ function start(): void {
   const { connection } = resolved;
   const gateway = createGateway(connection);
   const data = createGovernanceData(gateway);
-  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
+  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} schedules={createScheduleSource(gateway)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
 }
 
 start();

@@ -1,8 +1,9 @@
 import type { CenterSettings, RecordLink } from "../../connection";
 import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverRequest } from "../../data";
 import type { ReadinessSource } from "../ReadinessView";
+import type { ScheduleSource } from "../../schedules";
 
-export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness";
+export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "schedules";
 
 export interface GovernanceCenterProps {
   data: GovernanceData;
@@ -13,6 +14,8 @@ export interface GovernanceCenterProps {
   now?: () => Date;
   /** The AI-readiness scorecard; its tab is shown only when given. */
   readiness?: ReadinessSource;
+  /** Audit schedules (vit_auditschedule); their tab is shown only when given. */
+  schedules?: ScheduleSource;
   /** The tab shown first; default "audit". */
   initialTab?: TabValue;
 }
