@@ -22,6 +22,9 @@ param registryName string = ''
 @description('URL of the Dataverse organisation, e.g. https://contoso.crm.dynamics.com')
 param dataverseUrl string
 
+@description('Fallback for environments that refuse a managed identity as application user: the client id of an app registration whose federated credential trusts this identity (docs/install.md). Empty: the identity itself is the application user.')
+param federatedAppId string = ''
+
 @description('Mailbox the digests are sent from (Graph Mail.Send granted to the identity); empty to send no digest.')
 param digestFrom string = ''
 
@@ -93,6 +96,11 @@ var runnerArgs = concat([
   '--managed-identity'
   '--client-id'
   identity.properties.clientId
+], empty(federatedAppId) ? [] : [
+  '--federated-app-id'
+  federatedAppId
+  '--tenant-id'
+  tenant().tenantId
 ], empty(digestFrom) ? [] : [
   '--from'
   digestFrom
