@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { accuracy, DATA, fake1000, febrl4, febrlDedupe, type Accuracy, type Case } from "./febrl";
+import { accuracy, DATA, fake1000, febrl4, febrlDedupe, requireData, type Accuracy, type Case } from "./febrl";
 
 const fmt = (x: number): string => x.toFixed(4);
 
@@ -32,6 +32,7 @@ function curve(c: Case, thresholds: number[]): string[] {
 async function main(): Promise<void> {
   const sizesArg = process.argv.indexOf("--sizes");
   const sizes = (sizesArg > 0 ? process.argv[sizesArg + 1] : "10000,100000").split(",").map(Number);
+  requireData();
   const startLoad = loadavg()[0];
   const lines: string[] = [];
   lines.push("# Duplicates benchmark", "");
