@@ -153,7 +153,7 @@ describe("what the zip holds", () => {
     expect(byType(80)).toEqual(["vit_CrmVitals"]);
     expect(byType(380)).toEqual(["vit_AuditCadenceDays", "vit_DigestRecipients", "vit_GraphIntegrationEnabled", "vit_RulePack"]);
     expect(info.subcomponents.keys).toBe(3);
-    expect(info.subcomponents.forms).toBe(5);
+    expect(info.subcomponents.forms).toBe(6);
   });
 
   it("every file customizations.xml refers to is in the zip, under a forward-slash name, with a content type", () => {
