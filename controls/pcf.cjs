@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs pcf-scripts with settings from pcf.config.json, the project's one source of truth.
 // pcf-scripts only reads ./pcfconfig.json; this writes it (git-ignored) from the "pcfScripts"
-// section right before every call, so the two can never disagree.
+// section right before every call, so the two can never disagree; featureconfig.json likewise from
+// "pcfFeatures".
 //
 //   node controls/pcf.cjs build [--buildMode development]
 //   node controls/pcf.cjs refreshTypes
@@ -17,6 +18,8 @@ if (!config.pcfScripts || typeof config.pcfScripts.outDir !== "string") {
   process.exit(1);
 }
 writeFileSync(join(root, "pcfconfig.json"), JSON.stringify(config.pcfScripts, null, 2) + "\n");
+// pcf-scripts' feature switches (featureconfig.json, read from the working directory), same rule.
+writeFileSync(join(root, "featureconfig.json"), JSON.stringify(config.pcfFeatures ?? {}, null, 2) + "\n");
 
 const args = process.argv.slice(2);
 if (args.length === 0) {

@@ -6,7 +6,7 @@ import type { Theme } from "@fluentui/react-components";
 import type { IInputs } from "./generated/ManifestTypes";
 import { FormFactor, ManifestConstants, makeTranslate } from "./ManifestConstants";
 import type { RecordVitalsRootProps } from "./components/RecordVitalsRoot/RecordVitalsRoot.types";
-import type { VitalsDataSource } from "../shared/vitalsSource";
+import type { VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
 import type { RecordScore } from "../../plugins-ts/engine";
 
 /** `context.mode.contextInfo`: present on model-driven forms, not in the typings. */

@@ -3,7 +3,7 @@ import type { IInputs, IOutputs } from "./generated/ManifestTypes";
 import { RecordVitalsRoot } from "./components/RecordVitalsRoot/RecordVitalsRoot";
 import { getRootProps, isDataUpdate } from "./getRootProps";
 import { LAYOUT_ONLY_UPDATES } from "./ManifestConstants";
-import { createWebApiVitalsSource, type VitalsDataSource } from "../shared/vitalsSource";
+import { createWebApiVitalsSource, type VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
 
 /** The record vitals panel: a virtual control; all behaviour lives in RecordVitalsRoot. */
 export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IOutputs> {

@@ -23,8 +23,3 @@ export function groupFindings(findings: readonly Finding[]): FindingGroups {
     failedCount: findings.filter((f) => f.outcome === "failed" && !f.waived).length,
   };
 }
-
-/** Critical failures that are not waived (what the form script names in its notification). */
-export function criticalFailures(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.outcome === "failed" && !f.waived && f.severity === "critical");
-}

@@ -4,7 +4,8 @@
  * next follow-up. Derived from the same pack and facts the engine scores, so it never disagrees
  * with the findings. Pure.
  */
-import type { CompiledPack, ColumnValue, EngineRecord, ExitCriterion } from "../../plugins-ts/engine";
+import type { CompiledPack, EngineRecord } from "../../plugins-ts/engine";
+import { criterionMet, missingBefore } from "../../plugins-ts/client/exitCriteria";
 
 const DAY_MS = 86_400_000;
 
@@ -33,16 +34,6 @@ export interface StageReadiness {
   followUpOverdue: boolean;
 }
 
-function isEmpty(v: ColumnValue | undefined): boolean {
-  return v === null || v === undefined || (typeof v === "string" && v.trim() === "");
-}
-
-/** Whether an exit criterion is met by a value (engine semantics: filled, not false, or equal to `equals`). */
-export function criterionMet(e: ExitCriterion, v: ColumnValue | undefined): boolean | null {
-  if (v === undefined) return null;
-  return e.equals !== undefined ? v === e.equals : !isEmpty(v) && v !== false;
-}
-
 /** The checklist, or null when the table has no process in the pack. */
 export function stageReadiness(compiled: CompiledPack, record: EngineRecord, now: Date): StageReadiness | null {
   const process = compiled.process(record.table);
@@ -52,7 +43,7 @@ export function stageReadiness(compiled: CompiledPack, record: EngineRecord, now
   const at = stageFact ? process.stages.findIndex((s) => s.name === stageFact.name) : -1;
   const stage = at >= 0 ? process.stages[at] : undefined;
   const criteria = (stage?.exitCriteria ?? []).map((e) => ({ label: e.label, column: e.column, met: criterionMet(e, record.values[e.column]) }));
-  const earlierMissing = at > 0 ? process.stages.slice(0, at).flatMap((s) => s.exitCriteria.filter((e) => criterionMet(e, record.values[e.column]) === false).map((e) => `${e.label} (${s.name})`)) : [];
+  const earlierMissing = stage ? (missingBefore(process, stage.name, (c) => record.values[c]) ?? []) : [];
 
   const rules = compiled.rules(record.table);
   const stageRule = rules.find((r) => r.rule.check.type === "daysInStage");

@@ -42,6 +42,8 @@ const BUILT_IN: Readonly<Record<string, Omit<TableInfo, "logicalName">>> = {
   vit_auditrun: { entitySetName: "vit_auditruns", primaryIdAttribute: "vit_auditrunid" },
   vit_waiver: { entitySetName: "vit_waivers", primaryIdAttribute: "vit_waiverid" },
   vit_readinessassessment: { entitySetName: "vit_readinessassessments", primaryIdAttribute: "vit_readinessassessmentid" },
+  vit_fixrun: { entitySetName: "vit_fixruns", primaryIdAttribute: "vit_fixrunid" },
+  vit_fixentry: { entitySetName: "vit_fixentrys", primaryIdAttribute: "vit_fixentryid" },
 };
 
 /** English plural the way Dataverse forms default entity set names. */

@@ -1,10 +1,9 @@
 /**
- * The one data-access interface of CRM Vitals. Two adapters implement it:
- *  - `createWebApiGateway` (./webapi) over dynamics-web-api, in Node and the browser: paging,
- *    `$batch`, retries, concurrency cap, metadata checks;
- *  - `createXrmGateway` (./xrm) over PCF `context.webAPI` / `Xrm.WebApi`, for single-record reads
- *    in a form (no `$batch`: writes fall back to one call per row).
- * Everything above this line (audit, panel, CLI) sees only `DataverseGateway`.
+ * The one bulk data-access interface of CRM Vitals, implemented by `createWebApiGateway`
+ * (./webapi) over dynamics-web-api, in Node and the browser (Governance Center): paging, `$batch`,
+ * retries, concurrency cap, metadata checks. Audits, the CLI and the Governance Center see only
+ * `DataverseGateway`. A form (the record panel, the form script) reads one record through the
+ * browser client library in ../client instead (PCF `context.webAPI`, one record's facts).
  */
 import type { ColumnValue, RelatedFacts } from "../engine/types";
 import type { DataverseError } from "./errors";
@@ -109,6 +108,24 @@ export type WriteOutcome =
   | { index: number; key: string; ok: true; id?: string }
   | { index: number; key: string; ok: false; error: DataverseError };
 
+/**
+ * One write of an approved fix (plugins-ts/fix). Updates and deletes carry the ETag the person
+ * saw (`If-Match`, never `*`); creates send `If-None-Match: *`, so a repeat cannot create twice.
+ */
+export type FixWrite =
+  | { op: "update"; id: string; data: Row; etag: string }
+  | { op: "create"; id: string; data: Row }
+  | { op: "delete"; id: string; etag: string };
+
+/** A fix write's outcome; `etag` is the row's new ETag after an update or create. */
+export type FixWriteOutcome = WriteOutcome & { etag?: string };
+
+/** A row with the ETag it had when it was read. */
+export interface VersionedRow {
+  row: Row;
+  etag: string;
+}
+
 export interface WhoAmI {
   userId: string;
   businessUnitId: string;
@@ -136,7 +153,7 @@ export interface CoverageOptions {
 }
 
 export interface DataverseGateway {
-  readonly adapter: "webapi" | "xrm";
+  readonly adapter: "webapi";
   whoAmI(): Promise<WhoAmI>;
   /** Entity set name of a table (`opportunity` → `opportunities`), from metadata with a built-in fallback. */
   entitySetName(table: string): Promise<string>;
@@ -157,6 +174,14 @@ export interface DataverseGateway {
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   coverage(table: string, filter?: Filter, opts?: CoverageOptions): Promise<CoverageReport>;
   stats(): GatewayStats;
+  /** Rows by id with their ETags (ids the caller cannot read are absent). Web API adapter only. */
+  readVersioned?(table: string, ids: readonly string[], columns: readonly string[]): Promise<Map<string, VersionedRow>>;
+  /**
+   * Approved fixes only: writes customers' records, which no other method may. `$batch`es outside
+   * change sets (one failure never rolls back the others), If-Match with each row's ETag (a 412 is
+   * returned as the item's error, never retried). Web API adapter only.
+   */
+  writeFixes?(table: string, writes: readonly FixWrite[], opts?: WriteOptions): Promise<FixWriteOutcome[]>;
 }
 
 /** Customers' own tables: never written, whatever the allow-list says. */

@@ -5,6 +5,7 @@
  */
 import type { EngagementGapFact, RelatedFacts, RelatedRecord, StageFact } from "../engine/types";
 import { GAP_COLUMNS, GAP_SELECT, GAP_TABLE, gapFactFromRow } from "../graph/model";
+import { ACTIVITY_COMPLETED as COMPLETED, BPF_TABLES, laterStageInstance, OPEN_ACTIVITY_STATES, PRIMARY_NAME } from "../client/facts";
 import { AGGREGATE_LIMIT_CODE, DataverseError } from "./errors";
 import type { TableInfo } from "./entitysets";
 import type { FactsRequest, FetchRelatedFactsOptions, ParentSpec, Row } from "./gateway";
@@ -34,18 +35,6 @@ export interface QueryPort {
   fetchXmlMany?(table: string, fetchXmls: readonly string[], describe: string): Promise<Array<Array<Record<string, unknown>> | DataverseError>>;
   maxFilterChars?: number;
 }
-
-/** Business-process-flow instance tables per record table. */
-export const BPF_TABLES: Readonly<Record<string, { table: string; lookup: string }>> = {
-  opportunity: { table: "opportunitysalesprocess", lookup: "bpf_opportunityid" },
-  lead: { table: "leadtoopportunitysalesprocess", lookup: "bpf_leadid" },
-};
-
-/** Activity state codes: 0 Open, 1 Completed, 2 Canceled, 3 Scheduled. */
-const OPEN_ACTIVITY_STATES = [0, 3];
-const COMPLETED = 1;
-
-const PRIMARY_NAME: Readonly<Record<string, string>> = { contact: "fullname", systemuser: "fullname", lead: "fullname" };
 
 /** FetchXML `in` values cost ~63 URL characters per GUID; leave room for the rest of the query. */
 function chunkForFetchIn(ids: readonly string[], maxChars: number): string[][] {
@@ -154,13 +143,7 @@ async function stages(port: QueryPort, table: string, ids: readonly string[], st
     const id = idOf(inst[lookupCol]);
     if (!id) continue;
     const prev = chosen.get(id);
-    const rank = (r: Record<string, unknown>) => [r.statecode === 0 ? 1 : 0, isoValue(r.modifiedon) ?? ""] as const;
-    if (!prev) chosen.set(id, inst);
-    else {
-      const [a1, a2] = rank(inst);
-      const [b1, b2] = rank(prev);
-      if (a1 > b1 || (a1 === b1 && a2 > b2)) chosen.set(id, inst);
-    }
+    chosen.set(id, prev ? laterStageInstance(prev, inst) : inst);
   }
   const missing = [...new Set([...chosen.values()].map((r) => idOf(r._activestageid_value)).filter((s): s is string => !!s && !stageNames.has(s)))];
   if (missing.length) {

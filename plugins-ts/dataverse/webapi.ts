@@ -18,6 +18,9 @@ import {
   type CoverageOptions,
   type CoverageReport,
   type DataverseGateway,
+  type FixWrite,
+  type FixWriteOutcome,
+  type VersionedRow,
   type FetchRelatedFactsOptions,
   type Row,
   type StreamCheckpoint,
@@ -26,12 +29,14 @@ import {
   type UpsertOptions,
   type WhoAmI,
   type WriteOptions,
-  type WriteOutcome,
 } from "./gateway";
 import { fetchRelatedFactsWith, type QueryPort } from "./related";
 import {
   alternateKeySegment,
   assertColumn,
+  chunkIdsForIn,
+  f,
+  guid,
   assertPageSize,
   assertTable,
   countFetchXml,
@@ -100,6 +105,8 @@ interface BatchItem {
   /** 412 on a repeated create means our earlier attempt created it; 404 on delete means already gone. */
   benign?: (error: DataverseError, repeated: boolean) => boolean;
   id?: string;
+  /** Reads the row's new ETag from the item's response (fix writes ask for a representation). */
+  etagOf?: (result: unknown) => string | undefined;
 }
 
 export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGateway {
@@ -321,13 +328,13 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     }
   }
 
-  async function runBatches(operation: string, table: string, items: BatchItem[], o: WriteOptions = {}): Promise<WriteOutcome[]> {
-    assertWritable(table, operation, writable);
+  async function runBatches(operation: string, table: string, items: BatchItem[], o: WriteOptions = {}, approvedFix = false): Promise<FixWriteOutcome[]> {
+    if (!approvedFix) assertWritable(table, operation, writable);
     const batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new Error(`batchSize ${batchSize} must be an integer from 1 to 1000 (the $batch limit)`);
     const continueOnError = o.continueOnError ?? true;
     const info = await tableInfo(table);
-    const outcomes = new Array<WriteOutcome>(items.length);
+    const outcomes = new Array<FixWriteOutcome>(items.length);
     const batches: BatchItem[][] = [];
     for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));
     let stopped = false;
@@ -351,8 +358,9 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
             try {
               return (await c.executeBatch({ continueOnError, inChangeSet: false })) as unknown[];
             } catch (err) {
-              // A $batch rejected as a whole with its parts: surface per-item results when they are all there.
-              if (Array.isArray(err) && err.length === pending.length) return err as unknown[];
+              // A $batch rejected as a whole with its parts (documented: without continue-on-error the batch
+              // answers the status of the first failing item, with the parts up to it): per-item results.
+              if (Array.isArray(err) && err.length > 0 && err.length <= pending.length) return err as unknown[];
               throw err;
             }
           });
@@ -386,7 +394,8 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
             return;
           }
           const id = item.id ?? (typeof result === "string" ? result : undefined);
-          outcomes[item.index] = { index: item.index, key: item.key, ok: true, ...(id ? { id } : {}) };
+          const etag = item.etagOf?.(result);
+          outcomes[item.index] = { index: item.index, key: item.key, ok: true, ...(id ? { id } : {}), ...(etag ? { etag } : {}) };
           exec.count("rowsWritten", 1);
         });
         done += pending.length - retryNext.length;
@@ -566,6 +575,49 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
         };
       });
       return runBatches("delete", table, items, o);
+    },
+
+    async readVersioned(table, ids, columns) {
+      const info = await tableInfo(table);
+      const select = [...new Set([...columns.map((c) => assertColumn(c)), info.primaryIdAttribute])];
+      const out = new Map<string, VersionedRow>();
+      const chunks = chunkIdsForIn(info.primaryIdAttribute, ids, maxFilterChars);
+      const pages = port.queryAllMany
+        ? await port.queryAllMany(table, select, chunks.map((c) => f.in(info.primaryIdAttribute, c.map(guid))), `${table} rows with their ETags`)
+        : await Promise.all(chunks.map((c) => port.queryAll(table, select, f.in(info.primaryIdAttribute, c.map(guid)), `${table} rows with their ETags`)));
+      for (const raw of pages.flat()) {
+        const etag = raw["@odata.etag"];
+        const row = cleanRow(raw);
+        const id = row[info.primaryIdAttribute];
+        if (typeof id === "string" && typeof etag === "string") out.set(id.toLowerCase(), { row, etag });
+      }
+      return out;
+    },
+
+    async writeFixes(table, writes: readonly FixWrite[], o) {
+      const info = await tableInfo(table);
+      const etagOf = (result: unknown): string | undefined => {
+        const e = result && typeof result === "object" ? (result as Record<string, unknown>)["@odata.etag"] ?? (result as Record<string, unknown>).oDataEtag : undefined;
+        return typeof e === "string" ? e : undefined;
+      };
+      const items: BatchItem[] = writes.map((w, index) => {
+        const id = normaliseGuid(w.id, `${table} id of fix ${index}`);
+        if (w.op !== "create" && (typeof w.etag !== "string" || w.etag === "" || w.etag.trim() === "*")) {
+          throw new Error(`fix ${index} of ${table} ${id}: an ETag from the preview is required (If-Match: * is never sent)`);
+        }
+        const select = [info.primaryIdAttribute];
+        if (w.op === "update") return { index, key: id, id, etagOf, queue: (c, collection) => c.update({ collection, key: id, data: { ...w.data }, ifmatch: w.etag, returnRepresentation: true, select }) };
+        if (w.op === "delete") return { index, key: id, id, queue: (c, collection) => c.deleteRecord({ collection, key: id, ifmatch: w.etag }), benign: (e, repeated) => repeated && e.status === 404 };
+        return {
+          index,
+          key: id,
+          id,
+          etagOf,
+          queue: (c, collection) => c.upsert({ collection, key: id, data: { ...w.data }, ifnonematch: "*", returnRepresentation: true, select }),
+          benign: (e, repeated) => repeated && e.status === 412,
+        };
+      });
+      return runBatches("fix", table, items, o, true);
     },
 
     async coverage(table, filter, o: CoverageOptions = {}): Promise<CoverageReport> {

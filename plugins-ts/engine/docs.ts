@@ -4,7 +4,19 @@
  */
 import { compilePack } from "./score";
 import { describeCondition } from "./checks/conditions";
-import type { RulePack } from "./pack/types";
+import type { RepairType, RulePack } from "./pack/types";
+
+/** What each repair does, for the Fix column (see docs/fixes.md). */
+const REPAIR_WORDS: Readonly<Record<RepairType, string>> = {
+  phoneE164: "phone to E.164 (country from the record, then the organisation's default; extension kept)",
+  nameCasing: "whitespace and casing of the name",
+  emailDomainLowercase: "e-mail domain in lower case",
+  websiteNormalise: "website normalised",
+  clearPlaceholder: "placeholder cleared where the column is optional",
+  parentByEmailDomain: "parent account set by e-mail domain (exactly one active account)",
+  reassignOwner: "records reassigned to the manager or a chosen user or team",
+  task: "a task for the owner (needs judgement)",
+};
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -32,7 +44,7 @@ export function renderRulesMarkdown(pack: RulePack): string {
     out.push("|---|---|---|---|---|---|---|---|");
     for (const { rule, check } of rules) {
       out.push(
-        `| \`${rule.id}\`<br>${esc(rule.title)} | ${rule.dimension} | ${rule.severity} | ${rule.weight} | ${esc(check.expected)} | ${rule.when ? esc(describeCondition(rule.when)) : "always"} | ${esc(rule.message)} | ${esc(rule.fix)} |`,
+        `| \`${rule.id}\`<br>${esc(rule.title)} | ${rule.dimension} | ${rule.severity} | ${rule.weight} | ${esc(check.expected)} | ${rule.when ? esc(describeCondition(rule.when)) : "always"} | ${esc(rule.message)} | ${esc(rule.fix)}${rule.repair ? `<br>**Fix offered:** ${REPAIR_WORDS[rule.repair.type]}` : ""} |`,
       );
     }
     out.push("");

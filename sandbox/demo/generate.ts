@@ -209,6 +209,7 @@ export function generateDemoOrg(opts: DemoOrgOptions = {}): DemoOrg {
     ...people.rows, account: [], contact: [], lead: [], opportunity: [], email: [], task: [], phonecall: [], appointment: [],
     opportunitysalesprocess: [], leadtoopportunitysalesprocess: [], processstage: [], duplicaterule: [], duplicaterulecondition: [],
     environmentvariabledefinition: [], environmentvariablevalue: [], vit_recordhealth: [], vit_auditrun: [], vit_waiver: [], vit_readinessassessment: [],
+    vit_fixrun: [], vit_fixentry: [],
   };
   const truth: GroundTruth = { seed, size: opts.data === "empty" ? 0 : size, now: iso(now), counts: {}, rows: {}, defects: [], duplicatePairs: [], clean: [] };
   const admin = people.users[0];

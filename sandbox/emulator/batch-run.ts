@@ -54,11 +54,17 @@ export function runBatch(em: Emulator, r: Req, p: UserEntry): Res {
     }
     return { status: res.status, headers, body: text, contentId: item.contentId };
   };
+  // "Handling errors": without Prefer: odata.continue-on-error the batch stops at the first failing
+  // item and answers that item's status; with it, 200 and every item's response.
+  let status = 200;
   for (const part of parts) {
     if (part.kind === "request") {
       const res = run(part.item, new Map());
       out.push({ kind: "single", response: res });
-      if (res.status >= 400 && !continueOnError) break;
+      if (res.status >= 400 && !continueOnError) {
+        status = res.status;
+        break;
+      }
       continue;
     }
     const ids = new Map<string, string>();
@@ -77,12 +83,15 @@ export function runBatch(em: Emulator, r: Req, p: UserEntry): Res {
       em.store.rollback();
       em.stats.rowsWritten -= responses.length;
       out.push({ kind: "single", response: failed });
-      if (!continueOnError) break;
+      if (!continueOnError) {
+        status = failed.status;
+        break;
+      }
     } else {
       em.store.commit();
       out.push({ kind: "changeset", responses });
     }
   }
   const w = writeBatchResponse(out);
-  return { status: 200, headers: { "Content-Type": w.contentType, "OData-Version": "4.0" }, text: w.body };
+  return { status, headers: { "Content-Type": w.contentType, "OData-Version": "4.0" }, text: w.body };
 }

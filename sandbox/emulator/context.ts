@@ -63,6 +63,8 @@ export interface Emulator {
   /** Whether the caller may read a related row (for $expand and lookups). */
   canRead(p: UserEntry): (t: ResolvedTable, row: Row) => boolean;
   ctx(p: UserEntry): QueryContext;
+  /** A user of the organisation by systemuserid (for functions about another principal). */
+  principal(userId: string): UserEntry | undefined;
   /** Runs one request (a `$batch` item when `topLevel` is false) and answers errors as responses. */
   dispatch(r: Req, p: UserEntry, topLevel: boolean): Res;
 }

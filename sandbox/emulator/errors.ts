@@ -39,6 +39,12 @@ export const CODES = {
   batchLimit: "0x8004D24B",
   /** Unsupported feature in the emulator / platform. */
   notSupported: "0x80040800",
+  /** A string longer than its column's MaxLength (StringLengthTooLong). */
+  stringTooLong: "0x80044331",
+  /** A choice value that isn't one of the column's options (PicklistValueOutOfRange). */
+  choiceOutOfRange: "0x8004431a",
+  /** The privilege is granted, but not at the depth this record needs (access check failed). */
+  noRecordAccess: "0x80048306",
 } as const;
 
 export function badQuery(message: string): ODataError {

@@ -5,15 +5,50 @@
  * The queries themselves run in fetchxml.ts and odata.ts.
  */
 import { CODES, ODataError, badQuery } from "./errors";
-import { executeFetch } from "./fetchxml";
-import { FORMATTED, formatValue, lookupName, type Preferences } from "./format";
+import { executeFetch, type AggregateColumn } from "./fetchxml";
+import { FORMATTED, formatValue, lookupName, type AnnotationPrefs, type Preferences } from "./format";
 import { aggregateRows, parseApply } from "./odata";
 import { isLookupType, type ResolvedTable } from "./schema";
-import type { Row } from "./store";
+import type { EmulatorStore, Row } from "./store";
 import { comparableOf, compare, str } from "./values";
 import { COUNT_CAP, json, type Emulator, type Req, type Res, type UserEntry } from "./context";
 
-export function readApply(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry): Res {
+/**
+ * Formatted values of an aggregate row, as Dataverse adds them with Prefer: odata.include-annotations:
+ * a grouped column as the column shows it (choice label, lookup name), a count as a whole number, a
+ * sum/avg/min/max in its column's format (currency for money).
+ */
+function annotateAggregate(store: EmulatorStore, row: Row, cols: AggregateColumn[], ann: AnnotationPrefs | null): Row {
+  if (!ann?.formatted) return { ...row };
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = v;
+    const c = cols.find((x) => x.alias === k);
+    if (!c || v === null || v === undefined) continue;
+    let f: string | undefined;
+    if (c.fn === "count" || c.fn === "countcolumn" || c.fn === "countdistinct") f = formatValue({ ...c.col, type: "integer" }, v);
+    else if (c.fn === null && isLookupType(c.col.type)) f = lookupName(store, c.col.targets?.length === 1 ? c.col.targets[0] : null, str(v));
+    else f = formatValue(c.fn === "avg" && c.col.type === "integer" ? { ...c.col, type: "decimal" } : c.col, v);
+    if (f !== undefined) out[`${k}@${FORMATTED}`] = f;
+  }
+  return out;
+}
+
+/**
+ * The paging cookie as Dataverse writes it ("Page large result sets with FetchXml"): the inner
+ * `<cookie page="N"><id last="{…}" first="{…}" /></cookie>` of the page just read, URL-encoded twice.
+ */
+function pagingCookie(t: ResolvedTable, page: Row[], pageNumber: number): string {
+  let inner = "";
+  if (page.length) {
+    const id = (row: Row): string => `{${str(row[t.primaryId]).toUpperCase()}}`;
+    const xml = `<cookie page="${pageNumber}"><${t.primaryId} last="${id(page[page.length - 1])}" first="${id(page[0])}" /></cookie>`;
+    inner = encodeURIComponent(encodeURIComponent(xml));
+  }
+  return `<cookie pagenumber="${pageNumber + 1}" pagingcookie="${inner}" istracking="False" />`;
+}
+
+export function readApply(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences): Res {
   em.count("aggregate");
   const spec = parseApply(r.query.get("$apply")!, t, em.ctx(p));
   const sec = em.sec(p, t);
@@ -37,7 +72,13 @@ export function readApply(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry):
       return 0;
     });
   }
-  return json(200, { "@odata.context": `${r.base}$metadata#${t.entitySetName}`, value: out.map((row) => ({ "@odata.id": null, ...row })) });
+  const cols: AggregateColumn[] = [
+    ...spec.groupBy.map((g) => ({ alias: g.prop, col: g.col, fn: null })),
+    ...spec.aggregates.map((a) => ({ alias: a.alias, col: a.col ?? { name: a.alias, type: "integer" as const, label: a.alias }, fn: a.fn })),
+  ];
+  // Dataverse answers aggregate rows without "@odata.id" (they are not entities).
+  const value = out.map((row) => annotateAggregate(em.store, row, cols, prefs.annotations));
+  return json(200, { "@odata.context": `${r.base}$metadata#${t.entitySetName}`, value }, prefs.annotations ? { "Preference-Applied": prefs.annotations.applied } : {});
 }
 
 export function readFetchXml(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, xml: string, prefs: Preferences): Res {
@@ -45,7 +86,7 @@ export function readFetchXml(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   const result = executeFetch(xml, t, { store: em.store, ctx: em.ctx(p), readFilter: (tt) => em.sec(p, tt) });
   const ann = prefs.annotations;
   const value = result.rows.map((row, i) => {
-    if (result.aggregate) return { ...row };
+    if (result.aggregate) return annotateAggregate(em.store, row, result.aggregateColumns ?? [], ann);
     const main = result.mainRows[i];
     const out: Row = { "@odata.etag": `W/"${str(main.versionnumber)}"` };
     for (const [k, v] of Object.entries(row)) {
@@ -75,7 +116,7 @@ export function readFetchXml(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
     body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = result.totalRecordCount > COUNT_CAP;
   }
   if (!result.aggregate) {
-    body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"] = `<cookie pagenumber="${result.page + 1}" pagingcookie="" istracking="False" />`;
+    body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"] = pagingCookie(t, result.mainRows, result.page);
     body["@Microsoft.Dynamics.CRM.morerecords"] = result.moreRecords;
   }
   return json(200, body, ann ? { "Preference-Applied": ann.applied } : {});

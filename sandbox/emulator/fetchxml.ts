@@ -52,7 +52,11 @@ export interface FetchResult {
   entity: ResolvedTable;
   /** Rows matching the query when returntotalrecordcount="true" (null otherwise). */
   totalRecordCount: number | null;
+  /** For an aggregate query, each output alias with its source column and function (null: groupby). */
+  aggregateColumns?: AggregateColumn[];
 }
+
+export interface AggregateColumn { alias: string; col: ColumnDef; fn: string | null }
 
 export interface FetchEnv {
   store: EmulatorStore;
@@ -126,6 +130,7 @@ export function executeFetch(xml: string, expectedEntity: ResolvedTable, env: Fe
     }
     const groupBy: { key: string; read: (r: Row) => unknown }[] = [];
     const aggs: { alias: string; fn: "count" | "countdistinct" | "sum" | "avg" | "min" | "max"; read: ((r: Row) => unknown) | null }[] = [];
+    const aggregateColumns: AggregateColumn[] = [];
     const all2 = [...attrs.map((a) => ({ a, alias: "" })), ...flattenLinkAttrs(links)];
     const rows = joined.map((j) => {
       const flat: Row = {};
@@ -135,6 +140,7 @@ export function executeFetch(xml: string, expectedEntity: ResolvedTable, env: Fe
     for (const { a, alias } of all2) {
       const key = `${alias}|${a.name}`;
       const outName = a.alias ?? a.name;
+      aggregateColumns.push({ alias: outName, col: a.col, fn: a.groupby ? null : a.aggregate ?? null });
       if (a.groupby) groupBy.push({ key: outName, read: (r) => r[key] });
       else if (a.aggregate) {
         const fn = a.aggregate === "countcolumn" ? (a.distinct ? "countdistinct" : "count") : a.aggregate === "count" ? "count" : (a.aggregate as "sum");
@@ -156,7 +162,7 @@ export function executeFetch(xml: string, expectedEntity: ResolvedTable, env: Fe
         return 0;
       });
     }
-    return { rows: out, mainRows: [], moreRecords: false, page: 1, aggregate: true, entity: t, totalRecordCount: null };
+    return { rows: out, mainRows: [], moreRecords: false, page: 1, aggregate: true, entity: t, totalRecordCount: null, aggregateColumns };
   }
 
   // ordering: explicit orders, then primary key (stable pages)

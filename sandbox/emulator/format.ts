@@ -3,7 +3,7 @@
  * `_x_value`), the annotations the client asked for with `Prefer: odata.include-annotations`,
  * and `$expand`ed single-valued navigation properties and activity parties.
  */
-import type { ExpandSpec } from "./odata";
+import { rowComparator, type ExpandSpec } from "./odata";
 import { type ColumnDef, type ResolvedTable, BY_LOGICAL, isLookupType, propertyName, tableDef, LOOKUP_TYPE_KEY } from "./schema";
 import type { EmulatorStore, Row } from "./store";
 import { str } from "./values";
@@ -11,11 +11,14 @@ import { str } from "./values";
 export const FORMATTED = "OData.Community.Display.V1.FormattedValue";
 export const LOOKUPNAME = "Microsoft.Dynamics.CRM.lookuplogicalname";
 export const NAVPROP = "Microsoft.Dynamics.CRM.associatednavigationproperty";
+export const TOTALCOUNT = "Microsoft.Dynamics.CRM.totalrecordcount";
 
 export interface AnnotationPrefs {
   formatted: boolean;
   lookupName: boolean;
   navProp: boolean;
+  /** Microsoft.Dynamics.CRM.totalrecordcount(+limitexceeded) next to @odata.count (documented: only when asked for). */
+  totalCount: boolean;
   /** The preference text to echo in Preference-Applied. */
   applied: string;
 }
@@ -44,7 +47,7 @@ export function parsePrefer(header: string | undefined): Preferences {
       const patterns = value.split(",").map((s) => s.trim()).filter(Boolean);
       const matches = (name2: string): boolean =>
         patterns.some((p) => p === "*" || p === name2 || (p.endsWith(".*") && name2.startsWith(p.slice(0, -1))));
-      out.annotations = { formatted: matches(FORMATTED), lookupName: matches(LOOKUPNAME), navProp: matches(NAVPROP), applied: `odata.include-annotations="${value}"` };
+      out.annotations = { formatted: matches(FORMATTED), lookupName: matches(LOOKUPNAME), navProp: matches(NAVPROP), totalCount: matches(TOTALCOUNT), applied: `odata.include-annotations="${value}"` };
     } else if (name === "return" && value === "representation") {
       out.returnRepresentation = true;
     } else if (name === "odata.track-changes") {
@@ -154,9 +157,11 @@ export function projectRow(ctx: ProjectContext, t: ResolvedTable, row: Row, sele
       if (e.many && e.target) {
         // Collection-valued: the related rows that point at this row, readable ones only, in key order.
         const tt = tableDef(e.target);
-        const related = ctx.store.byValues(e.target, e.many.prop, [str(row[t.primaryId])]).filter((r) => ctx.canRead(tt, r));
-        related.sort((a, b) => (str(a[tt.primaryId]) < str(b[tt.primaryId]) ? -1 : 1));
-        out[e.nav] = related.map((r) => projectRow({ ...ctx }, tt, r, e.select, null));
+        const { polymorphic, filter, order, top } = e.many;
+        const related = ctx.store.byValues(e.target, e.many.prop, [str(row[t.primaryId])]).filter((r) =>
+          ctx.canRead(tt, r) && (!polymorphic || ctx.store.lookupTarget(tt, r, e.column.name) === t.logicalName) && (!filter || filter(r)));
+        related.sort(order?.length ? rowComparator(order, tt.primaryId) : (a, b) => (str(a[tt.primaryId]) < str(b[tt.primaryId]) ? -1 : 1));
+        out[e.nav] = related.slice(0, top ?? related.length).map((r) => projectRow({ ...ctx }, tt, r, e.select, null));
         continue;
       }
       const id = row[propertyName(e.column)] as string | null | undefined;

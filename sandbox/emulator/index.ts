@@ -9,7 +9,7 @@
 import { generateDemoOrg, type GroundTruth } from "../demo/generate";
 import { generateDemoMail, type DemoMail, type DemoMailOptions } from "../demo/mailboxes";
 import { planDemoHistory, type HistoryOptions } from "../demo/history";
-import type { DemoHistory } from "../demo/historyReplay";
+import { replayDemoHistory, type DemoHistory } from "../demo/historyReplay";
 import type { DemoUser } from "../demo/users";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
 import { ROLES } from "./security";
@@ -128,7 +128,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     close: () => server.close(),
   };
   if (plan) {
-    const { replayDemoHistory } = await import("../demo/historyReplay");
     handle.history = await replayDemoHistory(handle, plan).catch(async (e: unknown) => {
       await server.close();
       throw e;

@@ -5,6 +5,7 @@
  */
 import { badQuery } from "./errors";
 import { type ColumnDef, type ResolvedTable, navigationProperties, partiesNavigation, propertyName } from "./schema";
+import { collectionNavigations } from "./relationships";
 import type { Row } from "./store";
 import {
   ODATA_DATE_FUNCTIONS, alignDate, coerceLiteral, compare, comparableOf, datePredicate, type Comparable, str,
@@ -459,27 +460,33 @@ export interface ExpandSpec {
   /** Fixed target table, or null when it depends on the row (ownerid). */
   target: string | null;
   select: string[] | null;
-  /** Collection-valued: the related rows are those of `target` whose `prop` holds this row's id. */
-  many?: { prop: string };
+  /**
+   * Collection-valued: the related rows are those of `target` whose `prop` holds this row's id (and,
+   * for a polymorphic lookup, whose stored target is this table), with the nested options applied.
+   */
+  many?: { prop: string; polymorphic?: boolean; filter?: Predicate; order?: OrderKey[]; top?: number };
 }
 
-export function parseExpand(text: string, t: ResolvedTable, resolve: (logical: string) => ResolvedTable): ExpandSpec[] {
+export function parseExpand(text: string, t: ResolvedTable, resolve: (logical: string) => ResolvedTable, ctx?: QueryContext): ExpandSpec[] {
   const navs = navigationProperties(t);
   const partiesNav = partiesNavigation(t);
+  const collections = collectionNavigations(t.logicalName);
   return splitTop(text, ",").map((item) => {
     const m = /^([\w]+)(?:\((.*)\))?$/s.exec(item);
     if (!m) throw badQuery(`Syntax error in $expand: '${item}'.`);
-    let many: { prop: string } | undefined;
+    let many: NonNullable<ExpandSpec["many"]> | undefined;
     let nav = navs.get(m[1]);
+    const coll = collections.get(m[1]);
     if (!nav && m[1] === partiesNav) {
       nav = { column: resolve("activityparty").byColumn.get("activityid")!, target: "activityparty" };
       many = { prop: "_activityid_value" };
+    } else if (!nav && coll) {
+      nav = { column: coll.column, target: coll.target };
+      many = { prop: coll.prop, polymorphic: coll.polymorphic };
     }
     if (!nav) {
-      const known = [...navs.keys(), ...(partiesNav ? [partiesNav] : [])];
-      throw badQuery(
-        `Could not find a property named '${m[1]}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'. The emulator expands single-valued navigation properties and activity parties only (${known.join(", ")}).`,
-      );
+      const known = [...navs.keys(), ...(partiesNav ? [partiesNav] : []), ...collections.keys()];
+      throw badQuery(`Could not find a property named '${m[1]}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'. Navigation properties the emulator knows: ${known.join(", ")}.`);
     }
     let select: string[] | null = null;
     for (const opt of splitTop(m[2] ?? "", ";")) {
@@ -489,8 +496,18 @@ export function parseExpand(text: string, t: ResolvedTable, resolve: (logical: s
       if (key === "$select") {
         if (nav.target) select = parseSelect(val, resolve(nav.target));
         else select = splitTop(val, ",");
+      } else if (many && nav.target && ctx && ["$filter", "$orderby", "$top"].includes(key)) {
+        // "Use $expand with collection-valued navigation properties": $filter, $orderby and $top nest.
+        const tt = resolve(nav.target);
+        if (key === "$filter") many.filter = parseFilter(val, tt, ctx);
+        else if (key === "$orderby") many.order = parseOrderBy(val, tt);
+        else {
+          const n = Number(val);
+          if (!Number.isInteger(n) || n < 0) throw badQuery(`The value '${val}' of $top in $expand is not a non-negative whole number.`);
+          many.top = n;
+        }
       } else {
-        throw badQuery(`The query option '${key}' is not supported inside $expand by the emulator (only $select).`);
+        throw badQuery(`The query option '${key}' is not supported inside $expand of '${m[1]}' (the emulator takes $select, and $filter/$orderby/$top on collection-valued navigation properties).`);
       }
     }
     return many ? { nav: m[1], column: nav.column, target: nav.target, select, many } : { nav: m[1], column: nav.column, target: nav.target, select };

@@ -88,7 +88,7 @@ export function parseParties(em: Emulator, activity: ResolvedTable, nav: string,
       }
       if (c.readOnly) continue;
       try {
-        party[k] = validateValue(c, v);
+        party[k] = validateValue(c, v, "activityparty");
       } catch (e) {
         if (e instanceof ODataError) throw new ODataError(400, e.code, `${at}.${k}: ${e.message}`);
         throw e;

@@ -10,10 +10,11 @@ import { readApply, readFetchXml } from "./fetch-apply";
 import { projectRow, type Preferences } from "./format";
 import { parseExpand, parseFilter, parseOrderBy, parseSelect, rowComparator } from "./odata";
 import { tableDef, type ResolvedTable } from "./schema";
+import { missingAccess } from "./security";
 import type { Row } from "./store";
 import { str } from "./values";
 import {
-  COUNT_CAP, MAX_PAGE, findRow, json, keyText, notFound, type Emulator, type Key, type Req, type Res, type UserEntry,
+  COUNT_CAP, GUID, MAX_PAGE, findRow, json, keyText, notFound, type Emulator, type Key, type Req, type Res, type UserEntry,
 } from "./context";
 
 interface Cursor {
@@ -44,11 +45,12 @@ export function readOne(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, ke
   const f = em.sec(p, t);
   const row = findRow(em.store, t, key);
   if (!row) throw notFound(t, keyText(key));
-  if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) is missing prvRead${t.schemaName} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}' at the depth needed to read record Id=${String(row[t.primaryId])} (owned by another user).`);
+  if (f && !f(row)) throw missingAccess(p, "Read", t, String(row[t.primaryId]));
   const etag = `W/"${String(row.versionnumber)}"`;
-  if (r.headers["if-none-match"] === etag) return { status: 304, headers: { ETag: etag } };
+  // "Conditional retrievals": a request with $expand is never answered 304 (related rows may have changed).
+  if (r.headers["if-none-match"] === etag && !r.query.get("$expand")) return { status: 304, headers: { ETag: etag } };
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
-  const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef) : null;
+  const expand = r.query.get("$expand") ? parseExpand(r.query.get("$expand")!, t, tableDef, em.ctx(p)) : null;
   const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, expand);
   em.stats.rowsRead++;
   const headers: Record<string, string> = { ETag: etag };
@@ -61,7 +63,7 @@ export function readProperty(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   const f = em.sec(p, t);
   const row = findRow(em.store, t, key);
   if (!row) throw notFound(t, keyText(key));
-  if (f && !f(row)) throw new ODataError(403, CODES.noPrivilege, `Principal user (Id=${p.id}, type=8) has no access to record Id=${String(row[t.primaryId])} of '${t.logicalName}'.`);
+  if (f && !f(row)) throw missingAccess(p, "Read", t, String(row[t.primaryId]));
   const name = prop.replace(/\/\$value$/, "");
   if (!t.byProperty.has(name)) throw badQuery(`Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${t.logicalName}'.`);
   const v = row[name] ?? null;
@@ -69,25 +71,45 @@ export function readProperty(em: Emulator, r: Req, t: ResolvedTable, p: UserEntr
   return json(200, { "@odata.context": `${r.base}$metadata#${t.entitySetName}(${String(row[t.primaryId])})/${name}`, value: v });
 }
 
-export function countOnly(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry): Res {
+/**
+ * Rows of a collection reached through a navigation property (`accounts(<id>)/contact_customer_accounts`):
+ * only the related rows count and are listed, and the nextLink keeps the path.
+ */
+export interface Scope {
+  rows: (row: Row) => boolean;
+  /** The path after the service root, e.g. `accounts(<id>)/contact_customer_accounts`. */
+  path: string;
+}
+
+export function countOnly(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, scope?: Scope): Res {
   em.count("read");
   const f = em.sec(p, t);
   const filter = r.query.get("$filter") !== null ? parseFilter(r.query.get("$filter")!, t, em.ctx(p)) : null;
   let n = 0;
-  for (const row of em.store.scan(t.logicalName)) if ((!f || f(row)) && (!filter || filter(row))) n++;
+  for (const row of em.store.scan(t.logicalName)) if ((!f || f(row)) && (!filter || filter(row)) && (!scope || scope.rows(row))) n++;
   return { status: 200, headers: { "Content-Type": "text/plain; charset=utf-8" }, text: String(Math.min(n, COUNT_CAP)) };
 }
 
-export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences): Res {
+export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences, scope?: Scope): Res {
   const q = r.query;
   const fetchXml = q.get("fetchXml");
   if (fetchXml !== null) return readFetchXml(em, r, t, p, fetchXml, prefs);
-  if (q.get("$apply") !== null) return readApply(em, r, t, p);
+  if (q.get("$apply") !== null) return readApply(em, r, t, p, prefs);
+  for (const [param, table] of [["savedQuery", "savedquery"], ["userQuery", "userquery"]] as const) {
+    const id = q.get(param);
+    if (id === null) continue;
+    // The emulator has no saved or personal views, so any id is one that doesn't exist (never the whole table).
+    if (!GUID.test(id)) throw badQuery(`The value '${id}' of ${param} is not a GUID.`);
+    throw new ODataError(404, CODES.notFound, `${table} With Id = ${id} Does Not Exist`);
+  }
   if (q.get("$skip") !== null) throw badQuery("The query parameter $skip is not supported. Use Prefer: odata.maxpagesize and follow @odata.nextLink.");
   for (const k of q.keys()) {
     if (k.startsWith("$") && !["$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken", "$deltatoken"].includes(k)) {
       throw badQuery(`The query parameter ${k} is not supported.`);
     }
+  }
+  if ((prefs.trackChanges || q.get("$deltatoken") !== null) && !t.changeTracking) {
+    throw new ODataError(400, CODES.notSupported, `Change tracking is not enabled for the table '${t.logicalName}' (its ChangeTrackingEnabled is false), so Prefer: odata.track-changes and $deltatoken can't be used on it.`);
   }
   const deltaToken = q.get("$deltatoken");
   if (deltaToken !== null) return delta(em, r, t, p, deltaToken, prefs);
@@ -102,7 +124,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   const select = q.get("$select") ? parseSelect(q.get("$select")!, t) : null;
   const filter = q.get("$filter") !== null ? parseFilter(q.get("$filter")!, t, ctx) : null;
   const order = q.get("$orderby") ? parseOrderBy(q.get("$orderby")!, t) : [];
-  const expand = q.get("$expand") ? parseExpand(q.get("$expand")!, t, tableDef) : null;
+  const expand = q.get("$expand") ? parseExpand(q.get("$expand")!, t, tableDef, ctx) : null;
   let top: number | null = null;
   if (q.get("$top") !== null) {
     top = Number(q.get("$top"));
@@ -111,7 +133,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
   const countWanted = q.get("$count") === "true";
   if (q.get("$count") !== null && !["true", "false"].includes(q.get("$count")!)) throw badQuery("$count must be true or false.");
   const cursor = q.get("$skiptoken") ? decodeCursor(q.get("$skiptoken")!) : null;
-  const pred = (row: Row): boolean => (!sec || sec(row)) && (!filter || filter(row));
+  const pred = (row: Row): boolean => (!sec || sec(row)) && (!filter || filter(row)) && (!scope || scope.rows(row));
   const pageSize = Math.min(prefs.maxPageSize ?? MAX_PAGE, MAX_PAGE);
   const already = cursor?.n ?? 0;
   let limit = pageSize;
@@ -156,7 +178,10 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
     let n = 0;
     for (const row of em.store.scan(t.logicalName)) if (pred(row)) n++;
     body["@odata.count"] = Math.min(n, COUNT_CAP);
-    if (n > COUNT_CAP) body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = true;
+    if (prefs.annotations?.totalCount) {
+      body["@Microsoft.Dynamics.CRM.totalrecordcount"] = Math.min(n, COUNT_CAP);
+      body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = n > COUNT_CAP;
+    }
   }
   body.value = value;
   if (more) {
@@ -166,7 +191,7 @@ export function readCollection(em: Emulator, r: Req, t: ResolvedTable, p: UserEn
     const params = new URLSearchParams();
     for (const [k, v] of q) if (k !== "$skiptoken") params.append(k, v);
     params.set("$skiptoken", encodeCursor(next));
-    body["@odata.nextLink"] = `${r.base}${t.entitySetName}?${params.toString().replace(/%24/g, "$")}`;
+    body["@odata.nextLink"] = `${r.base}${scope?.path ?? t.entitySetName}?${params.toString().replace(/%24/g, "$")}`;
   } else if (prefs.trackChanges && dv !== undefined) {
     body["@odata.deltaLink"] = deltaLink(em, r, t, select, dv);
   }

@@ -16,6 +16,9 @@ import auditScheduleJson from "../../solution/src/tables/vit_auditschedule.json"
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
+import { standardColumns } from "./standard/columns";
+import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
+import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 
 export type ColumnType =
   | "uniqueidentifier"
@@ -74,7 +77,7 @@ export interface TableDef {
   storage?: string;
   isCustom?: boolean;
   isBpf?: boolean;
-  /** Change tracking enabled (every table here is). */
+  /** Change tracking enabled (the standard tables here are; CRM Vitals' own tables are not, as the solution ships them). */
   changeTracking: boolean;
 }
 
@@ -192,11 +195,12 @@ export function partiesNavigation(t: TableDef): string | null {
   return (PARTY_ACTIVITY_TABLES as readonly string[]).includes(t.logicalName) ? `${t.logicalName}_activity_parties` : null;
 }
 
-function activityColumns(): ColumnDef[] {
+/** `subjectLength`: the table's MaxLength of subject (task: 200, as in "Execute batch operations", Handling errors). */
+function activityColumns(subjectLength = 400): ColumnDef[] {
   return [
     col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
     col("activitytypecode", "entityname", "Activity Type", { readOnly: true }),
-    str("subject", "Subject", 400),
+    str("subject", "Subject", subjectLength),
     memo("description", "Description"),
     col("regardingobjectid", "lookup", "Regarding", { targets: ["account", "contact", "lead", "opportunity"] }),
     col("scheduledstart", "datetime", "Start Date"),
@@ -228,7 +232,7 @@ function bpfColumns(entity: "opportunity" | "lead"): ColumnDef[] {
   return cols;
 }
 
-function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys">>): TableDef {
+function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys" | "changeTracking">>): TableDef {
   return { alternateKeys: [], changeTracking: true, ...def };
 }
 
@@ -261,6 +265,8 @@ const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
   { json: waiverJson, objectTypeCode: 10003 },
   { json: readinessJson, objectTypeCode: 10004 },
   { json: activityGapJson, objectTypeCode: 10005 },
+  { json: fixRunJson, objectTypeCode: 10006 },
+  { json: fixEntryJson, objectTypeCode: 10007 },
   { json: auditScheduleJson, objectTypeCode: 10019 },
 ];
 
@@ -311,6 +317,8 @@ function solutionTable({ json, objectTypeCode }: { json: SolutionTable; objectTy
     ownership: "UserOwned",
     objectTypeCode,
     isCustom: true,
+    // The solution ships its tables with ChangeTrackingEnabled=0 (solution/packager/customizations.ts).
+    changeTracking: false,
     alternateKeys: (json.keys ?? []).map((k) => ({ name: k.schemaName.toLowerCase(), columns: k.columns })),
     columns: [
       col(primaryId, "uniqueidentifier", json.displayName, { requiredLevel: "SystemRequired" }),
@@ -349,6 +357,7 @@ export const TABLES: TableDef[] = [
       col("fullname", "string", "Full Name", { maxLength: 160, readOnly: true }),
       str("emailaddress1", "Email", 100), str("telephone1", "Business Phone", 50), str("mobilephone", "Mobile Phone", 50),
       str("emailaddress2", "Email Address 2", 100), str("emailaddress3", "Email Address 3", 100), str("telephone2", "Home Phone", 50),
+      str("websiteurl", "Website", 200),
       col("birthdate", "dateonly", "Birthday"), str("governmentid", "Government", 50),
       str("jobtitle", "Job Title", 100),
       col("parentcustomerid", "customer", "Company Name", { targets: ["account", "contact"] }),
@@ -371,6 +380,7 @@ export const TABLES: TableDef[] = [
       pick("leadqualitycode", "Rating", { 1: "Hot", 2: "Warm", 3: "Cold" }),
       col("estimatedamount", "money", "Est. Value"), col("estimatedclosedate", "dateonly", "Est. Close Date"),
       pick("purchasetimeframe", "Purchase Timeframe", { 0: "Immediate", 1: "This Quarter", 2: "Next Quarter", 3: "This Year", 4: "Unknown" }),
+      pick("purchaseprocess", "Purchase Process", { 0: "Individual", 1: "Committee", 2: "Unknown" }),
       col("budgetamount", "money", "Budget Amount"), bool("decisionmaker", "Decision Maker?", { 0: "no", 1: "yes" }),
       lookup("parentaccountid", "Existing Account", "account"), lookup("parentcontactid", "Existing Contact", "contact"),
       col("customerid", "customer", "Customer", { targets: ["account", "contact"] }),
@@ -452,7 +462,7 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "task", schemaName: "Task", entitySetName: "tasks", displayName: "Task", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4212, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), col("percentcomplete", "integer", "Percent Complete")],
+    columns: [...activityColumns(200), col("percentcomplete", "integer", "Percent Complete")],
   }),
   table({
     logicalName: "phonecall", schemaName: "PhoneCall", entitySetName: "phonecalls", displayName: "Phone Call", primaryId: "activityid",
@@ -577,6 +587,8 @@ export const TABLES: TableDef[] = [
   }),
   ...SOLUTION_TABLES.map(solutionTable),
 ];
+// Every standard column of account and opportunity from Microsoft's metadata (standard/columns.ts).
+for (const t of TABLES) t.columns.push(...standardColumns(t.logicalName, t.columns));
 
 /** Lookup by logical name and by entity set name. */
 export const BY_LOGICAL = new Map(TABLES.map((t) => [t.logicalName, t]));

@@ -69,12 +69,24 @@ function privilegeName(kind: "Read" | "Write" | "Create" | "Delete", t: TableDef
   return `prv${kind}${entity}`;
 }
 
-export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef, recordId?: string): ODataError {
-  const ctx = recordId ? ` Context: record Id=${recordId} is not accessible to the user at the granted depth.` : "";
+export function missingPrivilege(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef): ODataError {
   return new ODataError(
     403,
     CODES.noPrivilege,
-    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') is missing ${privilegeName(kind, t)} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}'.${ctx}`,
+    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') is missing ${privilegeName(kind, t)} privilege on OTC=${t.objectTypeCode} for entity '${t.logicalName}'.`,
+  );
+}
+
+/**
+ * The privilege is held, but not at the depth this record needs: Dataverse's access check fails with
+ * 0x80048306 ("Principal with ID … does not have ReadAccess right(s) for record with ID … of entity …",
+ * see "Troubleshoot Dataverse client errors").
+ */
+export function missingAccess(p: Principal, kind: "Read" | "Write" | "Create" | "Delete", t: TableDef, recordId: string): ODataError {
+  return new ODataError(
+    403,
+    CODES.noRecordAccess,
+    `Principal user (Id=${p.id}, type=8, roleCount=1, role='${p.role.name}') does not have ${kind}Access right(s) for record with Id = ${recordId} of entity ${t.logicalName}.`,
   );
 }
 
@@ -120,5 +132,25 @@ export function assertWrite(p: Principal, t: TableDef, row: Row | null, kind: "W
   if (depth === "none") throw missingPrivilege(p, kind, t);
   if (!row) return;
   const f = depthFilter(p, t, depth);
-  if (f && !f(row)) throw missingPrivilege(p, kind, t, String(row[t.primaryId]));
+  if (f && !f(row)) throw missingAccess(p, kind, t, String(row[t.primaryId]));
+}
+
+/** The access rights a principal has on a row (RetrievePrincipalAccess): ReadAccess, WriteAccess, DeleteAccess. */
+export function accessRights(p: Principal, t: TableDef, row: Row, activityOf?: ActivityLookup): string[] {
+  const out: string[] = [];
+  try {
+    const f = readFilter(p, t, activityOf);
+    if (!f || f(row)) out.push("ReadAccess");
+  } catch {
+    // no read privilege
+  }
+  for (const kind of ["Write", "Delete"] as const) {
+    try {
+      assertWrite(p, t, row, kind);
+      out.push(`${kind}Access`);
+    } catch {
+      // not granted at this depth
+    }
+  }
+  return out;
 }

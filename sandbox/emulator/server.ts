@@ -8,6 +8,7 @@
 import { closeServer, listenLoopback, readBody } from "../loopback";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolveQueryAliases } from "./aliases";
 import { runBatch } from "./batch-run";
 import { CODES, ODataError, badQuery } from "./errors";
 import { emptyStats, errorRes, json, parseKey, type Emulator, type EmulatorStats, type Req, type Res, type UserEntry } from "./context";
@@ -17,7 +18,8 @@ import { functionCall } from "./functions";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
-import { countOnly, readCollection, readOne, readProperty } from "./reads";
+import { subResource } from "./navigation";
+import { countOnly, readCollection, readOne } from "./reads";
 import { BY_SET, TABLES, tableDef, type ResolvedTable } from "./schema";
 import { readFilter } from "./security";
 import { DuplicateKeyError, nowIso, type EmulatorStore, type Row } from "./store";
@@ -144,7 +146,8 @@ export class EmulatorServer implements Emulator {
     }
   }
 
-  private route(r: Req, p: UserEntry, topLevel: boolean): Res {
+  private route(req: Req, p: UserEntry, topLevel: boolean): Res {
+    const r: Req = { ...req, query: resolveQueryAliases(req.query) };
     const path = r.path.replace(/\/$/, "");
     if (path === "" && r.method === "GET") {
       return json(200, { "@odata.context": `${r.base}$metadata`, value: TABLES.map((t) => ({ name: t.entitySetName, kind: "EntitySet", url: t.entitySetName })) });
@@ -161,7 +164,7 @@ export class EmulatorServer implements Emulator {
       this.count("metadata");
       return entityDefinitions(r, path);
     }
-    const m = /^([A-Za-z_]\w*)(?:\((.*)\))?(?:\/(.+))?$/.exec(path);
+    const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);
     const t0 = m ? BY_SET.get(m[1]) : undefined;
     if (!m || !t0) throw new ODataError(404, CODES.badQuery, `Resource not found for the segment '${m?.[1] ?? path}'.`);
     const t = tableDef(t0.logicalName);
@@ -177,16 +180,18 @@ export class EmulatorServer implements Emulator {
       throw new ODataError(405, CODES.badQuery, `The HTTP method ${r.method} is not allowed on the entity set '${t.entitySetName}'.`);
     }
     const key = parseKey(t, keyText);
-    if (sub !== undefined) {
-      if (r.method !== "GET") throw new ODataError(405, CODES.badQuery, `The emulator supports GET only on property paths ('${sub}').`);
-      return readProperty(this, r, t, p, key, sub);
-    }
+    if (sub !== undefined) return subResource(this, r, t, p, key, sub, prefs);
     switch (r.method) {
       case "GET": return readOne(this, r, t, p, key, prefs);
       case "PATCH": return upsertRecord(this, r, t, p, key, prefs);
       case "DELETE": return deleteRecord(this, r, t, p, key);
       default: throw new ODataError(405, CODES.badQuery, `The HTTP method ${r.method} is not allowed on a record.`);
     }
+  }
+
+  principal(userId: string): UserEntry | undefined {
+    for (const u of this.byToken.values()) if (u.id === userId) return u;
+    return undefined;
   }
 
   ctx(p: UserEntry): QueryContext {

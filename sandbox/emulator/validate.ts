@@ -4,13 +4,13 @@
  * naming the column.
  */
 import { GUID } from "./context";
-import { badQuery } from "./errors";
+import { CODES, ODataError, badQuery } from "./errors";
 import type { ColumnDef } from "./schema";
 import { nowIso } from "./store";
 import { str } from "./values";
 
 /** Validates and normalizes a written value for its column (400 naming the column on mismatch). */
-export function validateValue(c: ColumnDef, v: unknown): unknown {
+export function validateValue(c: ColumnDef, v: unknown, table?: string): unknown {
   if (v === null) return null;
   const fail = (expected: string): never => {
     throw badQuery(`Cannot convert the literal '${typeof v === "string" ? v : JSON.stringify(v)}' to the expected type '${expected}' of the property '${c.name}'.`);
@@ -21,7 +21,8 @@ export function validateValue(c: ColumnDef, v: unknown): unknown {
     case "entityname":
       if (typeof v !== "string") fail("Edm.String");
       if (c.maxLength && (v as string).length > c.maxLength) {
-        throw badQuery(`A validation error occurred. The length of the '${c.name}' attribute exceeded the maximum allowed length of '${c.maxLength}'.`);
+        const of = table ? ` of the '${table}' entity` : "";
+        throw new ODataError(400, CODES.stringTooLong, `A validation error occurred. The length of the '${c.name}' attribute${of} exceeded the maximum allowed length of '${c.maxLength}'.`);
       }
       return v;
     case "integer":
@@ -40,7 +41,7 @@ export function validateValue(c: ColumnDef, v: unknown): unknown {
     case "status":
       if (typeof v !== "number" || !Number.isInteger(v)) fail("Edm.Int32");
       if (c.options && !((v as number) in c.options)) {
-        throw badQuery(`${str(v)} is not a valid value for the choice column '${c.name}'. Valid values: ${Object.keys(c.options).join(", ")}.`);
+        throw new ODataError(400, CODES.choiceOutOfRange, `A validation error occurred. The value ${str(v)} of '${c.name}' on record of type '${table ?? "?"}' is outside the valid range. Accepted Values: ${Object.keys(c.options).join(",")}`);
       }
       return v;
     case "datetime": {

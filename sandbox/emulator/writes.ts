@@ -4,12 +4,14 @@
  * the response of a write (204 with OData-EntityId, or the record with Prefer: return=representation).
  * Columns are checked against the schema (unknown property, lookup set without @odata.bind, bad
  * reference, wrong type or length → 400 naming it); security is checked before and after the
- * platform fills owner, business unit, full name and state.
+ * platform fills owner, business unit, full name and state. A deep insert (related records nested
+ * in a create) is validated as a whole before any record is written.
  */
 import { CODES, ODataError, badQuery } from "./errors";
 import { projectRow, type Preferences } from "./format";
 import { parseSelect } from "./odata";
 import { parseParties, splitParties } from "./parties";
+import { collectionNavigations, type CollectionNav } from "./relationships";
 import { LOOKUP_TYPE_KEY, isLookupType, navigationProperties, partiesNavigation, propertyName, tableDef, type ResolvedTable } from "./schema";
 import { assertWrite } from "./security";
 import type { Row } from "./store";
@@ -63,7 +65,7 @@ export function writeColumns(em: Emulator, t: ResolvedTable, body: unknown, crea
       continue;
     }
     if (col.readOnly) continue;
-    out[k] = validateValue(col, v);
+    out[k] = validateValue(col, v, t.logicalName);
   }
   return out;
 }
@@ -108,23 +110,76 @@ export function complete(em: Emulator, t: ResolvedTable, row: Row, p: UserEntry,
 
 export function createRecord(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, prefs: Preferences): Res {
   em.count("create");
+  const plan = planCreate(em, t, parseBody(r), p, t.logicalName);
+  const stored = insertPlan(em, plan);
+  return writeResponse(em, r, t, p, stored, prefs, 201);
+}
+
+/**
+ * One record of a create, validated, with what a deep insert creates with it ("Create related table
+ * rows in one operation"): records for single-valued navigation properties (created first, then
+ * bound) and for collection-valued ones (created after, pointing back), and activity parties.
+ */
+interface CreatePlan {
+  t: ResolvedTable;
+  row: Row;
+  parties: Row[];
+  before: { prop: string; typeKey: string | null; plan: CreatePlan }[];
+  after: { nav: CollectionNav; plan: CreatePlan }[];
+}
+
+/** Validates a create body and everything nested in it before anything is written (`at` names the place in errors). */
+function planCreate(em: Emulator, t: ResolvedTable, input: unknown, p: UserEntry, at: string): CreatePlan {
   if (t.logicalName === "activitypointer") throw badQuery("Records can't be created in activitypointers directly; create an email, task, phonecall or appointment.");
   assertWrite(p, t, null, "Create");
-  const { body, parties: partyItems, nav } = splitParties(t, parseBody(r));
-  const row = writeColumns(em, t, body, true);
-  complete(em, t, row, p, null);
-  assertWrite(p, t, row, "Create");
-  if (row[t.primaryId] && em.store.get(t.logicalName, row[t.primaryId] as string)) {
-    throw new ODataError(412, CODES.duplicate, `A record with the id ${String(row[t.primaryId])} already exists in '${t.logicalName}'.`);
+  const { body, parties: partyItems, nav } = splitParties(t, input);
+  const plan: CreatePlan = { t, row: {}, parties: [], before: [], after: [] };
+  const rest: Record<string, unknown> = {};
+  const singles = navigationProperties(t);
+  const collections = collectionNavigations(t.logicalName);
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    const single = singles.get(k);
+    const many = collections.get(k);
+    if (single && v !== null && typeof v === "object" && !Array.isArray(v)) {
+      if (!single.target) throw badQuery(`${at}.${k}: a deep insert needs a navigation property with one target table.`);
+      const child = planCreate(em, tableDef(single.target), v, p, `${at}.${k}`);
+      plan.before.push({ prop: propertyName(single.column), typeKey: (single.column.targets?.length ?? 0) > 1 ? single.target : null, plan: child });
+    } else if (many) {
+      if (!Array.isArray(v)) throw badQuery(`${at}.${k} must be a JSON array of ${many.target} records.`);
+      v.forEach((item, i) => plan.after.push({ nav: many, plan: planCreate(em, tableDef(many.target), item, p, `${at}.${k}[${i}]`) }));
+    } else {
+      rest[k] = v;
+    }
+  }
+  plan.row = writeColumns(em, t, rest, true);
+  complete(em, t, plan.row, p, null);
+  assertWrite(p, t, plan.row, "Create");
+  if (plan.row[t.primaryId] && em.store.get(t.logicalName, plan.row[t.primaryId] as string)) {
+    throw new ODataError(412, CODES.duplicate, `A record with the id ${String(plan.row[t.primaryId])} already exists in '${t.logicalName}'.`);
   }
   // Every party is checked before anything is written, so a bad one leaves no activity behind.
-  const parties = partyItems !== undefined ? parseParties(em, t, nav!, partyItems) : [];
-  const stored = em.store.insert(t.logicalName, row);
-  for (const party of parties) {
+  plan.parties = partyItems !== undefined ? parseParties(em, t, nav!, partyItems) : [];
+  return plan;
+}
+
+function insertPlan(em: Emulator, plan: CreatePlan, backRef?: Row): Row {
+  const { t, row } = plan;
+  for (const b of plan.before) {
+    const child = insertPlan(em, b.plan);
+    row[b.prop] = child[b.plan.t.primaryId];
+    if (b.typeKey) row[`${b.prop}${LOOKUP_TYPE_KEY}`] = b.typeKey;
+  }
+  const stored = em.store.insert(t.logicalName, { ...row, ...backRef });
+  for (const party of plan.parties) {
     em.store.insert("activityparty", { ...party, _activityid_value: stored[t.primaryId], [`_activityid_value${LOOKUP_TYPE_KEY}`]: t.logicalName });
   }
   em.stats.rowsWritten++;
-  return writeResponse(em, r, t, p, stored, prefs, 201);
+  for (const a of plan.after) {
+    const ref: Row = { [a.nav.prop]: stored[t.primaryId] };
+    if (a.nav.polymorphic) ref[`${a.nav.prop}${LOOKUP_TYPE_KEY}`] = t.logicalName;
+    insertPlan(em, a.plan, ref);
+  }
+  return stored;
 }
 
 export function writeResponse(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, row: Row, prefs: Preferences, createdStatus: 200 | 201): Res {
@@ -134,7 +189,8 @@ export function writeResponse(em: Emulator, r: Req, t: ResolvedTable, p: UserEnt
   const select = r.query.get("$select") ? parseSelect(r.query.get("$select")!, t) : null;
   const out = projectRow({ store: em.store, annotations: prefs.annotations, canRead: em.canRead(p) }, t, row, select, null);
   headers["Preference-Applied"] = "return=representation";
-  return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}/$entity`, ...out }, headers);
+  // Dataverse names the selected columns in the context URL, as for a GET (Microsoft's SPA sample reads them from it).
+  return json(createdStatus, { "@odata.context": `${r.base}$metadata#${t.entitySetName}${select ? `(${select.join(",")})` : ""}/$entity`, ...out }, headers);
 }
 
 export function upsertRecord(em: Emulator, r: Req, t: ResolvedTable, p: UserEntry, key: Key, prefs: Preferences): Res {

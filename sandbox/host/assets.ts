@@ -11,6 +11,9 @@ export const CONTROL_DIR = join(ROOT, "controls");
 export const CONTROL_OUT = join(ROOT, "out", "controls", "RecordVitals");
 export const BUNDLE = join(CONTROL_OUT, "bundle.js");
 export const WEBRESOURCES_OUT = join(ROOT, "out", "webresources");
+/** The engine libraries web resource the panel loads from `/WebResources/vit_/scripts/vitals.libs.js` (as in Dynamics). */
+export const ENGINE_LIBS = join(WEBRESOURCES_OUT, "vit_", "scripts", "vitals.libs.js");
+export const ENGINE_LIBS_URL_PATH = "/WebResources/vit_/scripts/vitals.libs.js";
 /** The Governance Center page another build writes; linked from the list page when present. */
 export const GOVERNANCE_PAGE = "vit_/governance/index.html";
 

@@ -4,6 +4,7 @@
  *
  *   recordvitals  the production RecordVitals bundle (`node controls/pcf.cjs build`), out/controls/RecordVitals/
  *   formscript    the form script, out/webresources/vit_/scripts/recordvitals.form.js
+ *   enginelibs    the engine libraries the panel loads, out/webresources/vit_/scripts/vitals.libs.js
  *   governance    the Governance Center, out/webresources/vit_/governance/
  *
  * Concurrent callers in one process share one build per target; other processes wait on a lock
@@ -14,13 +15,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { BUNDLE, CONTROL_DIR, GOVERNANCE_PAGE, ROOT, WEBRESOURCES_OUT } from "./assets";
+import { BUNDLE, CONTROL_DIR, ENGINE_LIBS, GOVERNANCE_PAGE, ROOT, WEBRESOURCES_OUT } from "./assets";
 import { Freshness, metafileInputs } from "./freshness";
-import { FORM_SCRIPT_PATH, buildFormScript } from "../../plugins-ts/webresources/formscript/build";
+import { FORM_SCRIPT_PATH, buildEngineLibs, buildFormScript } from "../../plugins-ts/webresources/formscript/build";
 import { buildGovernanceCenter } from "../../plugins-ts/webresources/governance/build";
 
-export type BuildTarget = "recordvitals" | "formscript" | "governance";
-export const BUILD_TARGETS: readonly BuildTarget[] = ["recordvitals", "formscript", "governance"];
+export type BuildTarget = "recordvitals" | "formscript" | "enginelibs" | "governance";
+export const BUILD_TARGETS: readonly BuildTarget[] = ["recordvitals", "formscript", "enginelibs", "governance"];
 
 interface TargetDef {
   label: string;
@@ -37,7 +38,8 @@ const TARGETS: Record<BuildTarget, TargetDef> = {
   recordvitals: {
     label: "the RecordVitals control",
     outputs: [BUNDLE],
-    extraInputs: [join(CONTROL_DIR, "RecordVitals"), join(CONTROL_DIR, "pcf.cjs"), join(ROOT, "pcf.config.json"), LOCKFILE],
+    // webpack swaps engineLibs for engineLibs.browser (controls/webpack.config.js), which esbuild's graph below does not see.
+    extraInputs: [join(CONTROL_DIR, "RecordVitals"), join(CONTROL_DIR, "pcf.cjs"), join(CONTROL_DIR, "webpack.config.js"), join(ROOT, "plugins-ts", "engine", "engineLibs.browser.ts"), join(ROOT, "pcf.config.json"), LOCKFILE],
     run: async (onLine) => {
       await runPcfBuild(onLine);
       return controlSources();
@@ -48,6 +50,12 @@ const TARGETS: Record<BuildTarget, TargetDef> = {
     outputs: [join(ROOT, FORM_SCRIPT_PATH)],
     extraInputs: [LOCKFILE],
     run: async () => metafileInputs((await buildFormScript()).result.metafile, ROOT),
+  },
+  enginelibs: {
+    label: "the engine libraries (vitals.libs.js)",
+    outputs: [ENGINE_LIBS],
+    extraInputs: [LOCKFILE],
+    run: async () => metafileInputs((await buildEngineLibs()).result.metafile, ROOT),
   },
   governance: {
     label: "the Governance Center",
@@ -180,9 +188,13 @@ export function ensureBuild(target: BuildTarget, opts: BuildOptions = {}): Promi
   return p;
 }
 
-/** Builds the production RecordVitals bundle if it is missing or stale (or `force`). */
-export function ensureControlBundle(opts: BuildOptions = {}): Promise<BuildResult> {
-  return ensureBuild("recordvitals", opts);
+/**
+ * Builds the production RecordVitals bundle if it is missing or stale (or `force`), and the engine
+ * libraries web resource it loads at run time.
+ */
+export async function ensureControlBundle(opts: BuildOptions = {}): Promise<BuildResult> {
+  const [control] = await Promise.all([ensureBuild("recordvitals", opts), ensureBuild("enginelibs", opts)]);
+  return control;
 }
 
 /** Everything the sandbox serves, built side by side (the bundlers run in their own processes). */

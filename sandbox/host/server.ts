@@ -5,6 +5,8 @@
  *   /host/*                the pages' scripts (bundled from ./browser by esbuild once, at start), CSS, config, strings
  *   /lib/*, /controls/*    React / ReactDOM 16.14 UMD, the Fluent v9 platform library, bundle.js
  *   /webresources/*        built web resources from out/webresources/ (the Governance Center)
+ *   /WebResources/*        the same files under the path Dynamics serves web resources at (the
+ *                          panel loads vit_/scripts/vitals.libs.js from there)
  *   /api/data/v9.2/*       a reverse proxy to the emulator (same origin: no CORS), absolute
  *                          emulator URLs in answers rewritten to this origin
  *   /_emulator/*           the emulator's statistics, proxied
@@ -181,7 +183,7 @@ export async function startHost(opts: HostOptions): Promise<HostHandle> {
         const f = fileUnder(CONTROL_OUT, path.slice("/controls/RecordVitals/".length));
         if (f) return sendFile(res, f);
       }
-      if (path.startsWith("/webresources/")) {
+      if (path.startsWith("/webresources/") || path.startsWith("/WebResources/")) {
         const f = fileUnder(WEBRESOURCES_OUT, path.slice("/webresources/".length));
         if (f) return sendFile(res, f);
       }

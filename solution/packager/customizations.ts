@@ -707,8 +707,14 @@ function appModule(parent: Node, s: SolutionSource, ctx: Ctx): void {
   el(app, "UniqueName", s.app.uniqueName);
   el(app, "IntroducedVersion", ctx.version);
   el(app, "WebResourceId", DEFAULT_APP_ICON_ID);
+  // The elements a current (9.2) export writes and the 9.0 schema predates: an active app (statecode 0,
+  // statuscode 1), not optimised for a client, single-session navigation, the Unified Interface channel.
+  el(app, "OptimizedFor", "");
+  el(app, "statecode", "0");
+  el(app, "statuscode", "1");
   el(app, "FormFactor", "1");
   el(app, "ClientType", "4");
+  el(app, "NavigationType", "0");
   const comps = el(app, "AppModuleComponents");
   for (const t of s.app.tables) el(comps, "AppModuleComponent", undefined, { type: 1, schemaName: t });
   el(comps, "AppModuleComponent", undefined, { type: APP_SITEMAP_TYPE, schemaName: s.app.uniqueName });
@@ -716,6 +722,9 @@ function appModule(parent: Node, s: SolutionSource, ctx: Ctx): void {
   for (const r of s.app.roles) el(maps, "Role", undefined, { id: braced(roleId(r)) });
   labels(app, "LocalizedNames", "LocalizedName", s.app.displayName, ctx.lang);
   labels(app, "Descriptions", "Description", s.app.description, ctx.lang);
+  const channel = el(el(app, "appsettings"), "appsetting", undefined, { "settingdefinitionid.uniquename": "AppChannel" });
+  el(channel, "iscustomizable", "1");
+  el(channel, "value", "1");
 }
 
 /** Builds customizations.xml. It is the same for the managed and the unmanaged package, as in real exports. */

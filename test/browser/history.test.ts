@@ -4,9 +4,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { ensureBuild } from "../../sandbox/host/build";
+import { ensureBuild, ensureControlBundle } from "../../sandbox/host/build";
 import { startSandbox, type SandboxHandle } from "../../sandbox/host";
 import { CHROMIUM_ARGS, ROOT, chromiumPath } from "../helpers/panelPage";
+import { startDemoCli } from "../helpers/cli";
 
 const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
@@ -59,4 +60,19 @@ describeBrowser("the sandbox's Governance Center with the demo history", () => {
     await page.screenshot({ path: join(ARTIFACTS, "history-waivers.png"), fullPage: true });
     expect(errors).toEqual([]);
   }, 60_000);
+});
+
+describe("vitals demo starts with the history by default", () => {
+  beforeAll(async () => {
+    await Promise.all([ensureControlBundle(), ensureBuild("governance")]);
+  }, 300_000);
+
+  it("prints the monthly audits it ran, and the Governance Center link", async () => {
+    const demo = await startDemoCli(["--no-build", "--port", "0", "--size", "150", "--seed", "5", "--now", "2026-06-15"]);
+    const stdout = demo.stdout;
+    expect(await demo.stop()).toBe(0);
+    expect(demo.stderr()).toContain("and its last six months of audits");
+    expect(stdout).toMatch(/History\s+7 monthly audits from 2025-12-15 \(score [\d.]+( → [\d.]+){6}\), \d+ records fixed, \d+ waivers, 1 readiness assessment/);
+    expect(stdout).toMatch(/The Governance Center as Priya Raman[^\n]*\n\s+http:\/\/127\.0\.0\.1:\d+\/webresources\/vit_\/governance\/index\.html\?orgUrl=/);
+  }, 180_000);
 });

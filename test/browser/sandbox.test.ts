@@ -6,16 +6,14 @@
  * independently over the Web API. The browser clock is fixed, so page and test score at the same
  * instant. Screenshots go to test-artifacts/sandbox-*.png.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { DefectKind } from "../../sandbox/emulator";
-import { ensureControlBundle, startSandbox, type SandboxHandle } from "../../sandbox/host";
+import { ensureControlBundle, type SandboxHandle } from "../../sandbox/host";
 import { ROOT, resxStrings } from "../../sandbox/host/assets";
-import { VITALS, runCli } from "../helpers/cli";
-import { CHROMIUM_ARGS, chromiumPath } from "../helpers/panelPage";
-import { expectedScore, scoreText, seriousAxeViolations, shownFailedRules } from "../helpers/sandboxHost";
+import { runCli, startDemoCli } from "../helpers/cli";
+import { chromiumPath } from "../helpers/panelPage";
+import { expectedScore, scoreText, seriousAxeViolations, shownFailedRules, startBrowserSandbox } from "../helpers/sandboxHost";
 
 const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
@@ -32,11 +30,7 @@ describeBrowser("the sandbox host with the production panel", () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
-    await ensureControlBundle();
-    sb = await startSandbox({ size: 800, seed: 11, now: DATA_NOW, port: 0, throttle: false });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ sb, browser } = await startBrowserSandbox(CHROMIUM, { size: 800, seed: 11, now: DATA_NOW }));
   }, 300_000);
 
   afterAll(async () => {
@@ -253,18 +247,8 @@ describe("vitals demo (what npm start runs)", () => {
   }, 300_000);
 
   it("starts the emulator and the host, prints the URL, users and what to try, and stops cleanly on Ctrl-C", async () => {
-    const child = spawn(process.execPath, [VITALS, "demo", "--no-build", "--no-history", "--port", "0", "--size", "300", "--seed", "5", "--now", "2026-06-15"], { env: { ...process.env, CI: "true" } });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
-    await new Promise<void>((ok, fail) => {
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-        if (stdout.includes("Press Ctrl-C")) ok();
-      });
-      void exited.then((code) => fail(new Error(`vitals demo exited with ${code} before it was ready:\n${stdout}\n${stderr}`)));
-    });
+    const demo = await startDemoCli(["--no-build", "--no-history", "--port", "0", "--size", "300", "--seed", "5", "--now", "2026-06-15"]);
+    const stdout = demo.stdout;
     const url = /Open\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
     expect(url).toBeDefined();
     expect(stdout).toMatch(/marketer\s+Nina Patel\s+Marketing Professional\s+sees their own accounts, contacts and leads; no opportunities at all \(403\)/);
@@ -275,9 +259,8 @@ describe("vitals demo (what npm start runs)", () => {
     const cfg = (await (await fetch(`${url!}host/config.json`)).json()) as { users: unknown[]; dataNow: string };
     expect(cfg.users).toHaveLength(14);
     expect(cfg.dataNow.slice(0, 10)).toBe("2026-06-15");
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    expect(stderr).toContain("Stopping the sandbox");
+    expect(await demo.stop()).toBe(0);
+    expect(demo.stderr()).toContain("Stopping the sandbox");
     await expect(fetch(url!)).rejects.toThrow();
   }, 60_000);
 

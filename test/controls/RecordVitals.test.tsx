@@ -4,8 +4,8 @@ import axe from "axe-core";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { RecordVitalsRoot } from "../../controls/RecordVitals/components/RecordVitalsRoot/RecordVitalsRoot";
 import { getRootProps } from "../../controls/RecordVitals/getRootProps";
-import { createWebApiVitalsSource, type VitalsDataSource } from "../../controls/shared/vitalsSource";
-import { resetSessionRulePack } from "../../controls/shared/rulePackSource";
+import { createWebApiVitalsSource, type VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
+import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
 import { CONTACT_ID, NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, mockContext, opportunityFixture, type FakeWebApi, type MockContextOptions } from "../helpers/pcfContext";
 
 beforeEach(() => resetSessionRulePack());

@@ -5,7 +5,7 @@ import { formRecord, getRootProps, isCompact, isDataUpdate, isMasked } from "../
 import { LAYOUT_ONLY_UPDATES, STRING_KEYS, makeTranslate } from "../../controls/RecordVitals/ManifestConstants";
 import { RecordVitals } from "../../controls/RecordVitals";
 import { RecordVitalsRoot } from "../../controls/RecordVitals/components/RecordVitalsRoot/RecordVitalsRoot";
-import type { VitalsDataSource } from "../../controls/shared/vitalsSource";
+import type { VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
 import { OPPORTUNITY_ID, loadResx, mockContext } from "../helpers/pcfContext";
 
 const dataSource: VitalsDataSource = {

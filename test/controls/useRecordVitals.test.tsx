@@ -4,7 +4,7 @@ import { act, render } from "@testing-library/react";
 import { compilePack, defaultRulePack, type EngineRecord } from "../../plugins-ts/engine";
 import { useRecordVitals } from "../../controls/RecordVitals/components/RecordVitalsRoot/useRecordVitals";
 import type { RecordVitalsRootProps, RecordVitalsViewModel } from "../../controls/RecordVitals/components/RecordVitalsRoot/RecordVitalsRoot.types";
-import type { VitalsDataSource, VitalsSnapshot } from "../../controls/shared/vitalsSource";
+import type { VitalsDataSource, VitalsSnapshot } from "../../plugins-ts/client/vitalsSource";
 import { makeTranslate } from "../../controls/RecordVitals/ManifestConstants";
 import { NOW } from "../helpers/pcfContext";
 

@@ -1,9 +1,9 @@
 /** The panel's data layer against a fake Web API: what it asks for and how it reads the answers. */
 import { compilePack, defaultRulePack, type RulePack } from "../../plugins-ts/engine";
-import { activityFetchXml, createWebApiVitalsSource, planRecordQuery, readActivityRows, recordQueryOptions } from "../../controls/shared/vitalsSource";
-import { choosePack, resetSessionRulePack, sessionRulePack } from "../../controls/shared/rulePackSource";
-import { classifyError } from "../../controls/shared/errors";
-import { pruneFilter } from "../../controls/shared/odataPrune";
+import { activityFetchXml, createWebApiVitalsSource, planRecordQuery, readActivityRows, recordQueryOptions } from "../../plugins-ts/client/vitalsSource";
+import { choosePack, resetSessionRulePack, sessionRulePack } from "../../plugins-ts/client/rulePackSource";
+import { classifyError } from "../../plugins-ts/client/errors";
+import { pruneFilter } from "../../plugins-ts/client/odataPrune";
 import { stageReadiness } from "../../controls/shared/readiness";
 import { CONTACT_ID, NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, opportunityFixture } from "../helpers/pcfContext";
 
@@ -143,20 +143,24 @@ describe("activities", () => {
 describe("rule pack", () => {
   const custom = (): RulePack => ({ ...defaultRulePack(), id: "contoso", name: "Contoso rules", version: "2.1.0" });
 
-  it("uses the environment variable's current value over its default, read once per session", async () => {
+  it("uses the environment variable's current value over its default, read in one request once per session", async () => {
+    // The FetchXML outer join answers the definition's columns and the value row's as "v.value".
     const fake = fakeWebApi({
-      lists: {
-        environmentvariabledefinition: [{ environmentvariabledefinitionid: "12345678-1234-1234-1234-123456789012", defaultvalue: "{}" }],
-        environmentvariablevalue: [{ value: JSON.stringify(custom()) }],
-      },
+      lists: { environmentvariabledefinition: [{ environmentvariabledefinitionid: "12345678-1234-1234-1234-123456789012", defaultvalue: "{}", "v.value": JSON.stringify(custom()) }] },
     });
     const a = await sessionRulePack(fake.api);
     const b = await sessionRulePack(fake.api);
     expect(a).toBe(b);
     expect(a).toMatchObject({ source: "organisation" });
     expect(a.compiled.pack.name).toBe("Contoso rules");
-    expect(fake.calls).toHaveLength(2);
-    expect(fake.calls[0].options).toContain("schemaname eq 'vit_RulePack'");
+    expect(fake.calls).toHaveLength(1);
+    expect(decodeURIComponent(fake.calls[0].options)).toContain('<condition attribute="schemaname" operator="eq" value="vit_RulePack"/>');
+    expect(decodeURIComponent(fake.calls[0].options)).toContain('<link-entity name="environmentvariablevalue" from="environmentvariabledefinitionid" to="environmentvariabledefinitionid" link-type="outer"');
+  });
+
+  it("uses the definition's default value when the variable has no current value", async () => {
+    const fake = fakeWebApi({ lists: { environmentvariabledefinition: [{ defaultvalue: JSON.stringify(custom()), "v.value": null }] } });
+    expect((await sessionRulePack(fake.api)).compiled.pack.name).toBe("Contoso rules");
   });
 
   it("falls back to the default pack, saying why, when the pack is invalid", () => {

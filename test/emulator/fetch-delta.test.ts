@@ -99,6 +99,9 @@ describe("emulator: FetchXML and change tracking", () => {
 
   it("fails aggregates over more than 50,000 rows with 0x8004E023", async () => {
     for (let i = 0; i < 50_001; i++) emu.store.insert("vit_waiver", { vit_name: `w${i}`, vit_table: "contact", vit_recordid: String(i), vit_ruleid: "r", statecode: 0, statuscode: 1 });
+    // The inserts block the event loop for seconds on a busy machine: let the idle keep-alive socket
+    // close on both sides first, so the next request doesn't race its timeout (ECONNRESET).
+    await new Promise((r) => setTimeout(r, 100));
     const xml = `<fetch aggregate="true"><entity name="vit_waiver"><attribute name="vit_waiverid" aggregate="count" alias="n"/></entity></fetch>`;
     const res = await a.get<Err>(`vit_waivers${fx(xml)}`);
     expect(res.status).toBe(400);

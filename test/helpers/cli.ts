@@ -1,5 +1,5 @@
 /** Runs the real `vitals` command in a child process, as a user would. */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,4 +31,36 @@ export function tempFiles(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), "vitals-test-"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
+}
+
+export interface RunningDemo {
+  /** Everything printed on stdout up to "Press Ctrl-C" (what the user sees once it is ready). */
+  stdout: string;
+  stderr: () => string;
+  /** Ctrl-C: resolves with the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/** Starts `vitals demo <args>` in a child process and resolves once it says it is ready; rejects if it exits first. */
+export async function startDemoCli(args: string[]): Promise<RunningDemo> {
+  const child = spawn(process.execPath, [VITALS, "demo", ...args], { env: { ...process.env, CI: "true" } });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+  await new Promise<void>((ok, fail) => {
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("Press Ctrl-C")) ok();
+    });
+    void exited.then((code) => fail(new Error(`vitals demo exited with ${code} before it was ready:\n${stdout}\n${stderr}`)));
+  });
+  return {
+    stdout,
+    stderr: () => stderr,
+    stop: () => {
+      child.kill("SIGINT");
+      return exited;
+    },
+  };
 }

@@ -72,3 +72,10 @@ export async function readAll(a: Api, path: string, headers: Record<string, stri
   }
   return { rows, pages };
 }
+
+/** The record id at the end of an OData-EntityId header (`…/contacts(<id>)`). */
+export function idFrom(entityId: string | null): string {
+  const m = /\(([0-9a-f-]{36})\)$/.exec(entityId ?? "");
+  if (!m) throw new Error(`no record id in OData-EntityId '${String(entityId)}'`);
+  return m[1];
+}

@@ -1,13 +1,14 @@
 /**
  * Hosts the production RecordVitals bundle.js in a bare page (React 16.14 UMD, the Fluent v9
- * platform library pcf-start ships, the bundle) on 127.0.0.1:0, and renders it in the page with a
+ * platform library pcf-start ships, the bundle, and the vitals.libs.js web resource the bundle
+ * loads) on 127.0.0.1:0, and renders it in the page with a
  * fake PCF context whose webAPI answers at once. Used by the browser tests and bench/panel.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AXE_SCRIPT, BUNDLE, PLATFORM_GLOBALS_SCRIPT, PLATFORM_LIBRARIES, ROOT, resxStrings } from "../../sandbox/host/assets";
+import { AXE_SCRIPT, BUNDLE, ENGINE_LIBS, ENGINE_LIBS_URL_PATH, PLATFORM_GLOBALS_SCRIPT, PLATFORM_LIBRARIES, ROOT, resxStrings } from "../../sandbox/host/assets";
 
 export { BUNDLE, ROOT, resxStrings };
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -26,6 +27,8 @@ const FILES: Record<string, { path: string; type: string }> = {
   "/fluent.js": PLATFORM_LIBRARIES.fluent,
   "/bundle.js": { path: BUNDLE, type: "text/javascript" },
   "/axe.js": AXE_SCRIPT,
+  // The panel loads the engine's libraries itself, from where Dynamics serves web resources.
+  [ENGINE_LIBS_URL_PATH]: { path: ENGINE_LIBS, type: "text/javascript" },
 };
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Record vitals</title>
 <script src="/react.js"></script><script src="/react-dom.js"></script>

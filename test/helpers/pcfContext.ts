@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IInputs } from "../../controls/RecordVitals/generated/ManifestTypes";
-import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
+import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
 
 const STRINGS_DIR = join(__dirname, "..", "..", "controls", "RecordVitals", "strings");
 

@@ -3,11 +3,28 @@
  * over the Web API as the given user, independently of the page), axe-core in a page, and where
  * the panel's failed findings are.
  */
-import type { Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { compilePack, defaultRulePack, type RecordScore } from "../../plugins-ts/engine";
-import { createWebApiVitalsSource } from "../../controls/shared/vitalsSource";
-import type { WebApiPort, WebApiRow } from "../../controls/shared/webApiPort";
-import type { SandboxHandle } from "../../sandbox/host";
+import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
+import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
+import { ensureControlBundle, startSandbox, type SandboxHandle, type SandboxOptions } from "../../sandbox/host";
+import { ROOT } from "../../sandbox/host/assets";
+import { CHROMIUM_ARGS } from "./panelPage";
+
+/**
+ * What a browser test of the sandbox host starts in beforeAll: the production bundle (built when
+ * stale), the sandbox on an ephemeral port, headless Chromium, and test-artifacts/ for screenshots.
+ */
+export async function startBrowserSandbox(executablePath: string | null, opts: SandboxOptions): Promise<{ sb: SandboxHandle; browser: Browser }> {
+  if (!executablePath) throw new Error("CI=true but `which chromium` found no browser: install Debian's chromium");
+  await ensureControlBundle();
+  const sb = await startSandbox({ port: 0, throttle: false, ...opts });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+  return { sb, browser };
+}
 
 /** context.webAPI for Node, straight to the emulator (not through the host's proxy or its PCF host). */
 export function nodeWebApi(sb: SandboxHandle, token: string): WebApiPort {

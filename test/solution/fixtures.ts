@@ -20,7 +20,7 @@ export const CONTROL_MANIFEST = `<?xml version="1.0" encoding="UTF-8" standalone
     <resources>
       <code path="bundle.js" order="1"/>
       <platform-library name="React" version="16.14.0"/>
-      <platform-library name="Fluent" version="9.68.0"/>
+      <platform-library name="Fluent" version="9.46.2"/>
       <css path="css/RecordVitals.css" order="1"/>
       <resx path="strings/RecordVitals.1033.resx" version="1.0.0"/>
       <resx path="strings/RecordVitals.1031.resx" version="1.0.0"/>
@@ -64,6 +64,7 @@ export function makeBuildDir(options: { governance?: boolean } = {}): FixtureBui
   write("controls/RecordVitals/strings/RecordVitals.1033.resx", RESX("Record vitals"));
   write("controls/RecordVitals/strings/RecordVitals.1031.resx", RESX("Datensatz-Vitalwerte"));
   write("webresources/vit_/scripts/recordvitals.form.js", 'var CrmVitals=CrmVitals||{};CrmVitals.Form={onLoad:function(c){}};\n');
+  write("webresources/vit_/scripts/vitals.libs.js", "(function(){globalThis.CrmVitalsEngineLibs={};})();\n");
   if (options.governance !== false) {
     write("webresources/vit_/governance/index.html", '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Governance Center</title><link rel="stylesheet" href="governance.css"></head><body><div id="root"></div><script src="governance.js"></script></body></html>\n');
     write("webresources/vit_/governance/governance.js", "(function(){document.getElementById('root').textContent='Governance Center';})();\n");

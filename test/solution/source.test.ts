@@ -62,8 +62,13 @@ describe("the solution source", () => {
       ["vit_RulePack", "json", undefined],
       ["vit_AuditCadenceDays", "number", "30"],
       ["vit_GraphIntegrationEnabled", "boolean", "no"],
+      ["vit_FixApproverMustDiffer", "boolean", "no"],
       ["vit_DigestRecipients", "text", undefined],
     ]);
+    expect(table("vit_fixrun")).toEqual(expect.arrayContaining(["vit_status", "vit_proposedby", "vit_approvedby", "vit_approvedon", "vit_scope", "vit_rules", "vit_counts", "vit_scorebefore", "vit_scoreafter"]));
+    expect(table("vit_fixentry")).toEqual(
+      expect.arrayContaining(["vit_fixrunid", "vit_table", "vit_recordid", "vit_columns", "vit_before", "vit_after", "vit_etagbefore", "vit_etagafter", "vit_outcome", "vit_errorcode"]),
+    );
   });
 
   it("names the file and place of a schema violation", () => {

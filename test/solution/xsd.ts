@@ -60,3 +60,13 @@ export async function validateCustomizations(xml: string, adjust = true): Promis
     maxMemoryPages: 4096,
   });
 }
+
+/**
+ * The app-module elements a current (9.2) export writes that the 9.0.0.2090 schema predates
+ * (see the shared reference examples, devkeydet-codefirstsolution AppModules/…/AppModule.xml): removed before validating,
+ * as the other newer elements are for a real export.
+ */
+export function withoutNewerAppModuleElements(xml: string): string {
+  return xml.replace(/<AppModule>[\s\S]*?<\/AppModule>/g, (app) =>
+    app.replace(/<(OptimizedFor|statecode|statuscode|NavigationType)\s*\/>\s*|<(OptimizedFor|statecode|statuscode|NavigationType)>[^<]*<\/\2>\s*/g, "").replace(/<appsettings>[\s\S]*?<\/appsettings>\s*/g, ""));
+}

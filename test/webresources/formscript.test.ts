@@ -1,14 +1,20 @@
-/** The form script against xrm-mock forms and a fake Web API: notifications on load, stage checks on save, the bundle. */
+/**
+ * The form script against xrm-mock forms and the record panel's publications (the panel's own data
+ * layer and scoring over a fake Web API, on the form channel): notifications, field edits re-scored
+ * by the panel without a request, stage checks on save, the bundle.
+ */
 import { readFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { ItemCollectionMock, ProcessManagerMock, ProcessMock, SaveEventArgumentsMock, SaveEventContextMock, StageMock, XrmMockGenerator } from "xrm-mock";
-import { defaultRulePack } from "../../plugins-ts/engine";
+import { defaultRulePack, type EngineRecord } from "../../plugins-ts/engine";
 import { CRITICAL_NOTIFICATION_ID, STAGE_NOTIFICATION_ID, onLoad, onPreStageChange, onSave, type FormDependencies } from "../../plugins-ts/webresources/formscript/formVitals";
 import { buildFormScript } from "../../plugins-ts/webresources/formscript/build";
-import { resetSessionRulePack } from "../../controls/shared/rulePackSource";
+import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
+import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
+import { openFormChannel, publicationOf, type FormChannel, type VitalsPublication } from "../../plugins-ts/client/formChannel";
 import { NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, opportunityFixture, type Fixture } from "../helpers/pcfContext";
 
 const ACCOUNT_ID = "33333333-4444-5555-6666-777777777777";
@@ -18,8 +24,62 @@ function notifications(): Notification[] {
   return ((XrmMockGenerator.formContext.ui as unknown as { formNotifications?: Notification[] }).formNotifications ?? []).filter(Boolean);
 }
 
-function deps(fixture: Fixture, languageId = 1033): FormDependencies {
-  return { webApi: fakeWebApi(fixture).api, now: () => NOW, languageId };
+interface PanelStub {
+  deps: FormDependencies;
+  /** Web API requests the panel made. */
+  requests: () => number;
+  /** Publications (scorings) the panel made. */
+  published: VitalsPublication[];
+  /** What the panel does after a save: load and score the saved record again, then publish. */
+  reload: () => Promise<void>;
+}
+
+let channelSeq = 0;
+const open: FormChannel[] = [];
+/** Messages on a BroadcastChannel arrive in a later task. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+afterEach(() => open.splice(0).forEach((c) => c.close()));
+/**
+ * The record panel's side, as RecordVitals does it: its data source loads the record once, the
+ * engine scores it, the result goes on the form channel; "hello" repeats it, "values" re-scores the
+ * form's values without a request.
+ */
+async function panel(fixture: Fixture, languageId = 1033): Promise<PanelStub> {
+  const name = `test.form.${++channelSeq}`;
+  const panelSide = openFormChannel(name);
+  const formSide = openFormChannel(name);
+  open.push(panelSide, formSide);
+  const fake = fakeWebApi(fixture);
+  const source = createWebApiVitalsSource(fake.api);
+  const published: VitalsPublication[] = [];
+  let record: EngineRecord | undefined;
+  const pack = await source.rulePack();
+  const score = (r: EngineRecord) => {
+    record = r;
+    const p = publicationOf(pack.compiled, r, pack.compiled.score(r, { now: NOW }), published.length + 1);
+    published.push(p);
+    panelSide.post(p);
+  };
+  const reload = async () => {
+    const [, table] = Object.entries(fixture.records ?? {})[0] ?? [];
+    const t = Object.keys(fixture.records ?? {})[0];
+    if (!t || !table) throw new Error("fixture without a record");
+    score((await source.load(t, String(table[`${t}id`]), pack.compiled)).record);
+  };
+  panelSide.subscribe((m) => {
+    if (m.kind === "hello" && published.length) panelSide.post(published[published.length - 1]);
+    if (m.kind === "values" && record) score({ ...record, values: { ...record.values, ...m.values } });
+  });
+  try {
+    await reload();
+  } catch {
+    // The record cannot be read: the panel shows its error and publishes nothing.
+  }
+  return { deps: { channel: formSide, languageId }, requests: () => fake.calls.length, published, reload };
+}
+
+async function deps(fixture: Fixture, languageId = 1033): Promise<FormDependencies> {
+  return (await panel(fixture, languageId)).deps;
 }
 
 function saveContext(): { ctx: Xrm.Events.SaveEventContext; args: SaveEventArgumentsMock } {
@@ -45,37 +105,70 @@ describe("onLoad", () => {
     XrmMockGenerator.initialise({ entity: { entityName: "account", id: `{${ACCOUNT_ID.toUpperCase()}}` } });
   });
 
-  it("names critical findings in an ERROR notification and clears it after a save that fixes them", async () => {
+  it("names critical findings in an ERROR notification and clears it when the panel's scoring after a save has none", async () => {
     const fixture = account(null);
-    await onLoad(XrmMockGenerator.eventContext, deps(fixture));
+    const p = await panel(fixture);
+    onLoad(XrmMockGenerator.eventContext, p.deps);
+    await settle();
     const [n] = notifications();
     expect(n).toMatchObject({ level: "ERROR", uniqueId: CRITICAL_NOTIFICATION_ID });
     expect(n.message).toMatch(/^CRM Vitals: 1 critical issue on this record\. This account has no name/);
+    // One scoring for the open, by the panel; the form script made no request of its own.
+    expect(p.published.map((x) => x.scoring)).toEqual([1]);
+    const requestsAtOpen = p.requests();
 
-    // The user types a name and saves: the post-save handler re-scores and clears the notification.
+    // The user types a name and saves: the panel re-scores the saved record and the notification goes.
     fixture.records!.account.name = "Contoso Pharmaceuticals";
-    const handlers = (XrmMockGenerator.formContext.data.entity as unknown as { postSaveEventHandlers: (() => void)[] }).postSaveEventHandlers;
-    expect(handlers).toHaveLength(1);
-    handlers[0]();
-    await new Promise((r) => setTimeout(r, 10));
+    await p.reload();
+    await settle();
+    expect(notifications()).toEqual([]);
+    expect(p.requests()).toBeGreaterThan(requestsAtOpen);
+  });
+
+  it("hands the form's own values to the panel when a pack column changes, which re-scores them without a request", async () => {
+    XrmMockGenerator.Attribute.createString("name", "");
+    const p = await panel(account(null));
+    onLoad(XrmMockGenerator.eventContext, p.deps);
+    await settle();
+    expect(notifications()[0]?.uniqueId).toBe(CRITICAL_NOTIFICATION_ID);
+    const before = p.requests();
+    const name = XrmMockGenerator.formContext.getAttribute("name");
+    name.setValue("Contoso Pharmaceuticals");
+    name.fireOnChange();
+    await settle();
+    expect(p.published.map((x) => x.scoring)).toEqual([1, 2]);
+    expect(p.requests()).toBe(before);
     expect(notifications()).toEqual([]);
   });
 
+  it("starts after the panel or before it: a late form script asks for the last result", async () => {
+    const p = await panel(account(null));
+    expect(p.published).toHaveLength(1); // published before the form script listened
+    onLoad(XrmMockGenerator.eventContext, p.deps);
+    await settle();
+    expect(notifications()[0]?.uniqueId).toBe(CRITICAL_NOTIFICATION_ID);
+    expect(p.published).toHaveLength(1); // repeated, not scored again
+  });
+
   it("speaks German to German users", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(account(""), 1031));
+    onLoad(XrmMockGenerator.eventContext, await deps(account(""), 1031));
+    await settle();
     expect(notifications()[0].message).toMatch(/^CRM Vitals: 1 kritisches Problem/);
   });
 
-  it("leaves the form alone when the record cannot be read", async () => {
-    await expect(onLoad(XrmMockGenerator.eventContext, deps({ fail: { account: { status: 403, message: "no access" } } }))).resolves.toBeUndefined();
+  it("leaves the form alone when the panel could not read the record", async () => {
+    const d = await deps({ fail: { account: { status: 403, message: "no access" } } });
+    expect(() => onLoad(XrmMockGenerator.eventContext, d)).not.toThrow();
     expect(notifications()).toEqual([]);
   });
 
   it("does nothing on a new record", async () => {
     XrmMockGenerator.initialise({ entity: { entityName: "account" } });
     (XrmMockGenerator.formContext.data.entity as unknown as { id: string }).id = ""; // Dynamics: getId() is "" until the first save
-    const d = deps(account(null));
-    await onLoad(XrmMockGenerator.eventContext, d);
+    const channel = openFormChannel("test.form.new");
+    open.push(channel);
+    onLoad(XrmMockGenerator.eventContext, { channel, languageId: 1033 });
+    await settle();
     expect(notifications()).toEqual([]);
   });
 });
@@ -99,7 +192,8 @@ describe("onSave of an opportunity moving stage", () => {
   beforeEach(setup);
 
   it("warns, naming the missing data of earlier stages, and lets the save through", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(qualifyFixture()));
+    onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
+    await settle();
     moveTo("s2");
     const { ctx, args } = saveContext();
     onSave(ctx);
@@ -110,7 +204,8 @@ describe("onSave of an opportunity moving stage", () => {
   });
 
   it("finds its state when the save event hands another formContext object for the same record", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(qualifyFixture()));
+    onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
+    await settle();
     moveTo("s2");
     const other = Object.create(XrmMockGenerator.formContext) as Xrm.FormContext;
     const args = new SaveEventArgumentsMock(1);
@@ -119,7 +214,8 @@ describe("onSave of an opportunity moving stage", () => {
   });
 
   it("judges the values on the form, not only the saved ones", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(qualifyFixture()));
+    onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
+    await settle();
     XrmMockGenerator.formContext.getAttribute("budgetamount").setValue(80000);
     XrmMockGenerator.formContext.getAttribute("decisionmaker").setValue(true);
     moveTo("s2");
@@ -138,7 +234,8 @@ describe("onSave of an opportunity moving stage", () => {
         environmentvariabledefinition: [{ environmentvariabledefinitionid: "12345678-1234-1234-1234-123456789012", defaultvalue: JSON.stringify(blocking) }],
       },
     };
-    await onLoad(XrmMockGenerator.eventContext, deps(fixture));
+    onLoad(XrmMockGenerator.eventContext, await deps(fixture));
+    await settle();
     moveTo("s2");
     const { ctx, args } = saveContext();
     onSave(ctx);
@@ -156,7 +253,8 @@ describe("onSave of an opportunity moving stage", () => {
   });
 
   it("warns when the user presses Next Stage, and blocks it with blockOnSave", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(qualifyFixture()));
+    onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
+    await settle();
     const prevent = jest.fn();
     const stageEvent = (direction: string, name: string) =>
       ({
@@ -171,7 +269,8 @@ describe("onSave of an opportunity moving stage", () => {
   });
 
   it("says nothing when the stage did not change", async () => {
-    await onLoad(XrmMockGenerator.eventContext, deps(qualifyFixture()));
+    onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
+    await settle();
     const { ctx, args } = saveContext();
     onSave(ctx);
     expect(args.isDefaultPrevented()).toBe(false);
@@ -185,6 +284,8 @@ describe("the web resource bundle", () => {
     await buildFormScript({ outfile });
     const code = readFileSync(outfile, "utf8");
     expect(code.startsWith('"use strict";(()=>{')).toBe(true);
+    // It carries no engine and no libraries (the panel scores): within the 30 KB budget of a form script.
+    expect(code.length).toBeLessThanOrEqual(30 * 1024);
     const sandbox: { CrmVitals?: { Other?: number; Form?: { onLoad: unknown; onSave: unknown } } } = { CrmVitals: { Other: 1 } };
     runInNewContext(code, Object.assign(sandbox, { globalThis: sandbox, Intl, URL }));
     expect(typeof sandbox.CrmVitals?.Form?.onLoad).toBe("function");

@@ -106,8 +106,8 @@ export function register(program: Command): void {
       const owner = sb.config.users.find((u) => u.key === "govowner");
       if (gov && owner) out.write(`    - The Governance Center as ${owner.fullname} (also linked from the list page)\n      ${sb.url}${gov.slice(1)}?orgUrl=${encodeURIComponent(sb.url)}&token=${owner.token}\n`);
       else out.write(`    - The Governance Center: not built yet (out/webresources/vit_/governance/index.html); the list page links to it once it is\n`);
-      out.write(`\nPress Ctrl-C to stop.\n`);
-      await new Promise<void>((resolve) => {
+      // Listen for Ctrl-C before saying so: a signal that comes right after the line must not kill the process.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -117,5 +117,7 @@ export function register(program: Command): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
       });
+      out.write(`\nPress Ctrl-C to stop.\n`);
+      await stopped;
     });
 }

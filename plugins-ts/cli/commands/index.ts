@@ -10,8 +10,9 @@ import { register as readiness } from "./readiness";
 import { register as capture } from "./capture";
 import { register as digest } from "./digest";
 import { register as runner } from "./runner";
+import { register as fix } from "./fix";
 
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, capture, digest, runner, solution, emulator, demo];
+export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, capture, digest, runner, fix, solution, emulator, demo];

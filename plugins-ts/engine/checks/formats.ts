@@ -5,8 +5,8 @@
  * in free-text address columns.
  */
 import isEmail from "validator/lib/isEmail";
-import { getCountries, isValidPhoneNumber, type CountryCode } from "libphonenumber-js";
-import { parse as parseDomain } from "tldts";
+import type { CountryCode } from "libphonenumber-js";
+import { engineLibs } from "../engineLibs";
 import { postcodeValidator, postcodeValidatorExistsForCountry } from "postcode-validator";
 
 const COUNTRY_ALIASES: Record<string, string> = {
@@ -41,7 +41,7 @@ function countryIndex(): Map<string, string> {
   if (!countryNames) {
     countryNames = new Map();
     const names = new Intl.DisplayNames(["en"], { type: "region" });
-    for (const code of getCountries()) {
+    for (const code of engineLibs().getCountries()) {
       const name = names.of(code);
       if (name) countryNames.set(name.toLowerCase(), code);
       countryNames.set(code.toLowerCase(), code);
@@ -70,7 +70,7 @@ export function isValidPhone(value: string, region: string): boolean {
   if (hit !== undefined) return hit;
   let ok: boolean;
   try {
-    ok = isValidPhoneNumber(value, region as CountryCode);
+    ok = engineLibs().isValidPhoneNumber(value, region as CountryCode);
   } catch {
     ok = false;
   }
@@ -91,7 +91,7 @@ export function isValidUrl(value: string): boolean {
     return false;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  const p = parseDomain(url.hostname);
+  const p = engineLibs().parseDomain(url.hostname);
   return p.domain !== null && p.isIcann === true && p.isIp !== true;
 }
 
@@ -99,7 +99,7 @@ export function isValidUrl(value: string): boolean {
 export function isValidDomain(value: string): boolean {
   const v = value.trim().toLowerCase();
   if (!/^[a-z0-9.-]+$/.test(v) || v.startsWith(".") || v.endsWith(".") || v.includes("..")) return false;
-  const p = parseDomain(v);
+  const p = engineLibs().parseDomain(v);
   return p.domain !== null && p.hostname === v && p.isIcann === true;
 }
 
@@ -108,7 +108,7 @@ export function registrableDomain(hostOrUrl: string): string | null {
   const v = hostOrUrl.trim().toLowerCase();
   const host = /^[a-z][a-z0-9+.-]*:\/\//.test(v) ? v : `https://${v}`;
   try {
-    return parseDomain(new URL(host).hostname).domain;
+    return engineLibs().parseDomain(new URL(host).hostname).domain;
   } catch {
     return null;
   }

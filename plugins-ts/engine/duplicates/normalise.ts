@@ -2,8 +2,8 @@
  * Normalisers: turn what people type into values that compare well. Pure functions; the phone
  * normaliser memoises parsed numbers (a bounded cache, no I/O).
  */
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
-import { getDomain } from "tldts";
+import type { CountryCode } from "libphonenumber-js";
+import { engineLibs } from "../engineLibs";
 import { canonicalGivenName } from "./nicknames";
 
 const SPECIAL_LETTERS: Record<string, string> = {
@@ -137,7 +137,7 @@ export function normalisePhone(value: unknown, region: string = "US"): string | 
   const key = `${region}|${digits}`;
   const cached = PHONE_CACHE.get(key);
   if (cached !== undefined) return cached;
-  const parsed = parsePhoneNumberFromString(digits, region.toUpperCase() as CountryCode);
+  const parsed = engineLibs().parsePhoneNumberFromString(digits, region.toUpperCase() as CountryCode);
   const result = parsed?.isPossible() ? parsed.number : `#${digits.replace("+", "")}`;
   if (PHONE_CACHE.size >= PHONE_CACHE_LIMIT) PHONE_CACHE.clear();
   PHONE_CACHE.set(key, result);
@@ -203,7 +203,7 @@ export function normaliseWebsite(value: unknown): string | null {
   const raw = text(value);
   if (raw == null) return null;
   const s = raw.trim().toLowerCase();
-  const domain = getDomain(s.includes("://") ? s : `http://${s}`);
+  const domain = engineLibs().getDomain(s.includes("://") ? s : `http://${s}`);
   return domain ?? null;
 }
 

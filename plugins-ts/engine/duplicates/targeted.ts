@@ -3,7 +3,8 @@
  * that could be its duplicates, and how to score what they return. Pure: the lead's gateway runs
  * the queries; this module only builds `$filter` text and scores records.
  */
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import type { CountryCode } from "libphonenumber-js";
+import { engineLibs } from "../engineLibs";
 import { canonicalGivenName, NICKNAMES } from "./nicknames";
 import { columnsOf, prepareRecord, type DuplicateTable, type MatchRecord, type PrepareOptions } from "./fields";
 import { DEFAULT_PARAMETERS, type ModelParameters } from "./model";
@@ -52,7 +53,7 @@ function anyOf(columns: readonly string[], values: readonly string[]): string {
 /** The spellings a phone number is commonly stored in: as typed, E.164, national, international. */
 export function phoneSpellings(raw: string, region: string): string[] {
   const out = new Set<string>([raw.trim()]);
-  const p = parsePhoneNumberFromString(raw, region.toUpperCase() as CountryCode);
+  const p = engineLibs().parsePhoneNumberFromString(raw, region.toUpperCase() as CountryCode);
   if (p?.isPossible()) {
     out.add(p.number);
     out.add(p.formatNational());

@@ -86,6 +86,20 @@ export const CHECK_SCHEMAS = {
 
 export const CHECK_TYPES = Object.keys(CHECK_SCHEMAS) as (keyof typeof CHECK_SCHEMAS)[];
 
+/** Fixes a rule may offer (`repair`), discriminated on `type`; which check each fits is in validate.ts. */
+export const REPAIR_SCHEMAS = {
+  phoneE164: check("phoneE164", {}, []),
+  nameCasing: check("nameCasing", {}, []),
+  emailDomainLowercase: check("emailDomainLowercase", {}, []),
+  websiteNormalise: check("websiteNormalise", {}, []),
+  clearPlaceholder: check("clearPlaceholder", {}, []),
+  parentByEmailDomain: check("parentByEmailDomain", { emailColumn: column }, ["emailColumn"]),
+  reassignOwner: check("reassignOwner", { preferManager: { type: "boolean" } }, []),
+  task: check("task", { subject: { type: "string", minLength: 1, maxLength: 200 }, dueInDays: { type: "integer", minimum: 0, maximum: 365 } }, ["subject"]),
+} as const;
+
+export const REPAIR_TYPES = Object.keys(REPAIR_SCHEMAS) as (keyof typeof REPAIR_SCHEMAS)[];
+
 const condition = {
   type: "object",
   minProperties: 1,
@@ -206,6 +220,12 @@ export const rulePackSchema = {
         when: { $ref: "#/$defs/condition" },
         message: { type: "string", minLength: 1, maxLength: 500 },
         fix: { type: "string", minLength: 1, maxLength: 500 },
+        repair: {
+          type: "object",
+          required: ["type"],
+          discriminator: { propertyName: "type" },
+          oneOf: Object.values(REPAIR_SCHEMAS),
+        },
         blockOnSave: { type: "boolean" },
         enabled: { type: "boolean" },
       },

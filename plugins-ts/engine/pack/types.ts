@@ -50,6 +50,30 @@ export type Check =
 
 export type CheckType = Check["type"];
 
+/**
+ * A fix a rule offers for its failed findings: a named, deterministic transformation with its
+ * parameters (see engine/fixes). Applied only when a person approves it.
+ */
+export type Repair =
+  /** The rule's phone column to E.164 (country from the check's countryColumn, then the pack's defaultRegion). */
+  | { type: "phoneE164" }
+  /** Whitespace and casing of the rule's name column. */
+  | { type: "nameCasing" }
+  /** The domain of the rule's email column in lower case. */
+  | { type: "emailDomainLowercase" }
+  /** The rule's website column normalised. */
+  | { type: "websiteNormalise" }
+  /** Placeholder values of the rule's columns cleared, where the column is optional. */
+  | { type: "clearPlaceholder" }
+  /** The rule's lookup set to the one active account whose website has the record's e-mail domain. */
+  | { type: "parentByEmailDomain"; emailColumn: string }
+  /** A record of a disabled owner reassigned to a chosen user or team, or the disabled user's manager. */
+  | { type: "reassignOwner"; preferManager?: boolean }
+  /** What needs judgement: a task for the record's owner, never a change to the record. */
+  | { type: "task"; subject: string; dueInDays?: number };
+
+export type RepairType = Repair["type"];
+
 export interface Rule {
   id: string;
   table: string;
@@ -65,6 +89,8 @@ export interface Rule {
   message: string;
   /** How to fix it. */
   fix: string;
+  /** A fix CRM Vitals can propose for a failure of this rule (applied only with a person's approval). */
+  repair?: Repair;
   /** For stage checks on the form: block the save instead of warning. */
   blockOnSave?: boolean;
   enabled?: boolean;

@@ -3,8 +3,9 @@
  * (unique ids, regexes that compile, stages that exist). A pack with any error is refused whole;
  * every error names the rule id, the JSON path and what was expected.
  */
-import Ajv, { type ErrorObject } from "ajv";
-import { rulePackSchema } from "./schema";
+import type { ErrorObject } from "ajv";
+import { engineLibs } from "../engineLibs";
+import { REPAIR_TYPES, rulePackSchema } from "./schema";
 import type { Condition, RulePack } from "./types";
 
 export interface PackError {
@@ -30,15 +31,6 @@ export class RulePackError extends Error {
 
 export function formatPackError(e: PackError): string {
   return `  - ${e.ruleId ? `rule "${e.ruleId}" ` : ""}at ${e.path}: ${e.message}`;
-}
-
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function schemaValidator(): ReturnType<Ajv["compile"]> {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    compiled = ajv.compile(rulePackSchema);
-  }
-  return compiled;
 }
 
 const CONDITION_FORMS =
@@ -82,6 +74,9 @@ function describe(e: ErrorObject, data: unknown): string {
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${gotText}`;
     case "discriminator": {
       const p = e.params as { error: string; tag: string; tagValue?: unknown };
+      if (p.error === "mapping" && /\/repair$/.test(e.instancePath)) {
+        return `unknown repair type ${JSON.stringify(p.tagValue)}; known types: ${REPAIR_TYPES.join(", ")}`;
+      }
       if (p.error === "mapping") {
         return `unknown check type ${JSON.stringify(p.tagValue)}; known types: ${knownCheckTypes().join(", ")}`;
       }
@@ -188,6 +183,8 @@ function semanticErrors(pack: RulePack): PackError[] {
         }
       }
     };
+    const misfit = rule.repair ? repairMisfit(rule.repair.type, check) : undefined;
+    if (misfit) errors.push({ ruleId: rule.id, path: `${at}.repair.type`, message: misfit });
     if (rule.when) visit(rule.when, `${at}.when`);
     if (check.type === "requiredWhen") visit(check.if, `${at}.check.if`);
   });
@@ -207,9 +204,33 @@ function semanticErrors(pack: RulePack): PackError[] {
   return errors;
 }
 
+/** Which check each repair fits; undefined when it fits, else the reason. */
+function repairMisfit(repair: string, check: RulePack["rules"][number]["check"]): string | undefined {
+  const fits: Record<string, (c: typeof check) => boolean> = {
+    phoneE164: (c) => c.type === "format" && c.format === "phone",
+    emailDomainLowercase: (c) => c.type === "format" && c.format === "email",
+    websiteNormalise: (c) => c.type === "format" && c.format === "url",
+    nameCasing: (c) => c.type === "casing",
+    clearPlaceholder: (c) => c.type === "placeholder",
+    parentByEmailDomain: (c) => c.type === "relation",
+    reassignOwner: (c) => c.type === "ownerEnabled",
+    task: () => true,
+  };
+  const words: Record<string, string> = {
+    phoneE164: 'a "format" check with format "phone"',
+    emailDomainLowercase: 'a "format" check with format "email"',
+    websiteNormalise: 'a "format" check with format "url"',
+    nameCasing: 'a "casing" check',
+    clearPlaceholder: 'a "placeholder" check',
+    parentByEmailDomain: 'a "relation" check',
+    reassignOwner: 'an "ownerEnabled" check',
+  };
+  return fits[repair]?.(check) === false ? `repair "${repair}" needs ${words[repair]}, not a "${check.type}" check` : undefined;
+}
+
 /** Validates untrusted JSON (already parsed) as a rule pack. */
 export function validateRulePack(data: unknown): PackValidation {
-  const validate = schemaValidator();
+  const validate = engineLibs().packSchemaValidator();
   if (!validate(data)) {
     const errors = collapse(validate.errors ?? []).map((e) => ({
       ruleId: ruleIdAt(data, e.instancePath),

@@ -1,14 +1,19 @@
 /**
- * Bundles the form script for Dynamics: one minified IIFE that puts `CrmVitals.Form` on the page,
- * at out/webresources/vit_/scripts/recordvitals.form.js (where the solution packager expects it).
+ * Bundles the script web resources for Dynamics, each one minified IIFE under
+ * out/webresources/vit_/scripts/ (where the solution packager expects them):
+ *  - recordvitals.form.js: the form script (`CrmVitals.Form` on the page);
+ *  - vitals.libs.js: the engine's data-heavy libraries (public-suffix list, phone metadata, rule-pack
+ *    schema validator) that the record panel loads once instead of bundling them
+ *    (plugins-ts/engine/engineLibs.browser.ts).
  *
- *   npx tsx plugins-ts/webresources/formscript/build.ts [--dev] [--outfile <path>]
+ *   npx tsx plugins-ts/webresources/formscript/build.ts [--dev] [--outfile <path>]   (--outfile: the form script's)
  */
 import { build, type BuildResult } from "esbuild";
 import { join, resolve } from "node:path";
 
-/** Where the solution packager picks the web resource up (out/webresources/vit_/scripts/…). */
+/** Where the solution packager picks the web resources up (out/webresources/vit_/scripts/…). */
 export const FORM_SCRIPT_PATH = join("out", "webresources", "vit_", "scripts", "recordvitals.form.js");
+export const ENGINE_LIBS_PATH = join("out", "webresources", "vit_", "scripts", "vitals.libs.js");
 const ROOT = resolve(__dirname, "..", "..", "..");
 
 export interface FormScriptBuildOptions {
@@ -16,15 +21,14 @@ export interface FormScriptBuildOptions {
   minify?: boolean;
 }
 
-export async function buildFormScript(options: FormScriptBuildOptions = {}): Promise<{ outfile: string; result: BuildResult }> {
-  const outfile = resolve(ROOT, options.outfile ?? FORM_SCRIPT_PATH);
+async function buildScript(entry: string, outfile: string, minify: boolean): Promise<{ outfile: string; result: BuildResult }> {
   const result = await build({
-    entryPoints: [join(__dirname, "index.ts")],
+    entryPoints: [entry],
     bundle: true,
     format: "iife",
     platform: "browser",
     target: ["es2020"],
-    minify: options.minify ?? true,
+    minify,
     legalComments: "none",
     outfile,
     logLevel: "warning",
@@ -33,12 +37,22 @@ export async function buildFormScript(options: FormScriptBuildOptions = {}): Pro
   return { outfile, result };
 }
 
+export function buildFormScript(options: FormScriptBuildOptions = {}): Promise<{ outfile: string; result: BuildResult }> {
+  return buildScript(join(__dirname, "index.ts"), resolve(ROOT, options.outfile ?? FORM_SCRIPT_PATH), options.minify ?? true);
+}
+
+export function buildEngineLibs(options: FormScriptBuildOptions = {}): Promise<{ outfile: string; result: BuildResult }> {
+  return buildScript(join(ROOT, "plugins-ts", "engine", "engineLibs.entry.ts"), resolve(ROOT, options.outfile ?? ENGINE_LIBS_PATH), options.minify ?? true);
+}
+
 async function main(argv: string[]): Promise<void> {
   const outIndex = argv.indexOf("--outfile");
   if (outIndex >= 0 && !argv[outIndex + 1]) throw new Error("--outfile needs a path");
-  const { outfile, result } = await buildFormScript({ minify: !argv.includes("--dev"), outfile: outIndex >= 0 ? argv[outIndex + 1] : undefined });
-  const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0);
-  console.log(`wrote ${outfile} (${bytes} bytes)`);
+  const minify = !argv.includes("--dev");
+  for (const { outfile, result } of [await buildFormScript({ minify, outfile: outIndex >= 0 ? argv[outIndex + 1] : undefined }), await buildEngineLibs({ minify })]) {
+    const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0);
+    console.log(`wrote ${outfile} (${bytes} bytes)`);
+  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 import type { Translate } from "../../ManifestConstants";
-import type { VitalsDataSource, VitalsSnapshot } from "../../../shared/vitalsSource";
-import type { PackChoice } from "../../../shared/rulePackSource";
+import type { VitalsDataSource, VitalsSnapshot } from "../../../../plugins-ts/client/vitalsSource";
+import type { PackChoice } from "../../../../plugins-ts/client/rulePackSource";
 import type { RecordScore } from "../../../../plugins-ts/engine";
 import type { StageReadiness } from "../../../shared/readiness";
 import type { FindingGroups } from "../../../shared/findings";

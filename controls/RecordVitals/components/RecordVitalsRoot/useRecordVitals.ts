@@ -1,15 +1,35 @@
 /**
- * State of the panel: loads the pack and the record's data, scores it with the engine, and
- * re-scores after a save. A host `updateView` with a data change bumps `refreshSignal`; the hook
+ * State of the panel: loads the pack and the record's data, scores it with the engine (once per
+ * open), re-scores after a save, and re-scores the form's own values the form script reports
+ * (./useFormChannel) without a request. A host `updateView` with a data change bumps `refreshSignal`; the hook
  * then asks for the saved row version only and reloads when it changed, so unrelated refreshes
  * cost one small request and never a full reload.
  */
 import * as React from "react";
 import { useId } from "@fluentui/react-components";
-import { classifyError } from "../../../shared/errors";
+import { classifyError } from "../../../../plugins-ts/client/errors";
 import { groupFindings } from "../../../shared/findings";
 import { stageReadiness } from "../../../shared/readiness";
 import type { RecordVitalsRootProps, RecordVitalsViewModel, VitalsState } from "./RecordVitalsRoot.types";
+import type { PackChoice } from "../../../../plugins-ts/client/rulePackSource";
+import type { VitalsSnapshot } from "../../../../plugins-ts/client/vitalsSource";
+import type { ColumnValue } from "../../../../plugins-ts/engine";
+import { useFormChannel } from "./useFormChannel";
+
+/** One scoring of a snapshot: the panel's only call of the engine's score. */
+function scored(pack: PackChoice, snapshot: VitalsSnapshot, at: Date): VitalsState {
+  const score = pack.compiled.score(snapshot.record, { now: at });
+  return {
+    status: "ready",
+    snapshot,
+    pack,
+    score,
+    groups: groupFindings(score.findings),
+    readiness: stageReadiness(pack.compiled, snapshot.record, at),
+    scoredAt: at,
+    refreshing: false,
+  };
+}
 
 function initialState(props: RecordVitalsRootProps): VitalsState {
   if (props.masked) return { status: "masked" };
@@ -47,18 +67,7 @@ export function useRecordVitals(props: RecordVitalsRootProps): RecordVitalsViewM
         .then((r) => {
             if (mine !== sequence.current) return;
             if (r.kind === "unsupported") return setState({ status: "unsupported", table });
-            const at = nowRef.current();
-            const score = r.pack.compiled.score(r.snapshot.record, { now: at });
-            setState({
-              status: "ready",
-              snapshot: r.snapshot,
-              pack: r.pack,
-              score,
-              groups: groupFindings(score.findings),
-              readiness: stageReadiness(r.pack.compiled, r.snapshot.record, at),
-              scoredAt: at,
-              refreshing: false,
-            });
+            setState(scored(r.pack, r.snapshot, nowRef.current()));
         })
         .catch((err: unknown) => {
             if (mine !== sequence.current) return;
@@ -98,6 +107,12 @@ export function useRecordVitals(props: RecordVitalsRootProps): RecordVitalsViewM
   React.useEffect(() => {
     if (state.status === "ready" && !state.refreshing) onScoredRef.current?.(state.score);
   }, [state]);
+
+  // The form's own values (from the form script): score them at once, no request.
+  const rescore = React.useCallback((values: Record<string, ColumnValue>) => {
+    setState((prev) => (prev.status !== "ready" ? prev : scored(prev.pack, { ...prev.snapshot, record: { ...prev.snapshot.record, values: { ...prev.snapshot.record.values, ...values } } }, nowRef.current())));
+  }, []);
+  useFormChannel(table, recordId, state, rescore);
 
   const retry = React.useCallback(() => setAttempt((a) => a + 1), []);
   const idPrefix = useId("vit-");

@@ -18,45 +18,15 @@
  * 1–3 and 5 start together; 4 needs the record's own values, so it starts as soon as 1 arrives.
  * Only what the pack asks for is fetched: a fact the pack does not use stays `undefined`.
  */
-import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../../plugins-ts/engine";
-import { buildCandidateQueries, scoreCandidates } from "../../plugins-ts/engine/duplicates/targeted";
-import { columnsOf, isDuplicateTable, type MatchRecord } from "../../plugins-ts/engine/duplicates/fields";
+import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../engine";
+import { buildCandidateQueries, scoreCandidates } from "../engine/duplicates/targeted";
+import { columnsOf, isDuplicateTable, type MatchRecord } from "../engine/duplicates/fields";
 import { sessionRulePack, type PackChoice } from "./rulePackSource";
 import { classifyError } from "./errors";
 import { pruneFilter } from "./odataPrune";
 import { normaliseId, xmlEscape, type WebApiPort, type WebApiRow } from "./webApiPort";
-import { GAP_COLUMNS, GAP_SELECT, GAP_TABLE, gapFactFromRow } from "../../plugins-ts/graph/model";
-
-/** Primary-name column per table (the Web API has no generic one). */
-export const PRIMARY_NAME: Readonly<Record<string, string>> = {
-  account: "name",
-  contact: "fullname",
-  lead: "fullname",
-  opportunity: "name",
-  systemuser: "fullname",
-  team: "name",
-};
-
-/** Tables a lookup can point to; polymorphic lookups expand as `<lookup>_<table>`. */
-export const LOOKUP_TARGETS: Readonly<Record<string, readonly string[]>> = {
-  parentcustomerid: ["account", "contact"],
-  customerid: ["account", "contact"],
-  primarycontactid: ["contact"],
-  parentaccountid: ["account"],
-  parentcontactid: ["contact"],
-  originatingleadid: ["lead"],
-  masterid: [],
-};
-
-/** Business-process-flow instance table and its lookup to the record. */
-export const BPF_TABLES: Readonly<Record<string, { table: string; lookup: string }>> = {
-  opportunity: { table: "opportunitysalesprocess", lookup: "bpf_opportunityid" },
-  lead: { table: "leadtoopportunitysalesprocess", lookup: "bpf_leadid" },
-};
-
-/** Activity state codes: 0 Open, 1 Completed, 2 Canceled, 3 Scheduled. */
-const COMPLETED = 1;
-const OPEN_STATES = new Set([0, 3]);
+import { GAP_COLUMNS, GAP_SELECT, GAP_TABLE, gapFactFromRow } from "../graph/model";
+import { ACTIVITY_COMPLETED, BPF_TABLES, isoOf, LOOKUP_TARGETS, OPEN_ACTIVITY_STATES, PRIMARY_NAME } from "./facts";
 
 export interface VitalsSnapshot {
   /** What the engine scores: the saved record with the related facts the pack needs. */
@@ -204,21 +174,16 @@ export function activityFetchXml(id: string): string {
   );
 }
 
-function isoOf(v: unknown): string | null {
-  if (v instanceof Date) return v.toISOString();
-  return typeof v === "string" && v !== "" ? v : null;
-}
-
 /** last completed / next open activity dates out of the aggregate's rows (one per state). */
 export function readActivityRows(rows: readonly WebApiRow[]): { lastActivityOn: string | null; nextActivityDueOn: string | null } {
   let last: string | null = null;
   let next: string | null = null;
   for (const r of rows) {
     const state = typeof r.state === "number" ? r.state : Number(r.state);
-    if (state === COMPLETED) {
+    if (state === ACTIVITY_COMPLETED) {
       const v = isoOf(r.lastdone);
       if (v && (last === null || Date.parse(v) > Date.parse(last))) last = v;
-    } else if (OPEN_STATES.has(state)) {
+    } else if (OPEN_ACTIVITY_STATES.includes(state)) {
       const v = isoOf(r.nextdue);
       if (v && (next === null || Date.parse(v) < Date.parse(next))) next = v;
     }

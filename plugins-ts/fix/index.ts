@@ -1,0 +1,11 @@
+/**
+ * Fixes with undo: plans made from the engine's proposals, applied with a person's approval in
+ * their own security context, journaled before every write (vit_fixrun, vit_fixentry), undoable.
+ * See docs/fixes.md.
+ */
+export { makePlan, REQUIRED_COLUMNS, type PlanOptions, type PlanProgress } from "./plan";
+export { applyPlan, FixApprovalError, type ApplyOptions, type FixProgress, type FixRunResult } from "./apply";
+export { undoRun, type UndoOptions } from "./undo";
+export { readRun, readEntries, countOutcomes, type JournalEntry, type StoredRun } from "./journal";
+export { parsePlan, checkPlan, FixPlanError } from "./planfile";
+export type { FixPlan, PlanEntry, TableScores, EntryOutcome, FixRunStatus } from "./model";

@@ -1,0 +1,27 @@
+/**
+ * The standard columns of account and opportunity from Microsoft's metadata (standard-columns.json,
+ * made by generate.ts from a real organisation's capture): the emulator's schema takes each one it
+ * doesn't define itself, so a client writing any standard column gets what Dataverse would answer.
+ * Platform-computed columns (base-currency `_base`, rollup `_date`/`_state`, composites) are read-only.
+ */
+import type { ColumnDef, ColumnType } from "../schema";
+import data from "./standard-columns.json";
+
+type Compact = [name: string, type: string, label: string, requiredLevel: string, extra: { maxLength?: number; options?: Record<string, string>; targets?: string[] }];
+
+const COMPUTED = /(_base|_composite|_date|_state)$/;
+
+/** The standard columns of `table` that `defined` lacks. */
+export function standardColumns(table: string, defined: readonly ColumnDef[]): ColumnDef[] {
+  const rows = (data.tables as unknown as Record<string, Compact[] | undefined>)[table] ?? [];
+  const have = new Set(defined.map((c) => c.name));
+  return rows.filter(([name]) => !have.has(name)).map(([name, type, label, requiredLevel, extra]): ColumnDef => {
+    const c: ColumnDef = { name, type: type as ColumnType, label };
+    if (requiredLevel === "ApplicationRequired" || requiredLevel === "SystemRequired") c.requiredLevel = requiredLevel;
+    if (extra.maxLength !== undefined) c.maxLength = extra.maxLength;
+    if (extra.options) c.options = Object.fromEntries(Object.entries(extra.options).map(([v, l]) => [Number(v), l]));
+    if (extra.targets) c.targets = extra.targets;
+    if (COMPUTED.test(name)) c.readOnly = true;
+    return c;
+  });
+}
