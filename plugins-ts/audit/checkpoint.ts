@@ -5,13 +5,16 @@
  * a full run and say why). While the run goes, `RunTracker` counts its requests, reports progress
  * and saves the checkpoint after every page.
  *
- * Failure modes: a run that completed, audited another scope, has no checkpoint or was started
- * with another rule pack is refused with a message naming it; a run row that cannot be created or a
+ * Failure modes: a new run while an audit of an overlapping scope is running is refused
+ * (AuditBusyError, exclusive.ts; resuming is not checked); a run to resume that completed, audited
+ * another scope, has no checkpoint or was started with another rule pack is refused with a message
+ * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
 import type { DataverseGateway, GatewayStats } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
+import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
 import { RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
 import { packVersionKey, scopeKey } from "./plan";
 import type { AuditOptions, AuditPhase, AuditProgress, AuditScope, RunCheckpoint } from "./types";
@@ -44,8 +47,7 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   const key = scopeKey(scope);
   const me = await gateway.whoAmI();
   if (opts.resume) {
-    const run = await findRunToResume(gateway, opts.resume, key);
-    if (run.packKey !== packKey) throw new Error(`run ${run.id} was started with rule pack ${run.packKey}; resume it with the same pack, or start a new audit`);
+    const run = await findRunToResume(gateway, opts.resume, key, packKey);
     return { runId: run.id, cp: run.checkpoint, state: run.state, resumed: true, startedOn: run.startedOn, packKey };
   }
   let mode = opts.mode;
@@ -67,6 +69,7 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
       state = last.state;
     }
   }
+  await refuseIfBusy(gateway, scope);
   const cp: RunCheckpoint = { v: 1, mode, since, tableIndex: 0, phase: "records", stream: null, redo: null, scanned: 0, changed: 0, retired: 0, pages: 0, requests: 0, throttled: 0, readByTable: {} };
   const created = await gateway.createMany("vit_auditrun", [
     {
@@ -82,7 +85,19 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   ]);
   const outcome = created[0];
   if (!outcome?.ok || !outcome.id) throw new Error(`could not create the audit run row: ${outcome && !outcome.ok ? outcome.error.message : "no id returned"}`);
+  await withdrawIfNotFirst(gateway, scope, outcome.id);
   return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey };
+}
+
+/** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
+async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, runId: string): Promise<void> {
+  try {
+    await confirmExclusive(gateway, scope, runId);
+  } catch (err) {
+    if (!(err instanceof AuditBusyError)) throw err;
+    await gateway.updateMany("vit_auditrun", [{ vit_auditrunid: runId, vit_status: RUN_STATUS.cancelled, vit_error: err.message.slice(0, 4000), vit_checkpoint: null }]);
+    throw err;
+  }
 }
 
 /** A run in progress: its counters, its progress reports and its checkpoint. */
@@ -190,7 +205,7 @@ export async function lastCompletedRun(gateway: DataverseGateway, key: string): 
   return null;
 }
 
-async function findRunToResume(gateway: DataverseGateway, which: string, key: string): Promise<StoredRun> {
+async function findRunToResume(gateway: DataverseGateway, which: string, key: string, packKey: string): Promise<StoredRun> {
   // A run left "running" (its process was killed) or "failed" (it stopped on an error) keeps its checkpoint.
   const filter = which === "latest" ? f.in("vit_status", [RUN_STATUS.running, RUN_STATUS.failed]) : f.eq("vit_auditrunid", guid(which));
   for await (const page of gateway.streamTable({
@@ -207,6 +222,8 @@ async function findRunToResume(gateway: DataverseGateway, which: string, key: st
       if (r.vit_scope !== key) throw new Error(`audit run ${id} audited another scope (${String(r.vit_scope)}); resume it with that scope`);
       const text = str(r.vit_checkpoint);
       if (!text) throw new Error(`audit run ${id} has no checkpoint to resume from`);
+      const runPack = String(r.vit_rulepackversion);
+      if (runPack !== packKey) throw new Error(`run ${id} was started with rule pack ${runPack}; resume it with the same pack, or start a new audit`);
       const saved = JSON.parse(text) as { checkpoint: RunCheckpoint; state: AggregateState };
       await gateway.updateMany("vit_auditrun", [{ vit_auditrunid: id, vit_status: RUN_STATUS.running, vit_error: null }]);
       return { id, startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: saved.state, checkpoint: saved.checkpoint };

@@ -5,6 +5,7 @@
  */
 import choicesJson from "../../solution/src/choices.json";
 import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
+import auditScheduleJson from "../../solution/src/tables/vit_auditschedule.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
 import type { Grade } from "../engine/types";
@@ -59,6 +60,8 @@ export function healthBindProperty(table: string): string | undefined {
 
 export const HEALTH_RUN_BIND = `${navigationProperty(recordHealth, "vit_lastauditrunid")}@odata.bind`;
 export const RUN_BY_BIND = `${navigationProperty(auditRun, "vit_runby")}@odata.bind`;
+export const SCHEDULE_MODE = options(auditScheduleJson, "vit_mode") as { full: number; incremental: number };
+export const SCHEDULE_LAST_RUN_BIND = `${navigationProperty(auditScheduleJson, "vit_lastrun")}@odata.bind`;
 
 export const HEALTH_KEY = ["vit_table", "vit_recordid"] as const;
 

@@ -42,6 +42,7 @@ export function addConnectionOptions(cmd: Command, demoHelp: string): Command {
     .option("--client-id <id>", "app registration, or a user-assigned managed identity")
     .option("--client-secret <secret>", "client secret of the app registration (prefer the AZURE_CLIENT_SECRET environment variable in pipelines)")
     .option("--managed-identity", "sign in with the managed identity of the machine")
+    .option("--federated-app-id <id>", "with --managed-identity and --tenant-id: sign in as this app registration, whose federated credential trusts the managed identity")
     .option("--azure-cli", "sign in with the Azure CLI's account")
     .option("--device-code", "sign in interactively with a device code");
 }
@@ -79,6 +80,7 @@ export function authOptions(o: ConnectionCliOptions): AuthOptions {
     clientId: o.clientId,
     clientSecret: o.clientSecret ?? process.env.AZURE_CLIENT_SECRET,
     managedIdentity: o.managedIdentity,
+    federatedAppId: o.federatedAppId,
     azureCli: o.azureCli,
     deviceCode: o.deviceCode,
   };

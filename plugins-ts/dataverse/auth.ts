@@ -3,6 +3,9 @@
  *  - a plain token you already have (`--token`);
  *  - a service principal with a client secret (tenantId + clientId + clientSecret);
  *  - a managed identity (system-assigned, or user-assigned with clientId);
+ *  - an app registration that trusts a managed identity through a federated credential
+ *    (managedIdentity + federatedAppId + tenantId: for environments that refuse a managed identity
+ *    as application user);
  *  - the Azure CLI's signed-in account (`az login`);
  *  - device code sign-in (tenantId optional, clientId optional).
  * The scope is `<orgUrl>/.default`. @azure/identity caches and refreshes tokens; the provider
@@ -10,6 +13,7 @@
  */
 import {
   AzureCliCredential,
+  ClientAssertionCredential,
   ClientSecretCredential,
   DeviceCodeCredential,
   ManagedIdentityCredential,
@@ -25,6 +29,8 @@ export interface AuthOptions {
   clientId?: string;
   clientSecret?: string;
   managedIdentity?: boolean;
+  /** With managedIdentity: sign in as this app registration, whose federated credential trusts the managed identity. */
+  federatedAppId?: string;
   azureCli?: boolean;
   deviceCode?: boolean;
   /** Where device-code instructions go; default stderr. */
@@ -33,7 +39,7 @@ export interface AuthOptions {
 
 export type TokenProvider = () => Promise<string>;
 
-export type AuthMethod = "token" | "clientSecret" | "managedIdentity" | "azureCli" | "deviceCode";
+export type AuthMethod = "token" | "clientSecret" | "managedIdentity" | "federatedApp" | "azureCli" | "deviceCode";
 
 /** Scope for an organisation: `https://contoso.crm.dynamics.com/.default`. */
 export function scopeFor(orgUrl: string): string {
@@ -62,7 +68,8 @@ export function selectAuthMethod(o: AuthOptions): AuthMethod {
     );
   }
   if (chosen.length > 1) throw new Error(`choose one sign-in method, got ${chosen.join(" and ")}`);
-  const method = chosen[0];
+  const method = chosen[0] === "managedIdentity" && o.federatedAppId !== undefined ? "federatedApp" : chosen[0];
+  if (o.federatedAppId !== undefined && method !== "federatedApp") throw new Error("federatedAppId goes with a managed identity (--managed-identity), whose token the app registration trusts");
   const problems: string[] = [];
   if (o.tenantId !== undefined && !GUID.test(o.tenantId) && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(o.tenantId)) {
     problems.push(`tenantId '${o.tenantId}' is neither a GUID nor a domain`);
@@ -81,6 +88,10 @@ export function selectAuthMethod(o: AuthOptions): AuthMethod {
     case "managedIdentity":
       if (o.tenantId) problems.push("managed identity takes no tenantId (only clientId for a user-assigned identity)");
       break;
+    case "federatedApp":
+      if (!o.tenantId) problems.push("an app registration with a federated credential needs tenantId");
+      if (!GUID.test(o.federatedAppId ?? "")) problems.push(`federatedAppId '${o.federatedAppId ?? ""}' is not a GUID`);
+      break;
     case "azureCli":
       if (o.clientId) problems.push("Azure CLI sign-in takes no clientId (it uses the account of `az login`)");
       break;
@@ -97,6 +108,14 @@ function credentialFor(method: Exclude<AuthMethod, "token">, o: AuthOptions): To
       return new ClientSecretCredential(o.tenantId!, o.clientId!, o.clientSecret!);
     case "managedIdentity":
       return o.clientId ? new ManagedIdentityCredential({ clientId: o.clientId }) : new ManagedIdentityCredential();
+    case "federatedApp": {
+      // The managed identity's token for Entra's token exchange is the app registration's client assertion.
+      const identity = o.clientId ? new ManagedIdentityCredential({ clientId: o.clientId }) : new ManagedIdentityCredential();
+      return new ClientAssertionCredential(o.tenantId!, o.federatedAppId!, async () => {
+        const t = await identity.getToken("api://AzureADTokenExchange/.default");
+        return t.token;
+      });
+    }
     case "azureCli":
       return new AzureCliCredential(o.tenantId ? { tenantId: o.tenantId } : {});
     case "deviceCode":

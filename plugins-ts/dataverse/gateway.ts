@@ -168,11 +168,7 @@ export interface DataverseGateway {
   /** Related facts for a page of records, in bulk (a few queries per page, never one per record). */
   fetchRelatedFacts(opts: FetchRelatedFactsOptions): Promise<Map<string, RelatedFacts>>;
   createMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
-  /**
-   * Rows carry their primary id column (`vit_auditrunid`). A row's `@odata.etag` (as read, e.g.
-   * `W/"1234"` from its versionnumber) is sent as If-Match, so an edit made since it was read
-   * answers 412 instead of being overwritten; without one the row must exist (If-Match: *).
-   */
+  /** Rows carry their primary id column (`vit_auditrunid`); a row with an `ETAG` is updated only if still at that version (412 otherwise). */
   updateMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   upsertMany(table: string, rows: readonly Row[], opts?: UpsertOptions): Promise<WriteOutcome[]>;
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
@@ -241,6 +237,15 @@ export function queryFingerprint(text: string): string {
 }
 
 /** Converts Date values (dynamics-web-api revives ISO strings into Dates) back to Dataverse strings; drops annotations. */
+/** Row property carrying the version an update expects (`If-Match`); see `etagOf`. */
+export const ETAG = "@odata.etag";
+
+/** The ETag of a row read with its `versionnumber` column (Dataverse's ETag is `W/"<versionnumber>"`). */
+export function etagOf(row: Row): string {
+  if (row.versionnumber == null) throw new Error("etagOf: the row was read without its versionnumber column");
+  return `W/"${String(row.versionnumber)}"`;
+}
+
 export function cleanRow(raw: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [k, v] of Object.entries(raw)) {

@@ -12,6 +12,7 @@ import {
   assertWritable,
   cleanRow,
   DEFAULT_WRITABLE,
+  ETAG,
   parseCheckpoint,
   queryFingerprint,
   type CoverageOptions,
@@ -535,8 +536,9 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
         const id = normaliseGuid(raw, `${table}.${info.primaryIdAttribute} of row ${index}`);
         const data: Row = { ...row };
         delete data[info.primaryIdAttribute];
-        const etag = typeof row["@odata.etag"] === "string" ? row["@odata.etag"] : "*";
-        delete data["@odata.etag"];
+        // A row read with its version (`@odata.etag`) is updated only if nobody changed it since (412 otherwise).
+        const etag = typeof row[ETAG] === "string" ? row[ETAG] : "*";
+        delete data[ETAG];
         return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: etag }) };
       });
       return runBatches("update", table, items, o);

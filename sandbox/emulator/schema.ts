@@ -12,6 +12,7 @@
 import choicesJson from "../../solution/src/choices.json";
 import activityGapJson from "../../solution/src/tables/vit_activitygap.json";
 import auditRunJson from "../../solution/src/tables/vit_auditrun.json";
+import auditScheduleJson from "../../solution/src/tables/vit_auditschedule.json";
 import readinessJson from "../../solution/src/tables/vit_readinessassessment.json";
 import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
@@ -267,6 +268,7 @@ const SOLUTION_TABLES: { json: SolutionTable; objectTypeCode: number }[] = [
   { json: activityGapJson, objectTypeCode: 10005 },
   { json: fixRunJson, objectTypeCode: 10006 },
   { json: fixEntryJson, objectTypeCode: 10007 },
+  { json: auditScheduleJson, objectTypeCode: 10019 },
 ];
 
 const GLOBAL_CHOICES = new Map(

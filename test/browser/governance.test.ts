@@ -17,7 +17,9 @@ import { chromium, type Browser, type Locator, type Page } from "playwright-core
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
 import { buildGovernanceCenter } from "../../plugins-ts/webresources/governance/build";
 import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
-import { runAudit } from "../../plugins-ts/audit/run";
+import { runAudit, scopeKey } from "../../plugins-ts/audit/run";
+import { runDueSchedules } from "../../plugins-ts/audit/runner";
+import { loadOrgRulePack } from "../../plugins-ts/audit/settings";
 import { defaultRulePack } from "../../plugins-ts/engine";
 import { CHROMIUM_ARGS, ROOT, chromiumPath } from "../helpers/panelPage";
 import { seriousAxeViolations } from "../helpers/axe";
@@ -354,6 +356,40 @@ describeBrowser("the Governance Center against the emulator", () => {
     expect((JSON.parse(String(values[0].value)) as { id: string }).id).toBe("contoso");
     await page.getByText(/^In force: .* 2\.0\.0 \(the organisation's pack/).waitFor();
   }, 30_000);
+
+  it("adds an audit schedule with its first run, queues it with Run now, and shows what the runner did", async () => {
+    await page.getByRole("tab", { name: "Schedules" }).click();
+    const panel = page.getByRole("tabpanel", { name: "Schedules" });
+    await panel.getByText("No schedule yet").waitFor();
+    const form = panel.getByRole("form", { name: "Add schedule" });
+    await form.getByLabel("Name").fill("Weekly accounts");
+    for (const t of ["contact", "lead", "opportunity"]) await form.getByRole("checkbox", { name: t }).uncheck();
+    await form.getByLabel("Time of day (HH:MM)").fill("6pm");
+    await form.getByTestId("schedule-first-run").getByText(/time of day "6pm" must be HH:MM/).waitFor();
+    expect(await form.getByRole("button", { name: "Add schedule" }).isDisabled()).toBe(true);
+    await form.getByLabel("Time of day (HH:MM)").fill("06:00");
+    await form.getByLabel(/^Time zone/).fill("Europe/Amsterdam");
+    await form.getByTestId("schedule-first-run").getByText(/^First run: /).waitFor();
+    await form.getByRole("button", { name: "Add schedule" }).click();
+    await panel.getByText("Schedule “Weekly accounts” added.").waitFor();
+    const row = panel.getByTestId("schedule-row").filter({ hasText: "Weekly accounts" });
+    await row.getByText("every 7 days at 06:00 (Europe/Amsterdam)").waitFor();
+    const stored = emu.store.rows("vit_auditschedule")[0];
+    expect(stored.vit_scope).toBe(scopeKey({ tables: ["account"] }));
+    expect(Date.parse(String(stored.vit_nextrunon))).toBeGreaterThan(Date.now());
+
+    await row.getByRole("button", { name: "Run now: Weekly accounts" }).click();
+    await panel.getByText(/Weekly accounts is due now/).waitFor();
+    const gateway = createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.adminToken });
+    const [outcome] = await runDueSchedules({ gateway, runnerId: "test-runner", loadPack: async () => (await loadOrgRulePack(gateway)).pack });
+    expect(outcome.status).toBe("completed");
+
+    await page.reload();
+    await page.getByRole("tab", { name: "Schedules" }).click();
+    await panel.getByTestId("schedule-row").filter({ hasText: "Weekly accounts" }).getByText(/audit completed: \d+ records scanned/).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "governance-schedules.png"), fullPage: true });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  }, 180_000);
 
   it("raised no script error and logged no console error along the way", () => {
     expect(pageErrors).toEqual([]);

@@ -14,6 +14,9 @@ describe("sign-in options", () => {
     expect(selectAuthMethod({ token: "abc" })).toBe("token");
     expect(selectAuthMethod({ tenantId: TENANT, clientId: CLIENT, clientSecret: "s" })).toBe("clientSecret");
     expect(selectAuthMethod({ managedIdentity: true, clientId: CLIENT })).toBe("managedIdentity");
+    expect(selectAuthMethod({ managedIdentity: true, clientId: CLIENT, federatedAppId: CLIENT, tenantId: TENANT })).toBe("federatedApp");
+    expect(() => selectAuthMethod({ managedIdentity: true, federatedAppId: CLIENT })).toThrow(/federated credential needs tenantId/);
+    expect(() => selectAuthMethod({ azureCli: true, federatedAppId: CLIENT })).toThrow(/federatedAppId goes with a managed identity/);
     expect(selectAuthMethod({ azureCli: true, tenantId: "contoso.onmicrosoft.com" })).toBe("azureCli");
     expect(selectAuthMethod({ deviceCode: true })).toBe("deviceCode");
   });

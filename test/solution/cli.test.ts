@@ -44,7 +44,7 @@ describe("vitals solution", () => {
     const managed = out.match(/wrote (\S+_managed\.zip)/)![1];
     const words = (await run(["solution", "inspect", managed])).out;
     expect(words).toMatch(/^CRM Vitals \(CrmVitals\) version \d+\.\d+\.\d+\.0: managed solution$/m);
-    expect(words).toContain("7 tables (type 1): vit_activitygap, vit_auditrun, vit_fixentry, vit_fixrun, vit_readinessassessment, vit_recordhealth, vit_waiver");
+    expect(words).toContain("8 tables (type 1): vit_activitygap, vit_auditrun, vit_auditschedule, vit_fixentry, vit_fixrun, vit_readinessassessment, vit_recordhealth, vit_waiver");
     expect(words).toContain("3 security roles (type 20)");
     expect(words).toContain("1 code component (type 66): vit_CrmVitals.RecordVitals");
     expect(words).toContain("5 environment variable definitions (type 380)");

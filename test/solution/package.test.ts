@@ -141,7 +141,7 @@ describe("what the zip holds", () => {
     const info = inspectSolutionZip(managed.bytes);
     expect(info.problems).toEqual([]);
     const byType = (type: number): string[] => info.rootComponents.filter((c) => c.type === type).map((c) => c.name).sort();
-    expect(byType(1)).toEqual(["vit_activitygap", "vit_auditrun", "vit_fixentry", "vit_fixrun", "vit_readinessassessment", "vit_recordhealth", "vit_waiver"]);
+    expect(byType(1)).toEqual(["vit_activitygap", "vit_auditrun", "vit_auditschedule", "vit_fixentry", "vit_fixrun", "vit_readinessassessment", "vit_recordhealth", "vit_waiver"]);
     expect(byType(9)).toEqual(["vit_grade"]);
     expect(byType(20)).toEqual(["Vitals Administrator", "Vitals Governance Owner", "Vitals User"]);
     expect(byType(61)).toEqual([
@@ -158,7 +158,7 @@ describe("what the zip holds", () => {
     expect(byType(80)).toEqual(["vit_CrmVitals"]);
     expect(byType(380)).toEqual(["vit_AuditCadenceDays", "vit_DigestRecipients", "vit_FixApproverMustDiffer", "vit_GraphIntegrationEnabled", "vit_RulePack"]);
     expect(info.subcomponents.keys).toBe(5);
-    expect(info.subcomponents.forms).toBe(7);
+    expect(info.subcomponents.forms).toBe(8);
   });
 
   it("every file customizations.xml refers to is in the zip, under a forward-slash name, with a content type", () => {
@@ -248,7 +248,7 @@ describe("what the zip holds", () => {
   it("the app opens the Governance Center and every table from its site map", () => {
     const xml = text(managed, "customizations.xml");
     expect(xml).toContain('Url="$webresource:vit_/governance/index.html"');
-    for (const t of ["vit_auditrun", "vit_recordhealth", "vit_waiver", "vit_readinessassessment", "vit_activitygap"]) expect(xml).toContain(`Entity="${t}"`);
+    for (const t of ["vit_auditrun", "vit_recordhealth", "vit_waiver", "vit_readinessassessment", "vit_activitygap", "vit_auditschedule"]) expect(xml).toContain(`Entity="${t}"`);
     expect(xml).toMatch(/<AppModule>\s*<UniqueName>vit_CrmVitals<\/UniqueName>/);
   });
 });

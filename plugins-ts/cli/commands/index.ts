@@ -9,9 +9,10 @@ import { register as audit } from "./audit";
 import { register as readiness } from "./readiness";
 import { register as capture } from "./capture";
 import { register as digest } from "./digest";
+import { register as runner } from "./runner";
 import { register as fix } from "./fix";
 
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, capture, digest, fix, solution, emulator, demo];
+export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, capture, digest, runner, fix, solution, emulator, demo];

@@ -2,8 +2,9 @@ import type { CenterSettings, RecordLink } from "../../connection";
 import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverRequest } from "../../data";
 import type { InsightSource } from "../InsightsView";
 import type { ReadinessSource } from "../ReadinessView";
+import type { ScheduleSource } from "../../schedules";
 
-export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "outcomes";
+export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "outcomes" | "schedules";
 
 export interface GovernanceCenterProps {
   data: GovernanceData;
@@ -18,6 +19,8 @@ export interface GovernanceCenterProps {
   insights?: InsightSource;
   /** The user's language for the views that ship in English and German (1033, 1031). */
   languageId?: number;
+  /** Audit schedules (vit_auditschedule); their tab is shown only when given. */
+  schedules?: ScheduleSource;
   /** The tab shown first; default "audit". */
   initialTab?: TabValue;
 }

@@ -8,6 +8,7 @@ import { insightStrings } from "../../insightStrings";
 import { ReadinessView } from "../ReadinessView";
 import { ResultsView } from "../ResultsView";
 import { RulePackView } from "../RulePackView";
+import { SchedulesView } from "../SchedulesView";
 import { WaiversView } from "../WaiversView";
 import type { GovernanceCenterState, TabValue } from "./GovernanceCenter.types";
 import type { GovernanceClasses } from "./useGovernanceCenterStyles.styles";
@@ -19,6 +20,7 @@ const TABS: { value: TabValue; label: string }[] = [
   { value: "rulepack", label: strings.tabRulePack },
 ];
 const READINESS_TAB = { value: "readiness" as const, label: strings.readinessTab };
+const SCHEDULES_TAB = { value: "schedules" as const, label: "Schedules" };
 
 /** Pure render of the Governance Center: banner, landmarks, tabs; every panel stays mounted (an audit keeps running while you look at results). */
 export function renderGovernanceCenter(state: GovernanceCenterState, classes: GovernanceClasses): React.ReactElement {
@@ -52,7 +54,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
       {cadence.value && runs.value && <CadenceBanner cadence={cadence.value} runs={runs.value} now={state.now()} />}
       <nav aria-label={strings.navLabel}>
         <TabList selectedValue={state.tab} onTabSelect={(_, d) => state.setTab(d.value as TabValue)}>
-          {[...TABS, ...(props.readiness ? [READINESS_TAB] : []), ...(props.insights ? [{ value: "outcomes" as const, label: insightStrings(props.languageId).tab }] : [])].map((t) => (
+          {[...TABS, ...(props.readiness ? [READINESS_TAB] : []), ...(props.insights ? [{ value: "outcomes" as const, label: insightStrings(props.languageId).tab }] : []), ...(props.schedules ? [SCHEDULES_TAB] : [])].map((t) => (
             <Tab key={t.value} id={`tab-${t.value}`} value={t.value} aria-controls={`panel-${t.value}`}>
               {t.label}
             </Tab>
@@ -81,6 +83,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
             {panel("rulepack", <RulePackView data={props.data} pack={pack.value!} onSaved={state.refresh} />)}
             {props.readiness && panel("readiness", <ReadinessView source={props.readiness} now={state.now} languageId={props.languageId} />)}
             {props.insights && panel("outcomes", <InsightsView source={props.insights} data={props.data} directory={directory.value} languageId={props.languageId} now={state.now} linkTo={props.linkTo} />)}
+            {props.schedules && panel("schedules", <SchedulesView source={props.schedules} />)}
           </>
         )}
       </main>
