@@ -105,9 +105,11 @@ describe("Fellegi–Sunter model", () => {
       lambda: 0.01,
       fields: [{ field: "city", levels: ["exact", "close", "different"], m: [0.982, 0.001, 0.017], u: [0.99, 1.7e-6, 0.0098] }],
     });
-    expect(model.weights[0][1]).toBeCloseTo(Math.log2(0.983 / (0.99 + 1.7e-6)), 9);
-    expect(Math.abs(model.weights[0][1])).toBeLessThan(0.1);
+    // exact+close pooled (≈ −0.01) is below "different" (+0.8): all three pooled, the field says nothing
+    expect(model.weights[0][1]).toBeCloseTo(Math.log2(1 / (0.99 + 1.7e-6 + 0.0098)), 9);
+    expect(Math.abs(model.weights[0][1])).toBeLessThan(0.01);
     expect(model.weights[0][2]).toBe(model.weights[0][1]);
+    expect(model.weights[0][3]).toBe(model.weights[0][1]);
     expect(model.weights[0][0]).toBe(0);
   });
 
