@@ -5,7 +5,7 @@
  * expanded (it would explode into n²/2 pairs): it is skipped and reported, and the other rules
  * still bring its true duplicates together.
  */
-import type { PreparedRecord } from "./fields";
+import { addressKey, type PreparedRecord } from "./fields";
 
 export interface BlockingRule {
   name: string;
@@ -65,12 +65,12 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "address+postcode",
     description: "same address line (spaces ignored) and same postal code",
-    keys: (r) => both(compact(r.address), r.postcode),
+    keys: (r) => both(addressKey(r), r.postcode),
   },
   {
     name: "address+city",
     description: "same address line (spaces ignored) and same city",
-    keys: (r) => both(compact(r.address), compact(r.city)),
+    keys: (r) => both(addressKey(r), compact(r.city)),
   },
   {
     name: "birthdate+postcode",

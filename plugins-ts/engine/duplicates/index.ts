@@ -1,5 +1,6 @@
 /** Duplicate detection: normalise, block, compare, weigh (Fellegi–Sunter + EM), cluster, explain. */
 export * from "./normalise";
+export * from "./company";
 export * from "./fields";
 export * from "./compare";
 export * from "./blocking";

@@ -11,6 +11,8 @@ import { FIELD_SPECS, levelOf } from "./compare";
 import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
 import { buildParameters, estimateU, runEm, type ModelParameters, type Pattern } from "./model";
 import { PairScorer, type PairExplanation } from "./scorer";
+import { countTokens, tokenWeights } from "./company";
+import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
 
 /** The records of one table, as handed to the matcher. */
 export interface MatchInput {
@@ -40,6 +42,11 @@ export interface MatchOptions extends PrepareOptions {
   emEstimatesU?: boolean;
   /** Use these parameters instead of estimating them (e.g. a model stored from an earlier run). */
   parameters?: ModelParameters;
+  /**
+   * Fields whose exact agreement is weighed by how common the value is in the data (default
+   * companyName, website, phone, address); [] turns term-frequency adjustments off.
+   */
+  termFrequencyFields?: readonly FieldName[];
   /** Progress callback: stage name, units done, units in the stage. */
   onProgress?: (stage: MatchStage, done: number, total: number) => void;
 }
@@ -144,6 +151,13 @@ export function link(left: MatchInput, right: MatchInput, options: MatchOptions 
   return match(prepared, left.records.length, options);
 }
 
+/** Company words weighed by their rarity among these records (log2 N/df). */
+function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
+  const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
+  if (stats.documents < 2) return;
+  for (const r of records) if (r.company) r.company = { tokens: r.company.tokens, weights: tokenWeights(r.company.tokens, stats) };
+}
+
 function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {
   const total = inputs.reduce((s, i) => s + i.records.length, 0);
   const out: PreparedRecord[] = new Array<PreparedRecord>(total);
@@ -172,6 +186,10 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const nLeft = leftCount ?? n;
   const nRight = linking ? n - nLeft : n;
   const possiblePairs = linking ? nLeft * nRight : (n * (n - 1)) / 2;
+
+  // 0. what the data says about its own values: company-word rarity, term frequencies
+  reweighCompanyTokens(records);
+  const frequencies = measureFrequencies(records, options.termFrequencyFields ?? TERM_FREQUENCY_FIELDS, leftCount);
 
   // 1. fields: those with a value on both sides (a given parameter set fixes them)
   let specIndexes: number[];
@@ -292,19 +310,20 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     parameters = buildParameters(specIndexes, mFinal, u, Math.min(Math.max(lambda, 1e-12), 0.5));
     options.onProgress?.("train", 1, 1);
   }
-  const scorer = new PairScorer(parameters);
+  const scorer = new PairScorer(parameters, frequencies);
 
   // 4. score every candidate by its pattern
   const probabilityOfCode = new Map<number, number>();
   const weightLevels = new Uint8Array(nf);
   const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
+  // a pattern's probability, or NaN when a term-frequency field agrees exactly (scored per pair)
   const probabilityFor = (code: number): number => {
     let p = probabilityOfCode.get(code);
     if (p === undefined) {
       const levels = decode(code);
       weightLevels.fill(0);
       for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
-      p = scorer.model.probability(scorer.model.weight(weightLevels));
+      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.model.weight(weightLevels));
       probabilityOfCode.set(code, p);
     }
     return p;
@@ -313,7 +332,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const edges: { a: number; b: number; probability: number }[] = [];
   const nearIdx: number[] = [];
   for (let k = 0; k < pa.length; k++) {
-    const p = probabilityFor(pc.data[k]);
+    let p = probabilityFor(pc.data[k]);
+    if (Number.isNaN(p)) p = scorer.probability(records[pa.data[k]], records[pb.data[k]]);
     if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
     else if (p >= lower && band > 0) nearIdx.push(k);
   }

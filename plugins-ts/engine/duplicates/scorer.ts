@@ -4,6 +4,7 @@
 import { FIELD_SPECS, levelName, levelOf, type FieldSpec, type LevelName } from "./compare";
 import { TABLE_COLUMNS, type FieldName, type PreparedRecord } from "./fields";
 import { FellegiSunter, type ModelParameters } from "./model";
+import { tfAdjustment, type FieldFrequencies } from "./frequencies";
 
 /** One field's part in a pair's score. */
 export interface FieldExplanation {
@@ -19,6 +20,10 @@ export interface FieldExplanation {
   right: string | null;
   /** Extra detail: "nickname: bill = william", "1 edit", "day and month swapped". */
   note?: string;
+  /** Exact agreement on a value this many records share (term frequency); its adjustment is in `weight`. */
+  sharedBy?: number;
+  /** What the term-frequency adjustment added to (or took from) the exact level's weight. */
+  tfAdjustment?: number;
 }
 
 export interface PairExplanation {
@@ -59,14 +64,16 @@ function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similari
   }
 }
 
-/** Scores pairs of prepared records with one parameter set. */
+/** Scores pairs of prepared records with one parameter set (and, from a matcher run, the data's term frequencies). */
 export class PairScorer {
   readonly model: FellegiSunter;
   /** Index into FIELD_SPECS of each parameter field. */
   readonly specIndexes: number[];
+  /** Per parameter field: its term frequencies, when measured. */
+  readonly frequencies: (FieldFrequencies | undefined)[];
   private readonly levels: Uint8Array;
 
-  constructor(readonly parameters: ModelParameters) {
+  constructor(readonly parameters: ModelParameters, frequencies: readonly FieldFrequencies[] = []) {
     this.model = new FellegiSunter(parameters);
     this.specIndexes = parameters.fields.map((f) => {
       const i = FIELD_SPECS.findIndex((s) => s.name === f.field);
@@ -76,7 +83,24 @@ export class PairScorer {
       }
       return i;
     });
+    this.frequencies = parameters.fields.map((f) => frequencies.find((x) => x.field === f.field));
     this.levels = new Uint8Array(parameters.fields.length);
+  }
+
+  /** Whether any field at level 1 (exact) in `levels` has term frequencies. */
+  hasTermFrequency(levels: ArrayLike<number>): boolean {
+    for (let k = 0; k < this.frequencies.length; k++) if (levels[k] === 1 && this.frequencies[k]) return true;
+    return false;
+  }
+
+  /** Σ term-frequency adjustments of the fields that agree exactly (`levels` per parameter field). */
+  termFrequencyWeight(a: PreparedRecord, b: PreparedRecord, levels: ArrayLike<number>): number {
+    let w = 0;
+    for (let k = 0; k < this.frequencies.length; k++) {
+      const f = this.frequencies[k];
+      if (f && levels[k] === 1) w += tfAdjustment(f, a, b)?.adjustment ?? 0;
+    }
+    return w;
   }
 
   /** Match weight (without the prior) of a pair. */
@@ -85,7 +109,7 @@ export class PairScorer {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       this.levels[k] = levelOf(spec, spec.similarity(a, b));
     }
-    return this.model.weight(this.levels);
+    return this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels);
   }
 
   /** Match probability of a pair. */
@@ -101,7 +125,8 @@ export class PairScorer {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       const similarity = spec.similarity(a, b);
       const level = levelOf(spec, similarity);
-      const w = this.model.weights[k][level];
+      const tf = level === 1 && this.frequencies[k] ? tfAdjustment(this.frequencies[k]!, a, b) : null;
+      const w = this.model.weights[k][level] + (tf?.adjustment ?? 0);
       weight += w;
       // a field neither table has (a contact's company) says nothing: leave it out
       if (level === 0 && TABLE_COLUMNS[a.table][spec.name] === undefined && TABLE_COLUMNS[b.table][spec.name] === undefined) continue;
@@ -115,6 +140,7 @@ export class PairScorer {
         left: spec.show(a),
         right: spec.show(b),
         ...(note ? { note } : {}),
+        ...(tf ? { sharedBy: tf.count, tfAdjustment: Math.round(tf.adjustment * 100) / 100 } : {}),
       });
     }
     return { weight, priorWeight: this.model.priorWeight, probability: this.model.probability(weight), fields };
@@ -136,7 +162,8 @@ export function formatExplanation(e: PairExplanation): string {
     .map((f) => {
       if (f.level === "missing") return `${f.label} missing`;
       const sim = f.level === "exact" || f.similarity == null ? "" : ` ${f.similarity.toFixed(2)}`;
-      const note = f.note ? ` (${f.note})` : "";
+      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it, ${signed(f.tfAdjustment)}` : undefined].filter((x) => x);
+      const note = notes.length ? ` (${notes.join("; ")})` : "";
       return `${f.label} ${f.level}${sim}${note} ${signed(f.weight)}`;
     });
   return `${parts.join("; ")} = weight ${signed(e.weight)}, prior ${signed(e.priorWeight)}, probability ${e.probability.toFixed(4)}`;
