@@ -7,8 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { link, type MatchOptions, type MatchRecord } from "../../plugins-ts/engine/duplicates";
-import { accuracy, DATA, matchedPairs, pairKey, type Case } from "./febrl";
+import { deduplicate, link, type MatchOptions, type MatchRecord } from "../../plugins-ts/engine/duplicates";
+import { accuracy, DATA, matchedPairs, pairKey, type Accuracy, type Case } from "./febrl";
+import { generateOrganisations, type OrganisationKind } from "./organisations";
 
 /** Locu/Foursquare fields → account columns (see the data's SOURCES.md). */
 const VENUE_COLUMNS: Record<string, string> = {
@@ -53,8 +54,47 @@ export function locuFoursquare(options: MatchOptions = {}, folder: string = LOCU
   return { name: "Locu → Foursquare (link, accounts)", result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds };
 }
 
+/** Deduplicates generated accounts of one kind and scores the pairs against the generator's truth. */
+export function syntheticOrganisations(kind: OrganisationKind, n: number, seed = 7, options: MatchOptions = {}): Case & { records: MatchRecord[] } {
+  const { records, entity } = generateOrganisations(n, kind, seed);
+  const byEntity = new Map<number, string[]>();
+  records.forEach((r, i) => byEntity.set(entity[i], [...(byEntity.get(entity[i]) ?? []), r.id]));
+  const truth = new Set<string>();
+  for (const ids of byEntity.values()) for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) truth.add(pairKey(ids[i], ids[j]));
+  const t0 = performance.now();
+  const result = deduplicate({ table: "account", records }, { region: "US", ...options });
+  const seconds = (performance.now() - t0) / 1000;
+  return { name: `generated accounts, ${kind} (deduplicate)`, result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds, records };
+}
+
+/**
+ * What Dataverse's own duplicate rule "account name, exact match" would flag: pairs whose names
+ * are equal ignoring case (and surrounding spaces). The floor CRM Vitals must never fall below.
+ */
+export function exactNameRule(records: readonly MatchRecord[], truth: ReadonlySet<string>, leftCount?: number): Accuracy {
+  const byName = new Map<string, { id: string; left: boolean }[]>();
+  records.forEach((r, i) => {
+    const name = typeof r.values.name === "string" ? r.values.name.trim().toLowerCase() : "";
+    if (name !== "") byName.set(name, [...(byName.get(name) ?? []), { id: r.id, left: leftCount === undefined || i < leftCount }]);
+  });
+  const pairs: [string, string][] = [];
+  for (const list of byName.values()) {
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) if (leftCount === undefined || list[i].left !== list[j].left) pairs.push([list[i].id, list[j].id]);
+    }
+  }
+  return accuracy(truth, pairs);
+}
+
 if (require.main === module) {
+  const show = (name: string, a: Accuracy, extra = ""): void => {
+    process.stdout.write(`${name}: TP ${a.tp} FP ${a.fp} FN ${a.fn} precision ${a.precision.toFixed(4)} recall ${a.recall.toFixed(4)} F1 ${a.f1.toFixed(4)}${extra}\n`);
+  };
   const c = locuFoursquare();
-  const a = c.accuracy;
-  process.stdout.write(`${c.name}: TP ${a.tp} FP ${a.fp} FN ${a.fn} precision ${a.precision.toFixed(4)} recall ${a.recall.toFixed(4)} F1 ${a.f1.toFixed(4)} (${c.seconds.toFixed(1)} s)\n`);
+  show(c.name, c.accuracy, ` (${c.seconds.toFixed(1)} s)`);
+  for (const kind of ["name-only", "address-rich"] as const) {
+    const s = syntheticOrganisations(kind, Number(process.argv[2] ?? "5000"));
+    show(s.name, s.accuracy, ` (${s.seconds.toFixed(1)} s)${s.result.stats.emFallback ? `; ${s.result.stats.emFallback}` : ""}`);
+    show("  Dataverse exact-name rule", exactNameRule(s.records, s.truth));
+  }
 }

@@ -5,7 +5,7 @@
  * expanded (it would explode into n²/2 pairs): it is skipped and reported, and the other rules
  * still bring its true duplicates together.
  */
-import { addressKey, type PreparedRecord } from "./fields";
+import { addressKey, phonetic, type PreparedRecord } from "./fields";
 
 export interface BlockingRule {
   name: string;
@@ -25,6 +25,17 @@ function nameSound(r: PreparedRecord): string | null {
   if (r.firstPhonetic == null || r.lastPhonetic == null) return null;
   // order-independent, so records with given name and surname swapped still meet
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
+}
+
+/** The company-name word with the highest rarity weight (ties: the longer, then the first). */
+function rarestWord(r: PreparedRecord): string | null {
+  const c = r.company;
+  if (c == null || c.tokens.length === 0) return null;
+  let best = 0;
+  for (let i = 1; i < c.tokens.length; i++) {
+    if (c.weights[i] > c.weights[best] || (c.weights[i] === c.weights[best] && c.tokens[i].length > c.tokens[best].length)) best = i;
+  }
+  return c.tokens[best];
 }
 
 function compact(s: string | null): string | null {
@@ -91,6 +102,24 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     name: "company",
     description: "same company name (after removing legal forms)",
     keys: (r) => r.companyName,
+  },
+  {
+    name: "company-compact",
+    description: "same company name with spaces ignored (\"Little Town\" ~ \"Littletown\")",
+    keys: (r) => compact(r.companyName),
+  },
+  {
+    name: "company-rarest-word",
+    description: "the company name's rarest word (by how many names in the data use it) is the same",
+    keys: (r) => rarestWord(r),
+  },
+  {
+    name: "company-rarest-word-sound",
+    description: "the company name's rarest word sounds the same (Double Metaphone: typos in the distinctive word)",
+    keys: (r) => {
+      const w = rarestWord(r);
+      return w == null || w.length < 4 ? null : `~${phonetic(w)}`;
+    },
   },
   {
     name: "company-sound+city",

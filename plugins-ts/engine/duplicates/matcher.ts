@@ -3,13 +3,12 @@
  * cluster → explain. Pure: records in, pairs and clusters out; no I/O and no clock. Randomness
  * (the random pairs for u) comes from a seeded generator, so the same input gives the same output.
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
 import { clusterRecords } from "./cluster";
 import { FIELD_SPECS, levelOf } from "./compare";
 import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
-import { buildParameters, estimateU, runEm, type ModelParameters, type Pattern } from "./model";
+import type { ModelParameters, Pattern } from "./model";
+import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
 import { countTokens, tokenWeights } from "./company";
 import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
@@ -92,6 +91,12 @@ export interface MatchStats {
   distinctPatterns: number;
   emIterations: number;
   emConverged: boolean;
+  /**
+   * Set when m could not be estimated from the data (too few compared fields for EM to tell
+   * matches from non-matches, or EM did not converge): m then comes from conservative priors and
+   * only the match share is estimated. Says why.
+   */
+  emFallback?: string;
   matches: number;
   nearMisses: number;
   clusters: number;
@@ -258,63 +263,21 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
 
   // 3. parameters: u from random pairs, m and the prior from EM on the candidate patterns
   let parameters: ModelParameters;
-  let randomPairs = 0;
-  let emIterations = 0;
-  let emConverged = true;
+  let training: Omit<Training, "parameters"> = { randomPairs: 0, emIterations: 0, emConverged: true };
   if (options.parameters) {
     parameters = options.parameters;
   } else {
-    const uCounts = specs.map((s) => new Array<number>(s.levels.length).fill(0));
-    const count = (a: PreparedRecord, b: PreparedRecord): void => {
-      for (let f = 0; f < nf; f++) {
-        const level = levelOf(specs[f], specs[f].similarity(a, b));
-        if (level > 0) uCounts[f][level - 1]++;
-      }
-      randomPairs++;
-    };
-    const sample = options.uSamplePairs ?? 300_000;
-    if (possiblePairs <= sample) {
-      for (let a = 0; a < nLeft; a++) {
-        for (let b = linking ? nLeft : a + 1; b < n; b++) count(records[a], records[b]);
-      }
-    } else {
-      const rng = xoroshiro128plus(options.seed ?? 1);
-      const step = Math.max(1, Math.floor(sample / 20));
-      for (let k = 0; k < sample; k++) {
-        const a = uniformInt(rng, 0, nLeft - 1);
-        let b = linking ? uniformInt(rng, nLeft, n - 1) : uniformInt(rng, 0, n - 2);
-        if (!linking && b >= a) b++;
-        count(records[a], records[b]);
-        if (k % step === 0) options.onProgress?.("sample", k, sample);
-      }
-    }
-    options.onProgress?.("sample", randomPairs, randomPairs);
-    const u = uCounts.map(estimateU);
     const patterns: Pattern[] = [];
     for (const [code, c] of patternCounts) patterns.push({ levels: decode(code), count: c });
-    patterns.sort((p, q) => q.count - p.count);
-    options.onProgress?.("train", 0, 1);
-    const em = runEm(patterns, specs.map((s) => s.levels.length), u, { maxIterations: options.emMaxIterations, fixU: options.emEstimatesU === false });
-    emIterations = em.iterations;
-    emConverged = em.converged;
-    // the match class must be the one that agrees exactly more often
-    let mExact = 0;
-    let uExact = 0;
-    em.m.forEach((mf, f) => {
-      mExact += mf[0];
-      uExact += em.uCandidates[f][0];
-    });
-    const mFinal = mExact >= uExact ? em.m : em.uCandidates;
-    const lambdaCandidates = mExact >= uExact ? em.lambdaCandidates : 1 - em.lambdaCandidates;
-    const lambda = patterns.length === 0 || possiblePairs === 0 ? 1e-6 : (lambdaCandidates * compared) / possiblePairs;
-    parameters = buildParameters(specIndexes, mFinal, u, Math.min(Math.max(lambda, 1e-12), 0.5));
-    options.onProgress?.("train", 1, 1);
+    ({ parameters, ...training } = estimateParameters(records, specIndexes, patterns, { compared, possiblePairs, leftCount }, options));
   }
   const scorer = new PairScorer(parameters, frequencies);
 
   // 4. score every candidate by its pattern
   const probabilityOfCode = new Map<number, number>();
   const weightLevels = new Uint8Array(nf);
+  const leftTable = records[0]?.table ?? "account";
+  const rightTable = records[n - 1]?.table ?? leftTable;
   const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
   // a pattern's probability, or NaN when a term-frequency field agrees exactly (scored per pair)
   const probabilityFor = (code: number): number => {
@@ -323,7 +286,7 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
       const levels = decode(code);
       weightLevels.fill(0);
       for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
-      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.model.weight(weightLevels));
+      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
       probabilityOfCode.set(code, p);
     }
     return p;
@@ -383,10 +346,11 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
       blocking,
       skippedBlocks: skipped.slice(0, 50),
       skippedBlockCount: skipped.length,
-      randomPairs,
+      randomPairs: training.randomPairs,
       distinctPatterns: patternCounts.size,
-      emIterations,
-      emConverged,
+      emIterations: training.emIterations,
+      emConverged: training.emConverged,
+      ...(training.emFallback ? { emFallback: training.emFallback } : {}),
       matches,
       nearMisses: pairs.length - matches,
       clusters: clusters.length,

@@ -75,18 +75,19 @@ export function initialM(levelCount: number): number[] {
  * EM over the distinct patterns of the candidate pairs. Estimates m and the candidates' match
  * share, and with `fixU: false` also the candidates' own u; level 0 (missing) is ignored, as in
  * Splink. `levelCounts[f]` is the number of non-missing levels of active field f; `u0` the
- * random-pair u (kept fixed with `fixU`, the starting point otherwise).
+ * random-pair u (kept fixed with `fixU`, the starting point otherwise). With `fixM` (prior m
+ * values, for data with too few fields for m to be identifiable) only the match share is estimated.
  */
 export function runEm(
   patterns: readonly Pattern[],
   levelCounts: readonly number[],
   u0: readonly number[][],
-  options: { maxIterations?: number; tolerance?: number; initialLambda?: number; fixU?: boolean } = {},
+  options: { maxIterations?: number; tolerance?: number; initialLambda?: number; fixU?: boolean; fixM?: readonly (readonly number[])[] } = {},
 ): EmResult {
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-6;
   const nf = levelCounts.length;
-  let m = levelCounts.map((k) => initialM(k));
+  let m = options.fixM ? options.fixM.map((x) => [...x]) : levelCounts.map((k) => initialM(k));
   let u = u0.map((x) => [...x]);
   let lambda = options.initialLambda ?? 0.2;
   let iterations = 0;
@@ -123,7 +124,7 @@ export function runEm(
     // a weak Dirichlet prior (the starting m, worth 1 % of the matches, at least 1 pair) keeps a
     // level that the match class happens not to use from getting m ≈ 0 and an absurd weight
     const priorMass = Math.max(1, 0.01 * matchCount);
-    const nextM = mAcc.map((acc, f) => normalise(acc.map((x, l) => x + priorMass * initialM(levelCounts[f])[l])));
+    const nextM = options.fixM ? m : mAcc.map((acc, f) => normalise(acc.map((x, l) => x + priorMass * initialM(levelCounts[f])[l])));
     const nextU = options.fixU ? u : uAcc.map((acc) => (acc.some((x) => x > 0) ? normalise(acc) : acc.map(() => 1 / acc.length)));
     const nextLambda = Math.min(Math.max(matchCount / Math.max(total, 1), 1e-9), 1 - 1e-9);
     let delta = Math.abs(nextLambda - lambda);

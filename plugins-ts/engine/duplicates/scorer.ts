@@ -2,9 +2,10 @@
  * Scores and explains one pair of prepared records with a parameter set.
  */
 import { FIELD_SPECS, levelName, levelOf, type FieldSpec, type LevelName } from "./compare";
-import { TABLE_COLUMNS, type FieldName, type PreparedRecord } from "./fields";
+import { TABLE_COLUMNS, type DuplicateTable, type FieldName, type PreparedRecord } from "./fields";
 import { FellegiSunter, type ModelParameters } from "./model";
 import { tfAdjustment, type FieldFrequencies } from "./frequencies";
+import { conflictsApply, findConflicts, weightAfterConflicts, type Conflict } from "./conflicts";
 
 /** One field's part in a pair's score. */
 export interface FieldExplanation {
@@ -24,6 +25,8 @@ export interface FieldExplanation {
   sharedBy?: number;
   /** What the term-frequency adjustment added to (or took from) the exact level's weight. */
   tfAdjustment?: number;
+  /** A contradiction between two organisations (another site, another business); its penalty is in `weight`. */
+  conflict?: string;
 }
 
 export interface PairExplanation {
@@ -103,13 +106,27 @@ export class PairScorer {
     return w;
   }
 
+  /** The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per parameter field). */
+  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): Conflict[] {
+    if (!conflictsApply(ta, tb)) return [];
+    return findConflicts((field) => {
+      const k = this.parameters.fields.findIndex((f) => f.field === field);
+      return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
+    });
+  }
+
+  /** A pattern's weight `weight` after the contradictions of its levels (tables `ta`, `tb`). */
+  afterConflicts(weight: number, levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): number {
+    return weightAfterConflicts(weight, this.conflicts(levels, ta, tb), this.model.priorWeight);
+  }
+
   /** Match weight (without the prior) of a pair. */
   weight(a: PreparedRecord, b: PreparedRecord): number {
     for (let k = 0; k < this.specIndexes.length; k++) {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       this.levels[k] = levelOf(spec, spec.similarity(a, b));
     }
-    return this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels);
+    return this.afterConflicts(this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels), this.levels, a.table, b.table);
   }
 
   /** Match probability of a pair. */
@@ -121,11 +138,15 @@ export class PairScorer {
   explain(a: PreparedRecord, b: PreparedRecord): PairExplanation {
     const fields: FieldExplanation[] = [];
     let weight = 0;
+    const similarities = this.specIndexes.map((si) => FIELD_SPECS[si].similarity(a, b));
+    const levels = similarities.map((sim, k) => levelOf(FIELD_SPECS[this.specIndexes[k]], sim));
+    const conflicts = this.conflicts(levels, a.table, b.table);
     for (let k = 0; k < this.specIndexes.length; k++) {
       const spec = FIELD_SPECS[this.specIndexes[k]];
-      const similarity = spec.similarity(a, b);
-      const level = levelOf(spec, similarity);
+      const similarity = similarities[k];
+      const level = levels[k];
       const tf = level === 1 && this.frequencies[k] ? tfAdjustment(this.frequencies[k]!, a, b) : null;
+      const conflict = conflicts.find((c) => c.field === spec.name);
       const w = this.model.weights[k][level] + (tf?.adjustment ?? 0);
       weight += w;
       // a field neither table has (a contact's company) says nothing: leave it out
@@ -141,7 +162,15 @@ export class PairScorer {
         right: spec.show(b),
         ...(note ? { note } : {}),
         ...(tf ? { sharedBy: tf.count, tfAdjustment: Math.round(tf.adjustment * 100) / 100 } : {}),
+        ...(conflict ? { conflict: conflict.note } : {}),
       });
+    }
+    if (conflicts.length > 0) {
+      // the contradiction's cost shows on the field that carries it
+      const after = weightAfterConflicts(weight, conflicts, this.model.priorWeight);
+      const carrier = fields.find((f) => f.field === conflicts[0].field);
+      if (carrier) carrier.weight = Math.round((carrier.weight + after - weight) * 100) / 100;
+      weight = after;
     }
     return { weight, priorWeight: this.model.priorWeight, probability: this.model.probability(weight), fields };
   }
@@ -162,7 +191,7 @@ export function formatExplanation(e: PairExplanation): string {
     .map((f) => {
       if (f.level === "missing") return `${f.label} missing`;
       const sim = f.level === "exact" || f.similarity == null ? "" : ` ${f.similarity.toFixed(2)}`;
-      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it, ${signed(f.tfAdjustment)}` : undefined].filter((x) => x);
+      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it, ${signed(f.tfAdjustment)}` : undefined, f.conflict].filter((x) => x);
       const note = notes.length ? ` (${notes.join("; ")})` : "";
       return `${f.label} ${f.level}${sim}${note} ${signed(f.weight)}`;
     });
