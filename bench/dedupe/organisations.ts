@@ -81,7 +81,7 @@ export function generateOrganisations(n: number, kind: OrganisationKind, seed = 
         case 2: words = words.map((w) => (w === "&" ? "and" : w)); break;
         case 3: words = words.map((w) => ABBREVIATION[w] ?? w); break;
         case 4: words[0] = typo(words[0]); break;
-        case 5: words = ["The", ...words]; break;
+        case 5: if (words[0] !== "The") words = ["The", ...words]; break;
         case 6: words = words.map((w) => w.normalize("NFD").replace(/[\u0300-\u036f]/g, "")); break;
         case 7: if (words[1] === "&") words = [words[2], "&", words[0]]; else words = words.map((w) => w.toUpperCase()); break;
         default: words = [words.join(words.length > 2 ? " " : "-")];

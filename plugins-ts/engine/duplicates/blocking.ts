@@ -27,15 +27,13 @@ function nameSound(r: PreparedRecord): string | null {
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
 }
 
-/** The company-name word with the highest rarity weight (ties: the longer, then the first). */
-function rarestWord(r: PreparedRecord): string | null {
+/** The company name's two rarest words (highest rarity weight first; ties: the longer, then the first). */
+function rarestWords(r: PreparedRecord): string[] {
   const c = r.company;
-  if (c == null || c.tokens.length === 0) return null;
-  let best = 0;
-  for (let i = 1; i < c.tokens.length; i++) {
-    if (c.weights[i] > c.weights[best] || (c.weights[i] === c.weights[best] && c.tokens[i].length > c.tokens[best].length)) best = i;
-  }
-  return c.tokens[best];
+  if (c == null || c.tokens.length === 0) return [];
+  const order = c.tokens.map((_, i) => i);
+  order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
+  return [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
 }
 
 function compact(s: string | null): string | null {
@@ -109,16 +107,16 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     keys: (r) => compact(r.companyName),
   },
   {
-    name: "company-rarest-word",
-    description: "the company name's rarest word (by how many names in the data use it) is the same",
-    keys: (r) => rarestWord(r),
+    name: "company-rarest-words",
+    description: "one of the company name's two rarest words (by how many names in the data use them) is the same",
+    keys: rarestWords,
   },
   {
     name: "company-rarest-word-sound",
     description: "the company name's rarest word sounds the same (Double Metaphone: typos in the distinctive word)",
     keys: (r) => {
-      const w = rarestWord(r);
-      return w == null || w.length < 4 ? null : `~${phonetic(w)}`;
+      const w = rarestWords(r)[0];
+      return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
     },
   },
   {

@@ -66,17 +66,39 @@ export const GENERIC_BUSINESS_WORDS: ReadonlySet<string> = new Set([
   "healthcare", "medical", "pharmaceuticals", "pharma", "financial", "capital", "investments", "properties", "realty",
   "construction", "engineering", "manufacturing", "marketing", "design", "studio", "studios", "network", "communications",
   "logistics", "transport", "energy", "foods", "food", "hotel", "club", "kitchen", "house", "market", "salon", "spa",
+  "laboratories", "laboratory", "electronics", "development", "entertainment", "environmental", "distribution", "corporation",
+  "incorporated", "enterprise", "industrial", "consultancy", "university", "institute", "association", "department",
 ]);
 
 /** Weight of a generic word and of any other word when no records are at hand to measure rarity. */
 const DEFAULT_GENERIC_WEIGHT = 2;
 const DEFAULT_WORD_WEIGHT = 8;
 
+/** Spellings of one legal form, to their family ("incorporated" → "inc"); joiners and groups drop out. */
+const LEGAL_FAMILY: Readonly<Record<string, string>> = {
+  incorporated: "inc", limited: "ltd", corporation: "corp", company: "co", cos: "co", limitee: "ltee", oyj: "oy",
+  aktiengesellschaft: "ag", aktiebolag: "ab", aksjeselskap: "as", osakeyhtio: "oy", kabushiki: "kk", kaisha: "kk", private: "pvt",
+};
+const NOT_A_LEGAL_FORM: ReadonlySet<string> = new Set(["group", "holding", "holdings"]);
+
+/** A company name split into the name proper and its legal form. */
+export interface ParsedCompanyName {
+  /** The normalised name ("acme"). */
+  name: string;
+  /** The legal form's family, tokens in order ("pty ltd", "gmbh co kg"); null when the name has none. */
+  legalForm: string | null;
+}
+
 /**
  * A company's name for comparison ("The Acme Co., Ltd." → "acme", "Philips N V" → "philips",
  * "Contoso Intl Mfg GmbH & Co. KG" → "contoso international manufacturing"); null when empty.
  */
 export function normaliseCompanyName(value: unknown): string | null {
+  return parseCompanyName(value)?.name ?? null;
+}
+
+/** The normalised name and the legal form it carried ("Contoso Pty. Limited" → "contoso", "pty ltd"). */
+export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   const raw = text(value);
   if (raw == null) return null;
   const folded = foldText(raw.replace(/[&+]/g, " and ").replace(/\./g, ""));
@@ -91,24 +113,30 @@ export function normaliseCompanyName(value: unknown): string | null {
     initials = letter;
   }
   if (tokens.length > 1 && tokens[0] === "the") tokens.shift();
-  if (tokens.length > 1 && LEADING_LEGAL_FORMS.has(tokens[0])) tokens.shift();
-  stripTrailingLegalForms(tokens);
+  const legal: string[] = [];
+  if (tokens.length > 1 && LEADING_LEGAL_FORMS.has(tokens[0])) legal.push(tokens.shift()!);
+  legal.push(...stripTrailingLegalForms(tokens));
   const out = tokens.flatMap((t) => (COMPANY_ABBREVIATIONS[t] ?? t).split(" "));
-  const s = out.join(" ");
-  return s === "" ? null : s;
+  const name = out.join(" ");
+  if (name === "") return null;
+  const family = legal.filter((t) => LEGAL_FORMS.has(t) || LEADING_LEGAL_FORMS.has(t)).filter((t) => !NOT_A_LEGAL_FORM.has(t)).map((t) => LEGAL_FAMILY[t] ?? t);
+  return { name, legalForm: family.length ? family.join(" ") : null };
 }
 
-function stripTrailingLegalForms(tokens: string[]): void {
+/** Removes legal forms (and the joiners between them) from the end; returns them in order. */
+function stripTrailingLegalForms(tokens: string[]): string[] {
+  const removed: string[] = [];
   let stripped = false;
   while (tokens.length > 1) {
     const last = tokens[tokens.length - 1];
     if (LEGAL_FORMS.has(last)) {
-      tokens.pop();
+      removed.unshift(tokens.pop()!);
       stripped = true;
     } else if (last === "and" || (stripped && LEGAL_JOINERS.has(last))) {
       tokens.pop();
     } else break;
   }
+  return removed;
 }
 
 /** The tokens of a normalised name that carry evidence (stop words out, unless nothing else is left). */
@@ -157,18 +185,23 @@ export function tokenWeights(tokens: readonly string[], stats?: TokenStats): Flo
   return w;
 }
 
-/** How well two tokens agree: 1 equal, 0.95 singular/plural, 0.9 one typo, 0.85 prefix abbreviation or two typos, else 0. */
+/**
+ * How well two tokens agree: 1 equal, 0.95 singular/plural ("technology"/"technologies"), 0.9 one
+ * typo (five letters or more), 0.85 two typos (eight or more) or a shortened business word, else 0.
+ */
 export function tokenAgreement(x: string, y: string): number {
   if (x === y) return 1;
   const short = x.length <= y.length ? x : y;
   const long = short === x ? y : x;
-  if (long === `${short}s` || long === `${short}es`) return 0.95;
-  if (short.length >= 4) {
+  if (long === `${short}s` || long === `${short}es` || (short.endsWith("y") && long === `${short.slice(0, -1)}ies`)) return 0.95;
+  // one typo in words of five letters or more ("Rowe" and "Lowe" are two names), two from eight
+  if (short.length >= 5) {
     const d = Math.abs(x.length - y.length) <= 2 ? levenshtein(x, y) : 3;
     if (d === 1) return 0.9;
     if (d === 2 && short.length >= 8) return 0.85;
   }
-  if (short.length >= 3 && long.length >= short.length + 2 && long.startsWith(short) && !/^\d+$/.test(short)) return 0.85;
+  // a shortened business word ("pharma", "tech"); a name's prefix is another name ("Bauer", "Bauermeister")
+  if (short.length >= 3 && long.length >= short.length + 2 && long.startsWith(short) && GENERIC_BUSINESS_WORDS.has(long)) return 0.85;
   return 0;
 }
 

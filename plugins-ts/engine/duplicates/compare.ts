@@ -94,9 +94,12 @@ function sortedTokens(s: string): string {
   return s.split(" ").sort().join(" ");
 }
 
+/** Same name, another legal form ("Contoso Ltd" and "Contoso Inc" may be two legal entities): "similar". */
+export const OTHER_LEGAL_FORM = 0.85;
+
 function companySimilarity(a: PreparedRecord, b: PreparedRecord): number {
   if (a.companyName == null || b.companyName == null) return -1;
-  if (a.companyName === b.companyName) return 1;
+  if (a.companyName === b.companyName) return a.legalForm != null && b.legalForm != null && a.legalForm !== b.legalForm ? OTHER_LEGAL_FORM : 1;
   if (a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
   if (sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
   return a.company && b.company ? companyNameSimilarity(a.company, b.company) : 0;
@@ -176,7 +179,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     levels: [
       { name: "exact", min: 1, meaning: "identical after removing legal forms, punctuation, accents and \"The\", abbreviations expanded" },
       { name: "close", min: 0.88, meaning: "same words in another order or spacing, or rarity-weighted word agreement ≥ 0.88 (typos, plurals, abbreviations)" },
-      { name: "similar", min: 0.65, meaning: "rarity-weighted word agreement ≥ 0.65" },
+      { name: "similar", min: 0.65, meaning: "the same name with another legal form, or rarity-weighted word agreement ≥ 0.65" },
       { name: "different", min: 0, meaning: "rarity-weighted word agreement < 0.65" },
     ],
     similarity: companySimilarity,

@@ -18,7 +18,7 @@ import {
   text,
   type DateOrder,
 } from "./normalise";
-import { companyTokens, normaliseCompanyName, tokenWeights, type CompanyTokens } from "./company";
+import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
 import { parseAddress } from "./address";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
@@ -115,6 +115,8 @@ export interface PreparedRecord {
   lastName: string | null;
   lastPhonetic: string | null;
   companyName: string | null;
+  /** The legal form the company name carried, as its family ("inc", "pty ltd"); null when none. */
+  legalForm: string | null;
   /** The company name's evidence tokens and their rarity weights (re-weighed from the data by the matcher). */
   company: CompanyTokens | null;
   companyPhonetic: string | null;
@@ -190,7 +192,8 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
   const v = record.values;
   const firstName = firstValue(v, cols.firstName, normalisePersonName);
   const lastName = firstValue(v, cols.lastName, normalisePersonName);
-  const companyName = firstValue(v, cols.companyName, normaliseCompanyName);
+  const parsedCompany = firstValue(v, cols.companyName, parseCompanyName);
+  const companyName = parsedCompany?.name ?? null;
   const firstCanonical = firstName == null ? null : canonicalFirstName(firstName);
   const parsed = firstValue(v, cols.address, parseAddress);
   const street = parsed == null ? null : [parsed.street, parsed.unit].filter((x) => x != null).join(" ") || null;
@@ -208,6 +211,7 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     lastName,
     lastPhonetic: lastName == null ? null : phonetic(lastName) || null,
     companyName,
+    legalForm: parsedCompany?.legalForm ?? null,
     company: companyName == null ? null : companyOf(companyName),
     companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
     emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),

@@ -1,7 +1,7 @@
 /**
  * Scores and explains one pair of prepared records with a parameter set.
  */
-import { FIELD_SPECS, levelName, levelOf, type FieldSpec, type LevelName } from "./compare";
+import { FIELD_SPECS, levelName, levelOf, OTHER_LEGAL_FORM, type FieldSpec, type LevelName } from "./compare";
 import { TABLE_COLUMNS, type DuplicateTable, type FieldName, type PreparedRecord } from "./fields";
 import { FellegiSunter, type ModelParameters } from "./model";
 import { tfAdjustment, type FieldFrequencies } from "./frequencies";
@@ -61,6 +61,7 @@ function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similari
     case "phone":
       return similarity === 0.9 ? "1 edit" : similarity === 0.8 ? "2 edits" : undefined;
     case "companyName":
+      if (similarity === OTHER_LEGAL_FORM && a.companyName === b.companyName) return `same name, other legal form: ${a.legalForm} vs ${b.legalForm}`;
       return similarity === 0.97 ? "same name, different spacing" : similarity === 0.95 ? "same words, different order" : undefined;
     default:
       return undefined;

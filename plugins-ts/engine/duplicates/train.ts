@@ -7,7 +7,8 @@
  * returns whatever split it starts from. Then — and when EM does not converge — m is not
  * estimated but taken from conservative priors (DEFAULT_PARAMETERS, typical CRM agreement rates),
  * and EM estimates only the match share, which is identifiable. The reason is reported
- * (`emFallback`), never silently. Pure: randomness from a seeded generator.
+ * (`emFallback`), never silently. u is corrected for the true matches among the random pairs.
+ * Pure: randomness from a seeded generator.
  */
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
@@ -78,6 +79,21 @@ function priorM(specIndex: number): number[] {
   return [...f.m];
 }
 
+/**
+ * Random pairs include a few true matches (λ of them); where a value is rare that is as much as
+ * the chance agreement itself (a file of company names: random pairs agree on the name about as
+ * often as duplicates do), so u is corrected: u = (u_observed − λ·m) / (1 − λ), at least half a
+ * sampled pair's worth.
+ */
+export function withoutMatches(uObserved: readonly number[][], m: readonly number[][], lambda: number, randomPairs: number): number[][] {
+  const floor = 0.5 / Math.max(randomPairs, 1);
+  return uObserved.map((uf, f) => {
+    const v = uf.map((x, l) => Math.max((x - lambda * m[f][l]) / (1 - lambda), floor));
+    const sum = v.reduce((a, b) => a + b, 0);
+    return v.map((x) => x / sum);
+  });
+}
+
 /** u from random pairs, then m and λ by EM (or λ alone, m from priors, when EM cannot work). */
 export function estimateParameters(
   records: readonly PreparedRecord[],
@@ -86,7 +102,8 @@ export function estimateParameters(
   counts: PairCounts,
   options: MatchOptions,
 ): Training {
-  const { u, randomPairs } = sampleU(records, specIndexes, counts, options);
+  const { u: uObserved, randomPairs } = sampleU(records, specIndexes, counts, options);
+  let u = uObserved;
   patterns.sort((p, q) => q.count - p.count);
   options.onProgress?.("train", 0, 1);
   const levelCounts = specIndexes.map((i) => FIELD_SPECS[i].levels.length);
@@ -101,10 +118,19 @@ export function estimateParameters(
   }
   let m: number[][];
   let lambdaCandidates: number;
+  const lambdaOf = (candidateShare: number): number =>
+    patterns.length === 0 || counts.possiblePairs === 0 ? 1e-6 : Math.min(Math.max((candidateShare * counts.compared) / counts.possiblePairs, 1e-12), 0.5);
   if (emFallback) {
     const prior = specIndexes.map(priorM);
-    const fixed = runEm(patterns, levelCounts, u, { maxIterations: options.emMaxIterations, fixU: true, fixM: prior });
-    em = { ...fixed, iterations: (em?.iterations ?? 0) + fixed.iterations };
+    let iterations = em?.iterations ?? 0;
+    let fixed = runEm(patterns, levelCounts, u, { maxIterations: options.emMaxIterations, fixU: true, fixM: prior });
+    // with m fixed, λ depends on u and u (corrected for the matches among random pairs) on λ: settle both
+    for (let round = 0; round < 3; round++) {
+      iterations += fixed.iterations;
+      u = withoutMatches(uObserved, prior, lambdaOf(fixed.lambdaCandidates), randomPairs);
+      fixed = runEm(patterns, levelCounts, u, { maxIterations: options.emMaxIterations, fixU: true, fixM: prior });
+    }
+    em = { ...fixed, iterations: iterations + fixed.iterations };
     m = prior;
     lambdaCandidates = fixed.lambdaCandidates;
   } else {
@@ -119,10 +145,11 @@ export function estimateParameters(
     m = mExact >= uExact ? e.m : e.uCandidates;
     lambdaCandidates = mExact >= uExact ? e.lambdaCandidates : 1 - e.lambdaCandidates;
   }
-  const lambda = patterns.length === 0 || counts.possiblePairs === 0 ? 1e-6 : (lambdaCandidates * counts.compared) / counts.possiblePairs;
+  const lambda = lambdaOf(lambdaCandidates);
+  if (!emFallback) u = withoutMatches(uObserved, m, lambda, randomPairs);
   options.onProgress?.("train", 1, 1);
   return {
-    parameters: buildParameters(specIndexes, m, u, Math.min(Math.max(lambda, 1e-12), 0.5)),
+    parameters: buildParameters(specIndexes, m, u, lambda),
     randomPairs,
     emIterations: em!.iterations,
     emConverged: em!.converged,
