@@ -81,6 +81,20 @@ const LEGAL_FAMILY: Readonly<Record<string, string>> = {
 };
 const NOT_A_LEGAL_FORM: ReadonlySet<string> = new Set(["group", "holding", "holdings"]);
 
+/** English-law forms that people use loosely for one company ("Contoso Inc", "Contoso Corp", "Contoso Co."). */
+const COMMON_LAW_FORMS: ReadonlySet<string> = new Set(["inc", "corp", "co", "ltd", "llc", "pllc", "llp", "lp", "plc", "pc", "ltee"]);
+
+/**
+ * Whether two legal forms name different kinds of legal entity: two forms of different legal
+ * systems ("AB" and "LLC", "GmbH" and "Ltd") do; two loose English-law spellings ("Co." and
+ * "Ltd", "Inc" and "Corp") do not.
+ */
+export function legalFormsConflict(a: string | null, b: string | null): boolean {
+  if (a == null || b == null || a === b) return false;
+  const loose = (f: string): boolean => f.split(" ").every((t) => COMMON_LAW_FORMS.has(t));
+  return !(loose(a) && loose(b));
+}
+
 /** A company name split into the name proper and its legal form. */
 export interface ParsedCompanyName {
   /** The normalised name ("acme"). */

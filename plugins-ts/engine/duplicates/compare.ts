@@ -7,7 +7,7 @@
 import jaroWinkler from "talisman/metrics/jaro-winkler";
 import { distance as levenshtein } from "fastest-levenshtein";
 import { FIELD_NAMES, type FieldName, type PreparedRecord } from "./fields";
-import { companyNameSimilarity } from "./company";
+import { companyNameSimilarity, legalFormsConflict } from "./company";
 
 export type LevelName = "missing" | "exact" | "close" | "similar" | "different";
 
@@ -94,12 +94,12 @@ function sortedTokens(s: string): string {
   return s.split(" ").sort().join(" ");
 }
 
-/** Same name, another legal form ("Contoso Ltd" and "Contoso Inc" may be two legal entities): "similar". */
+/** Same name, a legal form of another legal system ("Contoso AB" and "Contoso LLC" are two legal entities): "similar". */
 export const OTHER_LEGAL_FORM = 0.85;
 
 function companySimilarity(a: PreparedRecord, b: PreparedRecord): number {
   if (a.companyName == null || b.companyName == null) return -1;
-  if (a.companyName === b.companyName) return a.legalForm != null && b.legalForm != null && a.legalForm !== b.legalForm ? OTHER_LEGAL_FORM : 1;
+  if (a.companyName === b.companyName) return legalFormsConflict(a.legalForm, b.legalForm) ? OTHER_LEGAL_FORM : 1;
   if (a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
   if (sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
   return a.company && b.company ? companyNameSimilarity(a.company, b.company) : 0;
