@@ -119,7 +119,8 @@ const STREET_TYPES_RE = /(^| )(street|road|avenue|boulevard|drive|lane|court|pla
 function addressSimilarity(a: PreparedRecord, b: PreparedRecord): number {
   if (a.address == null || b.address == null) return -1;
   let street = a.address === b.address ? 1 : editRatio(a.address, b.address);
-  if (street < 0.95 && streetCore(a.address) === streetCore(b.address)) street = 0.95;
+  // (only lines that already share half their characters can differ in the street type alone)
+  if (street < 0.95 && street >= 0.5 && streetCore(a.address) === streetCore(b.address)) street = 0.95;
   // one line is the other with something appended ("elizabeth street" ~ "elizabeth street ci")
   if (street < 0.9 && (a.address.startsWith(`${b.address} `) || b.address.startsWith(`${a.address} `))) street = 0.9;
   const na = a.streetNumber;
