@@ -100,8 +100,11 @@ export const OTHER_LEGAL_FORM = 0.85;
 function companySimilarity(a: PreparedRecord, b: PreparedRecord): number {
   if (a.companyName == null || b.companyName == null) return -1;
   if (a.companyName === b.companyName) return legalFormsConflict(a.legalForm, b.legalForm) ? OTHER_LEGAL_FORM : 1;
-  if (a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
-  if (sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
+  const la = a.companyName.length;
+  const lb = b.companyName.length;
+  // (cheap guards first: most compared names differ in length)
+  if (Math.abs(la - lb) <= 3 && a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
+  if (la === lb && sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
   return a.company && b.company ? companyNameSimilarity(a.company, b.company) : 0;
 }
 
@@ -176,7 +179,7 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
   { name: "lastName", label: "lastname", levels: NAME_LEVELS, similarity: lastNameSimilarity, show: (r) => r.lastName },
   {
     name: "companyName",
-    label: "company",
+    label: "company name",
     levels: [
       { name: "exact", min: 1, meaning: "identical after removing legal forms, punctuation, accents and \"The\", abbreviations expanded" },
       { name: "close", min: 0.88, meaning: "same words in another order or spacing, or rarity-weighted word agreement ≥ 0.88 (typos, plurals, abbreviations)" },

@@ -156,6 +156,27 @@ export function link(left: MatchInput, right: MatchInput, options: MatchOptions 
   return match(prepared, left.records.length, options);
 }
 
+/**
+ * Dataverse's own duplicate rule for accounts flags identical names; CRM Vitals never reports
+ * less: a pair whose company names agree exactly, with no field disagreeing outright, is at least
+ * a near-miss whatever its probability (a common name such as "Starbucks" weighs little, but the
+ * pair is still shown, with its explanation).
+ */
+function sameNamePatterns(specIndexes: readonly number[], decode: (code: number) => Uint8Array): (code: number) => boolean {
+  const company = specIndexes.findIndex((i) => FIELD_SPECS[i].name === "companyName");
+  const cache = new Map<number, boolean>();
+  return (code) => {
+    if (company < 0) return false;
+    let v = cache.get(code);
+    if (v === undefined) {
+      const levels = decode(code);
+      v = levels[company] === 1 && specIndexes.every((si, f) => levels[f] !== FIELD_SPECS[si].levels.length);
+      cache.set(code, v);
+    }
+    return v;
+  };
+}
+
 /** Company words weighed by their rarity among these records (log2 N/df). */
 function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
   const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
@@ -292,13 +313,14 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     return p;
   };
   const lower = threshold - band;
+  const sameName = sameNamePatterns(specIndexes, decode);
   const edges: { a: number; b: number; probability: number }[] = [];
   const nearIdx: number[] = [];
   for (let k = 0; k < pa.length; k++) {
     let p = probabilityFor(pc.data[k]);
     if (Number.isNaN(p)) p = scorer.probability(records[pa.data[k]], records[pb.data[k]]);
     if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
-    else if (p >= lower && band > 0) nearIdx.push(k);
+    else if ((p >= lower && band > 0) || sameName(pc.data[k])) nearIdx.push(k);
   }
   options.onProgress?.("score", pa.length, pa.length);
 

@@ -199,16 +199,27 @@ export function formatExplanation(e: PairExplanation): string {
   return `${parts.join("; ")} = weight ${signed(e.weight)}, prior ${signed(e.priorWeight)}, probability ${e.probability.toFixed(4)}`;
 }
 
-/** A short reason for the record panel: the fields that agreed, strongest first. */
+const NAME_FIELDS: ReadonlySet<FieldName> = new Set(["companyName", "firstName", "lastName"]);
+
+/**
+ * A short reason for the record panel, the CLI and the audit: the fields that agreed, strongest
+ * first, with what each added ("same phone (+6.0); company ≈ 'contoso pharmaceuticals' vs
+ * 'contoso pharma' (+4.1)"); a contradiction that kept the pair apart ("another site: …"); and,
+ * when a name is all the two records have in common to compare, "nothing else to compare".
+ */
 export function shortReason(e: PairExplanation): string {
   const agreed = [...e.fields]
     .filter((f) => f.weight > 0 && f.level !== "missing")
     .sort((x, y) => y.weight - x.weight)
     .slice(0, 4)
     .map((f) => {
-      if (f.level === "exact") return `same ${f.label}`;
-      const note = f.note ? `, ${f.note}` : "";
-      return `${f.label} ${f.level} (${(f.similarity ?? 0).toFixed(2)}${note})`;
+      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it` : undefined].filter((x) => x);
+      const note = notes.length ? `, ${notes.join(", ")}` : "";
+      if (f.level === "exact") return `same ${f.label}${notes.length ? ` (${notes.join(", ")})` : ""} (${signed(f.weight)})`;
+      return `${f.label} ≈ '${f.left ?? ""}' vs '${f.right ?? ""}' (${f.level}${note}, ${signed(f.weight)})`;
     });
-  return agreed.length ? agreed.join("; ") : "weak agreement on several fields";
+  const compared = e.fields.filter((f) => f.level !== "missing");
+  const parts = [...e.fields.filter((f) => f.conflict).map((f) => f.conflict!), ...agreed];
+  if (compared.length > 0 && compared.every((f) => NAME_FIELDS.has(f.field)) && agreed.length > 0) parts.push("nothing else to compare");
+  return parts.length ? parts.join("; ") : "weak agreement on several fields";
 }
