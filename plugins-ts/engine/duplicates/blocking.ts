@@ -5,13 +5,21 @@
  * expanded (it would explode into n²/2 pairs): it is skipped and reported, and the other rules
  * still bring its true duplicates together.
  */
-import { addressKey, phonetic, type PreparedRecord } from "./fields";
+import { phonetic, type PreparedRecord } from "./fields";
 
 export interface BlockingRule {
   name: string;
   description: string;
   keys(r: PreparedRecord): string | readonly string[] | null;
+  /**
+   * A lower cap on this rule's blocks than the matcher's (a word of a company name is shared by
+   * many more records than an e-mail address; its large blocks would be n² pairs of chance).
+   */
+  maxBlockSize?: number;
 }
+
+/** Cap of the company-word rules: a word more common than this is not distinctive enough to block on. */
+export const COMPANY_WORD_BLOCK_CAP = 60;
 
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
@@ -69,17 +77,17 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "surname-sound+city",
     description: "surname sounds the same and same city (spaces ignored)",
-    keys: (r) => both(r.lastPhonetic, compact(r.city)),
+    keys: (r) => both(r.lastPhonetic, r.cityKey),
   },
   {
     name: "address+postcode",
     description: "same address line (spaces ignored) and same postal code",
-    keys: (r) => both(addressKey(r), r.postcode),
+    keys: (r) => both(r.addressKey, r.postcode),
   },
   {
     name: "address+city",
     description: "same address line (spaces ignored) and same city",
-    keys: (r) => both(addressKey(r), compact(r.city)),
+    keys: (r) => both(r.addressKey, r.cityKey),
   },
   {
     name: "birthdate+postcode",
@@ -89,7 +97,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "name-sound+city",
     description: "given name and surname sound the same (in either order), same city",
-    keys: (r) => both(nameSound(r), compact(r.city)),
+    keys: (r) => both(nameSound(r), r.cityKey),
   },
   {
     name: "name-sound",
@@ -110,6 +118,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     name: "company-rarest-words",
     description: "one of the company name's two rarest words (by how many names in the data use them) is the same",
     keys: rarestWords,
+    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word-sound",
@@ -118,18 +127,42 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
       const w = rarestWords(r)[0];
       return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
     },
+    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
   {
     name: "company-sound+city",
     description: "company name's first word sounds the same, same city",
-    keys: (r) => both(r.companyPhonetic, compact(r.city)),
+    keys: (r) => both(r.companyPhonetic, r.cityKey),
+    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
   {
     name: "company-sound+postcode",
     description: "company name's first word sounds the same, same postal code",
     keys: (r) => both(r.companyPhonetic, r.postcode),
+    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
 ];
+
+/** cyrb53 (public domain): a fast 53-bit string hash. */
+export function hashKey(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
+function keyOfBlock(rule: BlockingRule, first: PreparedRecord, members: readonly number[], records: readonly PreparedRecord[]): string {
+  const mine = keyList(rule.keys(first));
+  const other = keyList(rule.keys(records[members[1]]));
+  return mine.find((k) => other.includes(k)) ?? mine[0] ?? "";
+}
 
 /** A block that was too large to expand. */
 export interface SkippedBlock {
@@ -213,21 +246,22 @@ export function generatePairs(
     const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), skipped: new Set() };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
-    const blockOfKey = new Map<string, number>();
+    // keys are looked up by a 53-bit hash: numbers make a million-key map several times smaller
+    // and faster than strings; two keys sharing a hash only merge two blocks (extra pairs compared)
+    const blockOfKey = new Map<number, number>();
     // most keys belong to one record: keep the first member as a number and make an array only
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
-    const keyOf: string[] = [];
     const add = (k: string, i: number): void => {
       if (k === "") return;
-      let id = blockOfKey.get(k);
+      const h = hashKey(k);
+      let id = blockOfKey.get(h);
       if (id === undefined) {
         id = firstMember.length;
-        blockOfKey.set(k, id);
+        blockOfKey.set(h, id);
         firstMember.push(i);
         otherMembers.push(undefined);
-        keyOf.push(k);
       } else {
         const others = otherMembers[id];
         const last = others ? others[others.length - 1] : firstMember[id];
@@ -260,11 +294,11 @@ export function generatePairs(
         // members are in ascending order, so left records come first
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
-      if (m.length > maxBlockSize) {
+      if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
         rb.skipped.add(id);
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
-        skipped.push({ rule: rule.name, key: keyOf[id], size: m.length });
+        skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
         continue;
       }
       usable.push(id);

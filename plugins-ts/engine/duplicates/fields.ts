@@ -126,7 +126,11 @@ export interface PreparedRecord {
   address: string | null;
   /** The street number of the address line ("12", "12b"). */
   streetNumber: string | null;
+  /** Number and street without spaces: the address as one blocking / term-frequency key. */
+  addressKey: string | null;
   city: string | null;
+  /** The city without spaces, for blocking keys. */
+  cityKey: string | null;
   postcode: string | null;
   birthDate: string | null;
   governmentId: string | null;
@@ -179,11 +183,6 @@ function companyOf(normalised: string): CompanyTokens {
   return { tokens, weights: tokenWeights(tokens) };
 }
 
-/** The address line as one blocking/term-frequency key: number and street, no spaces. */
-export function addressKey(r: PreparedRecord): string | null {
-  return r.address == null ? null : `${r.streetNumber ?? ""}${r.address.replace(/ /g, "")}`;
-}
-
 /** Normalises one record of `table` for comparison. */
 export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
   const region = options.region ?? "US";
@@ -196,6 +195,7 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
   const companyName = parsedCompany?.name ?? null;
   const firstCanonical = firstName == null ? null : canonicalFirstName(firstName);
   const parsed = firstValue(v, cols.address, parseAddress);
+  const city = firstValue(v, cols.city, normalisePlace);
   const street = parsed == null ? null : [parsed.street, parsed.unit].filter((x) => x != null).join(" ") || null;
   const displayName =
     text(v[NAME_COLUMN[table]]) ??
@@ -218,7 +218,9 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
     address: street,
     streetNumber: parsed?.number ?? null,
-    city: firstValue(v, cols.city, normalisePlace),
+    addressKey: street == null ? null : `${parsed?.number ?? ""}${street.replace(/ /g, "")}`,
+    city,
+    cityKey: city == null ? null : city.replace(/ /g, ""),
     postcode: firstValue(v, cols.postcode, normalisePostcode),
     birthDate: firstValue(v, cols.birthDate, (x) => normaliseDate(x, order)),
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),

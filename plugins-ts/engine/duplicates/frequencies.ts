@@ -10,9 +10,13 @@
  * A value as common as the typical agreeing value adds nothing; a rarer one adds, a commoner one
  * takes away. Only the exact level is adjusted.
  */
-import { addressKey, type FieldName, type PreparedRecord } from "./fields";
+import type { FieldName, PreparedRecord } from "./fields";
 
-/** Fields whose exact agreement is adjusted by how common the value is. */
+/**
+ * Fields whose exact agreement is adjusted by how common the value is, when organisations are
+ * compared (a company name is on both sides): a brand, its website, a switchboard, a building.
+ * Between people these values are rarely shared, and the matcher skips the counting.
+ */
 export const TERM_FREQUENCY_FIELDS: readonly FieldName[] = ["companyName", "website", "phone", "address"];
 
 const MAX_UP = 6;
@@ -25,10 +29,8 @@ export function tfValues(field: FieldName, r: PreparedRecord): readonly string[]
       return r.phones;
     case "email":
       return r.emails;
-    case "address": {
-      const k = addressKey(r);
-      return k == null ? [] : [k];
-    }
+    case "address":
+      return r.addressKey == null ? [] : [r.addressKey];
     default: {
       const v = r[field];
       return typeof v === "string" ? [v] : [];

@@ -42,8 +42,9 @@ export interface MatchOptions extends PrepareOptions {
   /** Use these parameters instead of estimating them (e.g. a model stored from an earlier run). */
   parameters?: ModelParameters;
   /**
-   * Fields whose exact agreement is weighed by how common the value is in the data (default
-   * companyName, website, phone, address); [] turns term-frequency adjustments off.
+   * Fields whose exact agreement is weighed by how common the value is in the data (default:
+   * companyName, website, phone and address when company names are compared, none between
+   * people); [] turns term-frequency adjustments off.
    */
   termFrequencyFields?: readonly FieldName[];
   /** Progress callback: stage name, units done, units in the stage. */
@@ -213,9 +214,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const nRight = linking ? n - nLeft : n;
   const possiblePairs = linking ? nLeft * nRight : (n * (n - 1)) / 2;
 
-  // 0. what the data says about its own values: company-word rarity, term frequencies
+  // 0. what the data says about its own values: company-word rarity (term frequencies below)
   reweighCompanyTokens(records);
-  const frequencies = measureFrequencies(records, options.termFrequencyFields ?? TERM_FREQUENCY_FIELDS, leftCount);
 
   // 1. fields: those with a value on both sides (a given parameter set fixes them)
   let specIndexes: number[];
@@ -239,6 +239,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     });
   }
   const specs = specIndexes.map((i) => FIELD_SPECS[i]);
+  const organisations = specs.some((sp) => sp.name === "companyName");
+  const frequencies = measureFrequencies(records, options.termFrequencyFields ?? (organisations ? TERM_FREQUENCY_FIELDS : []), leftCount);
   const nf = specs.length;
   const radix = specs.map((s) => s.levels.length + 1);
   const mult: number[] = [];
