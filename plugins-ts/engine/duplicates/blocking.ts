@@ -18,8 +18,10 @@ export interface BlockingRule {
   maxBlockSize?: number;
 }
 
-/** Cap of the company-word rules: a word more common than this is not distinctive enough to block on. */
+/** Cap of the company-word rules: words more common than this are not distinctive enough to block on. */
 export const COMPANY_WORD_BLOCK_CAP = 60;
+/** Cap of the rules on one word (or its sound) alone. */
+export const COMPANY_RARE_WORD_BLOCK_CAP = 20;
 
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
@@ -116,9 +118,18 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   },
   {
     name: "company-rarest-words",
-    description: "one of the company name's two rarest words (by how many names in the data use them) is the same",
-    keys: rarestWords,
+    description: "the company name's two rarest words (by how many names in the data use them) are the same",
+    keys: (r) => {
+      const w = rarestWords(r);
+      return w.length === 0 ? null : [...w].sort().join(" ");
+    },
     maxBlockSize: COMPANY_WORD_BLOCK_CAP,
+  },
+  {
+    name: "company-rarest-word",
+    description: "the company name's rarest word is the same (blocks of rare words only)",
+    keys: (r) => rarestWords(r)[0] ?? null,
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word-sound",
@@ -127,19 +138,19 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
       const w = rarestWords(r)[0];
       return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
     },
-    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-sound+city",
     description: "company name's first word sounds the same, same city",
     keys: (r) => both(r.companyPhonetic, r.cityKey),
-    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-sound+postcode",
     description: "company name's first word sounds the same, same postal code",
     keys: (r) => both(r.companyPhonetic, r.postcode),
-    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
 ];
 
