@@ -39,7 +39,7 @@ function readVenues(file: string): MatchRecord[] {
 }
 
 /** Links the Foursquare venues to the Locu venues as two account exports and scores the links. */
-export function locuFoursquare(options: MatchOptions = {}, folder: string = LOCU_FOURSQUARE): Case {
+export function locuFoursquare(options: MatchOptions = {}, folder: string = LOCU_FOURSQUARE): Case & { records: MatchRecord[]; leftCount: number } {
   if (!existsSync(join(folder, "matches_train.csv"))) throw new Error(`${folder}: no matches_train.csv (set VITALS_SHARED_DATA to the shared data folder)`);
   const locu = readVenues(join(folder, "locu_train.json"));
   const foursquare = readVenues(join(folder, "foursquare_train.json"));
@@ -51,7 +51,7 @@ export function locuFoursquare(options: MatchOptions = {}, folder: string = LOCU
   const t0 = performance.now();
   const result = link({ table: "account", records: locu }, { table: "account", records: foursquare }, { region: "US", ...options });
   const seconds = (performance.now() - t0) / 1000;
-  return { name: "Locu → Foursquare (link, accounts)", result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds };
+  return { name: "Locu → Foursquare (link, accounts)", result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds, records: [...locu, ...foursquare], leftCount: locu.length };
 }
 
 /** Deduplicates generated accounts of one kind and scores the pairs against the generator's truth. */
