@@ -2,14 +2,24 @@
  * Accuracy on public data with known duplicates (Febrl, Splink's fake_1000). Ground truth lives
  * only here: Febrl's rec-N-… ids and fake_1000's cluster column are read by the scorer, never by
  * the matcher.
+ *
+ * Every loader takes the data folder: tests pass the slices vendored in test/fixtures (dataset1,
+ * dataset4a/4b, fake_1000); the benchmark reads DATA, the full public set in ../shared/data
+ * (VITALS_SHARED_DATA overrides), and says so when it is absent (`requireData`).
  */
 import { deduplicate, link, type MatchOptions, type MatchResult } from "../../plugins-ts/engine/duplicates";
 import { parseMapping, readCsvRecords } from "../../plugins-ts/cli/commands/dedupe";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { join } from "node:path";
 
 export const DATA = process.env.VITALS_SHARED_DATA ?? join(__dirname, "../../../shared/data");
+
+/** Throws a message naming the folder and how to point at it when the benchmark's data is missing. */
+export function requireData(dir: string = DATA): string {
+  if (!existsSync(join(dir, "febrl"))) throw new Error(`the public benchmark data is not at ${dir} (expected febrl/, splink-fake1000/, published-figures/ there, see test/fixtures/SOURCES.md); set VITALS_SHARED_DATA to its folder`);
+  return dir;
+}
 export const FEBRL_MAP =
   "given_name=firstname,surname=lastname,street_number+address_1=address1_line1,suburb=address1_city,postcode=address1_postalcode,date_of_birth=birthdate,soc_sec_id=governmentid";
 
@@ -80,10 +90,10 @@ export interface Case {
   seconds: number;
 }
 
-export async function febrl4(options: MatchOptions = {}): Promise<Case> {
+export async function febrl4(options: MatchOptions = {}, dir: string = DATA): Promise<Case> {
   const map = parseMapping(FEBRL_MAP);
-  const a = await readCsvRecords(join(DATA, "febrl/dataset4a.csv"), "rec_id", map);
-  const b = await readCsvRecords(join(DATA, "febrl/dataset4b.csv"), "rec_id", map);
+  const a = await readCsvRecords(join(dir, "febrl/dataset4a.csv"), "rec_id", map);
+  const b = await readCsvRecords(join(dir, "febrl/dataset4b.csv"), "rec_id", map);
   const t0 = performance.now();
   const result = link({ table: "contact", records: a }, { table: "contact", records: b }, { region: "AU", ...options });
   const seconds = (performance.now() - t0) / 1000;
@@ -91,9 +101,9 @@ export async function febrl4(options: MatchOptions = {}): Promise<Case> {
   return { name: "febrl4 (link 4a → 4b)", result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds };
 }
 
-export async function febrlDedupe(file: "dataset1" | "dataset2", options: MatchOptions = {}): Promise<Case> {
+export async function febrlDedupe(file: "dataset1" | "dataset2", options: MatchOptions = {}, dir: string = DATA): Promise<Case> {
   const map = parseMapping(FEBRL_MAP);
-  const recs = await readCsvRecords(join(DATA, `febrl/${file}.csv`), "rec_id", map);
+  const recs = await readCsvRecords(join(dir, `febrl/${file}.csv`), "rec_id", map);
   const t0 = performance.now();
   const result = deduplicate({ table: "contact", records: recs }, { region: "AU", ...options });
   const seconds = (performance.now() - t0) / 1000;
@@ -101,8 +111,8 @@ export async function febrlDedupe(file: "dataset1" | "dataset2", options: MatchO
   return { name: `febrl ${file} (deduplicate)`, result, truth, accuracy: accuracy(truth, matchedPairs(result)), seconds };
 }
 
-export async function fake1000(options: MatchOptions = {}): Promise<Case> {
-  const file = join(DATA, "splink-fake1000/fake_1000_from_splink_demos.csv");
+export async function fake1000(options: MatchOptions = {}, dir: string = DATA): Promise<Case> {
+  const file = join(dir, "splink-fake1000/fake_1000_from_splink_demos.csv");
   const recs = await readCsvRecords(file, "unique_id", parseMapping("first_name=firstname,surname=lastname,dob=birthdate,city=address1_city,email=emailaddress1"));
   const rows = parse<Record<string, string>>(readFileSync(file), { columns: true, bom: true });
   const clusterOf = new Map(rows.map((r) => [r.unique_id, r.cluster]));

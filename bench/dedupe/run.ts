@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { accuracy, DATA, fake1000, febrl4, febrlDedupe, type Accuracy, type Case } from "./febrl";
+import { accuracy, DATA, fake1000, febrl4, febrlDedupe, requireData, type Accuracy, type Case } from "./febrl";
 import { exactNameRule, locuFoursquare, syntheticOrganisations } from "./orgs";
 
 const fmt = (x: number): string => x.toFixed(4);
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   const sizes = (sizesArg > 0 ? process.argv[sizesArg + 1] : "10000,100000").split(",").map(Number);
   const accountsArg = process.argv.indexOf("--account-sizes");
   const accountSizes = (accountsArg > 0 ? process.argv[accountsArg + 1] : "10000,100000").split(",").map(Number);
+  requireData();
   const startLoad = loadavg()[0];
   const lines: string[] = [];
   lines.push("# Duplicates benchmark", "");

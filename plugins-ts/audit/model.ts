@@ -77,3 +77,8 @@ export const HEALTH_COLUMNS = [
 
 export const STATECODE_ACTIVE = 0;
 export const STATECODE_INACTIVE = 1;
+
+/** A text column's value, or null when it is empty or not text. */
+export function str(v: unknown): string | null {
+  return typeof v === "string" && v ? v : null;
+}

@@ -8,6 +8,8 @@
  */
 import { generateDemoOrg, type GroundTruth } from "../demo/generate";
 import { generateDemoMail, type DemoMail, type DemoMailOptions } from "../demo/mailboxes";
+import { planDemoHistory, type HistoryOptions } from "../demo/history";
+import type { DemoHistory } from "../demo/historyReplay";
 import type { DemoUser } from "../demo/users";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
 import { ROLES } from "./security";
@@ -17,6 +19,8 @@ import { EmulatorStore } from "./store";
 export type { DemoUser } from "../demo/users";
 export type { GroundTruth, Defect, DuplicatePair, DefectKind } from "../demo/generate";
 export type { ThrottleSettings, FaultSettings } from "./protection";
+export type { HistoryOptions, HistoryFix } from "../demo/history";
+export type { DemoHistory, HistoryRun, HistoryWaiver } from "../demo/historyReplay";
 export type { EmulatorStats } from "./server";
 export { EmulatorStore, type Row } from "./store";
 export { DEFAULT_THROTTLE } from "./protection";
@@ -40,6 +44,12 @@ export interface EmulatorOptions {
    * switched on. Off by default.
    */
   mail?: boolean | DemoMailOptions;
+  /**
+   * A past for the demo organisation (sandbox/demo/history.ts): monthly audits run by the audit
+   * code against the data as it stood at each date, waivers in every state, a readiness
+   * assessment and digests. Off by default (it costs an audit per month); `true` = 6 months.
+   */
+  history?: boolean | HistoryOptions;
 }
 
 export interface EmulatorHandle {
@@ -58,6 +68,8 @@ export interface EmulatorHandle {
   setThrottle(t: Partial<ThrottleSettings> | false): void;
   /** Direct access for tests: bypasses security and is not counted in stats. */
   store: EmulatorStore;
+  /** What the history replay did, when `history` was asked for. */
+  history: DemoHistory | null;
   close(): Promise<void>;
 }
 
@@ -79,8 +91,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       });
     }
   }
+  const plan = opts.history && opts.data !== "empty" ? planDemoHistory(org, seed, opts.history === true ? {} : opts.history) : null;
   const store = new EmulatorStore();
-  for (const [table, rows] of Object.entries(org.tables)) if (rows.length) store.load(table, rows);
+  for (const [table, rows] of Object.entries(plan ? plan.stateAt(0) : org.tables)) if (rows.length) store.load(table, rows);
   const users: UserEntry[] = org.people.users.map((u) => ({
     id: u.systemuserid,
     businessUnitId: u.businessunitid,
@@ -97,7 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     key: u.key, fullname: u.fullname, systemuserid: u.systemuserid, domainname: u.domainname, token: u.token,
     role: u.role, isdisabled: u.isdisabled, businessunitid: u.businessunitid,
   }));
-  return {
+  const handle: EmulatorHandle = {
     baseUrl: `${orgUrl}api/data/v9.2/`,
     orgUrl,
     users: publicUsers,
@@ -111,6 +124,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setFaults: (f) => server.faults.set(f),
     setThrottle: (t) => server.protection.set(t),
     store,
+    history: null,
     close: () => server.close(),
   };
+  if (plan) {
+    const { replayDemoHistory } = await import("../demo/historyReplay");
+    handle.history = await replayDemoHistory(handle, plan).catch(async (e: unknown) => {
+      await server.close();
+      throw e;
+    });
+  }
+  return handle;
 }

@@ -17,7 +17,7 @@ import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runCapture } from "../../plugins-ts/graph/capture";
 import { standInGraphClient } from "../graph/client";
 
-export { ensureControlBundle, bundleStaleReason } from "./build";
+export { ensureControlBundle, ensureSandboxBuilds, bundleStaleReason, staleReason, BUILD_TARGETS, type BuildResult } from "./build";
 export type { HostConfig } from "./browser/config";
 
 export interface SandboxOptions {
@@ -37,6 +37,8 @@ export interface SandboxOptions {
    * contacts show their unlogged mail and meetings (default true for a started emulator).
    */
   activityCapture?: boolean;
+  /** A started emulator's demo history (monthly audits, waivers, readiness, digests); default off. */
+  history?: EmulatorOptions["history"];
 }
 
 export interface SandboxHandle {
@@ -193,7 +195,7 @@ function buildConfig(emu: EmulatorHandle): Omit<HostConfig, "governancePage"> {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   const own = opts.emulator === undefined;
-  const emulator = opts.emulator ?? (await startEmulator({ port: 0, size: opts.size ?? 2000, seed: opts.seed ?? 1, now: opts.now, throttle: opts.throttle, mail: opts.activityCapture !== false }));
+  const emulator = opts.emulator ?? (await startEmulator({ port: 0, size: opts.size ?? 2000, seed: opts.seed ?? 1, now: opts.now, throttle: opts.throttle, mail: opts.activityCapture !== false, history: opts.history }));
   try {
     if (emulator.mail && !emulator.store.count("vit_activitygap")) await captureOnce(emulator);
     const config = buildConfig(emulator);

@@ -253,7 +253,7 @@ describe("vitals demo (what npm start runs)", () => {
   }, 300_000);
 
   it("starts the emulator and the host, prints the URL, users and what to try, and stops cleanly on Ctrl-C", async () => {
-    const child = spawn(process.execPath, [VITALS, "demo", "--no-build", "--port", "0", "--size", "300", "--seed", "5", "--now", "2026-06-15"], { env: { ...process.env, CI: "true" } });
+    const child = spawn(process.execPath, [VITALS, "demo", "--no-build", "--no-history", "--port", "0", "--size", "300", "--seed", "5", "--now", "2026-06-15"], { env: { ...process.env, CI: "true" } });
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -4,14 +4,14 @@ import { renderRulesMarkdown, defaultRulePack } from "../../plugins-ts/engine";
 import type { Command } from "commander";
 import { buildProgram } from "../../plugins-ts/cli/main";
 import { runCli, tempFiles } from "../helpers/cli";
-import { SHARED_DATA } from "../helpers/records";
+import { FIXTURES } from "../helpers/records";
 
 interface ScoreDoc {
   records: { index: number; id: string; score: number | null; grade: string | null; findings: { ruleId: string; outcome: string; observed: string; expected: string; message: string; fix: string }[] }[];
   summary: { records: number; rules: { ruleId: string; failed: number; passed: number; notEvaluated: number }[]; assumed: Record<string, unknown> };
 }
 
-const FAKE1000 = join(SHARED_DATA, "splink-fake1000", "fake_1000_from_splink_demos.csv");
+const FAKE1000 = join(FIXTURES, "splink-fake1000", "fake_1000_from_splink_demos.csv");
 const FAKE_MAP = "first_name=firstname,surname=lastname,email=emailaddress1,city=address1_city,dob=birthdate";
 
 describe("vitals score", () => {
@@ -36,7 +36,7 @@ describe("vitals score", () => {
   });
 
   it("reads Febrl's spaced CSV and reports the same numbers as CSV output", async () => {
-    const febrl = join(SHARED_DATA, "febrl", "dataset4a.csv");
+    const febrl = join(FIXTURES, "febrl", "dataset4a.csv");
     const map = "given_name=firstname,surname=lastname,suburb=address1_city,postcode=address1_postalcode,state=address1_stateorprovince,date_of_birth=birthdate";
     const r = await runCli(["score", "--table", "contact", "--in", febrl, "--map", map, "--id", "rec_id", "--now", "2026-11-23", "--format", "csv"]);
     expect(r.code).toBe(0);

@@ -2,7 +2,8 @@
 import { compilePack, validateRulePack, type Check, type Condition, type EngineRecord, type Finding, type RelatedFacts, type Rule, type RulePack } from "../../plugins-ts/engine";
 
 export const NOW = new Date("2026-11-23T12:00:00Z");
-export const SHARED_DATA = `${__dirname}/../../../shared/data`;
+/** Public data slices vendored for tests (see test/fixtures/SOURCES.md). */
+export const FIXTURES = `${__dirname}/../fixtures`;
 
 export function record(table: string, values: EngineRecord["values"], related?: RelatedFacts, id = "00000000-0000-0000-0000-000000000001"): EngineRecord {
   return { table, id, values, related };

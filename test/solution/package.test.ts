@@ -6,9 +6,8 @@ import { BuildOutputError } from "../../solution/packager/builds";
 import { webResourceZipPath } from "../../solution/packager/ids";
 import { readZip, writeZip } from "../../solution/packager/zip";
 import { CONTROL_MANIFEST, makeBuildDir, type FixtureBuild } from "./fixtures";
-import { XSD_DIR, schemaAdjustment, validateCustomizations } from "./xsd";
+import { EXPORTS_DIR as EXAMPLES, XSD_DIR, schemaAdjustment, validateCustomizations } from "./xsd";
 
-const EXAMPLES = join(XSD_DIR, "..", "examples");
 const text = (p: BuiltPackage, path: string): string => {
   const entry = p.entries.find((e) => e.path === path);
   if (!entry) throw new Error(`${path} not in ${p.fileName}`);
@@ -80,7 +79,7 @@ describe("solution.xml has the structure of real exports", () => {
   const rootAttributes = (nodes: Ordered): string[] => Object.keys((nodes.find((n) => tagOf(n) === "ImportExportXml")?.[":@"] ?? {})).sort();
   const real = [
     readFileSync(join(EXAMPLES, "tactec-XML_1_1", "solution.xml"), "utf8"),
-    readFileSync(join(EXAMPLES, "devkeydet-codefirstsolution", "src", "Other", "Solution.xml"), "utf8").replace(/^\uFEFF/, ""),
+    readFileSync(join(EXAMPLES, "devkeydet-codefirstsolution", "Solution.xml"), "utf8").replace(/^\uFEFF/, ""),
   ].map((x) => parser.parse(x) as Ordered);
 
   it("same root element and root attributes", () => {

@@ -1,5 +1,5 @@
 // Validates customizations.xml against Microsoft's CustomizationsSolution.xsd 9.0.0.2090 (the
-// libxml2-ready copy in ../shared/reference/xsd-xmllint) with xmllint-wasm, passing every schema
+// libxml2-ready copy vendored in test/fixtures/xsd-xmllint) with xmllint-wasm, passing every schema
 // file the main one includes.
 //
 // One in-memory adjustment is needed: xmllint-wasm 5.3 bundles libxml2 2.13, which refuses to
@@ -13,7 +13,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { validateXML, type XMLValidationResult } from "xmllint-wasm";
 
-export const XSD_DIR = join(__dirname, "..", "..", "..", "shared", "reference", "xsd-xmllint");
+export const XSD_DIR = join(__dirname, "..", "fixtures", "xsd-xmllint");
+/** Real exported solutions the packager's output is compared with (test/fixtures/SOURCES.md). */
+export const EXPORTS_DIR = join(__dirname, "..", "fixtures", "solution-exports");
 
 const START = '<xs:element name="parameters" minOccurs="0" maxOccurs="1">';
 const LAST_BRANCH = "<!-- Date Range Control parameters -->";

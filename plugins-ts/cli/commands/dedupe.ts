@@ -9,6 +9,7 @@ import { type Command, Option } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { isSupportedCountry } from "libphonenumber-js";
 import { UserError } from "../errors";
+import { describeGuess, guessMapping } from "../io/columnGuess";
 import {
   DUPLICATE_TABLES,
   deduplicate,
@@ -53,9 +54,11 @@ export function parseMapping(spec: string): ColumnMapping[] {
 /**
  * Reads a CSV file (UTF-8 with or without BOM, CRLF or LF, quoted fields with newlines, spaces
  * after commas) into matcher records with Dataverse column names. Every mapped column and the id
- * column must exist; ids must be present and unique.
+ * column must exist; ids must be present and unique. `mapping` may be a function of the header
+ * (the file's trimmed column names), called once before the first record.
  */
-export async function readCsvRecords(file: string, idColumn: string, mapping: readonly ColumnMapping[]): Promise<MatchRecord[]> {
+export async function readCsvRecords(file: string, idColumn: string, mappingOrGuess: readonly ColumnMapping[] | ((columns: string[]) => readonly ColumnMapping[])): Promise<MatchRecord[]> {
+  let mapping: readonly ColumnMapping[] = typeof mappingOrGuess === "function" ? [] : mappingOrGuess;
   const input = createReadStream(file);
   const parser = parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim()), ltrim: true, rtrim: true, relax_column_count: true, skip_empty_lines: true });
   // pipe() does not forward a read error (missing file): hand it to the parser so the loop ends
@@ -71,6 +74,7 @@ export async function readCsvRecords(file: string, idColumn: string, mapping: re
       if (!checked) {
         checked = true;
         const columns = Object.keys(row);
+        if (typeof mappingOrGuess === "function") mapping = mappingOrGuess(columns);
         const wanted = [idColumn, ...mapping.flatMap((m) => m.sources)];
         for (const c of wanted) {
           if (!columns.includes(c)) {
@@ -178,7 +182,7 @@ interface DedupeOptions {
   in: string[];
   id: string;
   idB?: string;
-  map: string;
+  map?: string;
   mapB?: string;
   out: string;
   threshold: string;
@@ -212,12 +216,13 @@ export function register(program: Command): void {
     .requiredOption("--in <file>", "CSV file; give twice to link the second file to the first", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .requiredOption("--id <column>", "CSV column holding each record's unique id")
     .option("--id-b <column>", "id column of the second file; default: --id")
-    .requiredOption(
+    .option(
       "--map <mapping>",
       "CSV column → Dataverse column, comma-separated: given_name=firstname,surname=lastname; join several CSV columns with + " +
-        "(street_number+address_1=address1_line1)",
+        "(street_number+address_1=address1_line1). Default: headers that are Dataverse column names as they are, and common " +
+        'export headers ("First Name", "Email", "Company", "Business Phone", "ZIP/Postal Code", …); the mapping chosen is printed',
     )
-    .option("--map-b <mapping>", "mapping of the second file; default: --map")
+    .option("--map-b <mapping>", "mapping of the second file; default: --map, or chosen from its headers like --map")
     .requiredOption("--out <file>", "where to write pairs.csv (left_id,right_id,score,match,explanation)")
     .option("--threshold <p>", "match probability at or above which a pair is a match", "0.5")
     .option("--near-miss <band>", "pairs within this much probability below the threshold are reported as near-misses", "0.3")
@@ -241,10 +246,18 @@ export function register(program: Command): void {
       if (!isSupportedCountry(opts.region.toUpperCase())) {
         throw new UserError(`--region must be a two-letter country code libphonenumber knows (US, GB, AU, DE…), got "${opts.region}"`);
       }
-      const mapping = parseMapping(opts.map);
-      const mappingB = opts.mapB === undefined ? mapping : parseMapping(opts.mapB);
-      const left = await readCsvRecords(opts.in[0], opts.id, mapping);
-      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingB) : undefined;
+      const chosen: string[] = [];
+      const mappingFor = (spec: string | undefined, t: DuplicateTable, file: string, id: string): readonly ColumnMapping[] | ((columns: string[]) => ColumnMapping[]) =>
+        spec !== undefined
+          ? parseMapping(spec)
+          : (columns) => {
+              const g = guessMapping(t, columns, id, file);
+              chosen.push(describeGuess(file, g));
+              return g.mapping;
+            };
+      const left = await readCsvRecords(opts.in[0], opts.id, mappingFor(opts.map, table, opts.in[0], opts.id));
+      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingFor(opts.mapB ?? opts.map, tableB, opts.in[1], opts.idB ?? opts.id)) : undefined;
+      if (chosen.length) process.stdout.write(`${chosen.join("\n")}\n`);
       const progress = opts.progress ? progressReporter(process.stderr) : undefined;
       const matchOptions = {
         threshold,

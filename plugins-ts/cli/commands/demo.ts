@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from "node:util";
 import { InvalidArgumentError, type Command } from "commander";
-import { bundleStaleReason, ensureControlBundle, startSandbox } from "../../../sandbox/host";
+import { BUILD_TARGETS, bundleStaleReason, ensureSandboxBuilds, staleReason, startSandbox } from "../../../sandbox/host";
 import { UserError } from "../errors";
 
 function int(name: string, min: number, max: number): (v: string) => number {
@@ -17,6 +17,32 @@ interface Opts {
   seed: number;
   now?: string;
   build: boolean;
+  history: boolean;
+}
+
+/** Builds what the sandbox serves that is missing or stale (all three side by side), reusing the rest. */
+async function buildAll(err: NodeJS.WriteStream): Promise<void> {
+  const stale = BUILD_TARGETS.map((t) => ({ t, reason: staleReason(t) })).filter((x) => x.reason !== null);
+  if (!stale.length) {
+    err.write("Reusing the builds of the RecordVitals control, the form script and the Governance Center (sources unchanged).\n");
+    return;
+  }
+  err.write(`Building ${stale.map((x) => `${x.t} (${x.reason})`).join(", ")}; this takes about a minute the first time…\n`);
+  let lines = 0;
+  const results = await ensureSandboxBuilds({
+    onLine: (line) => {
+      lines++;
+      // pcf-scripts prints its phases as "[1:17:25 AM] [build] Validating manifest..."; show those
+      // and errors, not webpack's module statistics and size warnings.
+      const plain = stripVTControlCharacters(line).trim();
+      if (/\[build\]|\berror\b|ERROR in/i.test(plain)) err.write(`  ${plain}\n`);
+      else if (err.isTTY && lines % 20 === 0) err.write(".");
+    },
+  }).catch((e: Error) => {
+    throw new UserError(`${e.message}\n\nFix the build, or start with --no-build to use the builds that are there.`);
+  });
+  const built = results.filter((r) => r.built);
+  err.write(`Built ${built.map((r) => `${r.label} in ${(r.ms / 1000).toFixed(1)} s`).join(", ")}${built.length < results.length ? `; reused ${results.filter((r) => !r.built).map((r) => r.label).join(", ")}` : ""}.\n`);
 }
 
 /** `vitals demo` (what `npm start` runs): emulator + demo organisation + the sandbox host pages, until Ctrl-C. */
@@ -24,13 +50,14 @@ export function register(program: Command): void {
   program
     .command("demo")
     .description(
-      "Start the sandbox: build the RecordVitals control if needed, start the Dataverse emulator with the demo organisation and a page on 127.0.0.1 that lists its records and opens them on a form with the real panel; runs until Ctrl-C",
+      "Start the sandbox: build the RecordVitals control, the form script and the Governance Center when missing or changed, start the Dataverse emulator with the demo organisation and a page on 127.0.0.1 that lists its records and opens them on a form with the real panel; runs until Ctrl-C",
     )
     .option("-p, --port <port>", "port of the sandbox page on 127.0.0.1 (the next free one is used when it is taken; 0 = any free port)", int("--port", 0, 65535), 8080)
     .option("--size <n>", "records of account + contact + lead + opportunity in the demo organisation (100 – 200,000)", int("--size", 100, 200_000), 2000)
     .option("--seed <n>", "seed of the demo organisation: the same seed, size and --now give the same data and tokens", int("--seed", 0, 2 ** 31 - 1), 1)
     .option("--now <date>", "reference date the demo data is generated around (ISO-8601, default today 00:00 UTC)")
-    .option("--no-build", "do not build the control even if out/controls/RecordVitals/bundle.js is missing or older than its sources")
+    .option("--no-history", "start without the demo organisation's six months of audits, waivers, readiness assessment and digests (starts faster)")
+    .option("--no-build", "do not build the control, the form script or the Governance Center even if they are missing or older than their sources")
     .action(async (opts: Opts) => {
       let now: Date | undefined;
       if (opts.now !== undefined) {
@@ -39,35 +66,26 @@ export function register(program: Command): void {
       }
       const err = process.stderr;
       const started = Date.now();
-      if (opts.build) {
-        const reason = bundleStaleReason();
-        if (reason) {
-          err.write(`Building the RecordVitals control (${reason}); this takes about a minute the first time…\n`);
-          let lines = 0;
-          const r = await ensureControlBundle({
-            onLine: (line) => {
-              lines++;
-              // pcf-scripts prints its phases as "[1:17:25 AM] [build] Validating manifest..."; show those
-              // and errors, not webpack's module statistics and size warnings.
-              const plain = stripVTControlCharacters(line).trim();
-              if (/\[build\]|\berror\b|ERROR in/i.test(plain)) err.write(`  ${plain}\n`);
-              else if (err.isTTY && lines % 20 === 0) err.write(".");
-            },
-          }).catch((e: Error) => {
-            throw new UserError(`${e.message}\n\nFix the build, or start with --no-build to use the bundle that is there.`);
-          });
-          err.write(`Built in ${(r.ms / 1000).toFixed(1)} s.\n`);
-        }
-      } else if (bundleStaleReason()?.includes("does not exist")) {
+      if (!opts.build && bundleStaleReason()?.includes("does not exist")) {
         throw new UserError("--no-build: out/controls/RecordVitals/bundle.js does not exist; run without --no-build once (or `node controls/pcf.cjs build`).");
       }
-      err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed})…\n`);
+      // The bundlers run in their own processes, side by side with the emulator's start.
+      const builds = opts.build ? buildAll(err) : Promise.resolve();
+      builds.catch(() => undefined);
+      err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed}${opts.history ? ", and its last six months of audits" : ""})…\n`);
       let sb;
       try {
-        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port });
+        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port, history: opts.history });
       } catch (e) {
+        await builds.catch(() => undefined);
         const x = e as NodeJS.ErrnoException;
         if (x.code === "EADDRINUSE") throw new UserError(`port ${opts.port} and the 20 after it on 127.0.0.1 are in use; choose another with --port (0 = any free port).`);
+        throw e;
+      }
+      try {
+        await builds;
+      } catch (e) {
+        await sb.close();
         throw e;
       }
       const emu = sb.emulator;
@@ -76,7 +94,10 @@ export function register(program: Command): void {
       out.write(`\nCRM Vitals sandbox is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
       out.write(`  Open            ${sb.url}\n`);
       out.write(`  Web API         ${sb.url}api/data/v9.2/   (proxied to the emulator at ${emu.baseUrl})\n`);
-      out.write(`  Demo data       ${gt.size.toLocaleString("en-US")} records, seed ${gt.seed}, generated around ${gt.now.slice(0, 10)}; ${gt.defects.length.toLocaleString("en-US")} injected defects\n\n`);
+      out.write(`  Demo data       ${gt.size.toLocaleString("en-US")} records, seed ${gt.seed}, generated around ${gt.now.slice(0, 10)}; ${gt.defects.length.toLocaleString("en-US")} injected defects\n`);
+      const h = emu.history;
+      if (h) out.write(`  History         ${h.runs.length} monthly audits from ${h.dates[0].slice(0, 10)} (score ${h.runs.map((r) => r.overall?.toFixed(1) ?? "–").join(" → ")}), ${h.fixes.length} records fixed, ${h.waivers.length} waivers, 1 readiness assessment\n`);
+      out.write("\n");
       out.write(`  Users (pick one on the page; their bearer token is used for every request):\n`);
       for (const u of sb.config.users) out.write(`    ${u.key.padEnd(11)} ${u.fullname.padEnd(20)} ${u.role.split(" (")[0].padEnd(24)} sees ${u.sees}\n`);
       out.write(`\n  What to try:\n`);

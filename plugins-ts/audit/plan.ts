@@ -1,0 +1,118 @@
+/**
+ * Phase 1 of an audit, the plan: which columns and related facts every table in scope needs
+ * (from the rule pack), the filter a scope puts on every read, and the keys that make runs of the
+ * same scope and pack comparable. A pack that asks for a lookup the audit cannot follow, a table
+ * without rules, or a column the organisation's metadata does not have is refused here, before any
+ * data is read.
+ */
+import type { CompiledPack } from "../engine/score";
+import { columnsOf } from "../engine/duplicates";
+import type { RulePack } from "../engine/pack/types";
+import type { DataverseGateway, FactsRequest, ParentSpec } from "../dataverse/gateway";
+import { f, guid, type Filter } from "../dataverse/requests";
+import { hash53 } from "./health";
+import type { AuditScope } from "./types";
+
+export const PRIMARY_NAME: Readonly<Record<string, string>> = { account: "name", contact: "fullname", lead: "fullname", opportunity: "name" };
+/** Where lookups used by rule packs point (polymorphic customer lookups resolve to account). */
+const LOOKUP_TARGET: Readonly<Record<string, string>> = {
+  parentcustomerid: "account",
+  customerid: "account",
+  parentaccountid: "account",
+  primarycontactid: "contact",
+  parentcontactid: "contact",
+  originatingleadid: "lead",
+};
+
+/** A stable key of a scope: runs of the same scope are comparable and resumable. */
+export function scopeKey(scope: AuditScope): string {
+  return JSON.stringify({
+    tables: [...scope.tables].sort(),
+    ownerId: scope.ownerId?.toLowerCase() ?? null,
+    teamId: scope.teamId?.toLowerCase() ?? null,
+    businessUnitId: scope.businessUnitId?.toLowerCase() ?? null,
+  });
+}
+
+/** The scope a stored key (`vit_scope`) describes; null when the text is not one. */
+export function parseScopeKey(v: unknown): AuditScope | null {
+  if (typeof v !== "string") return null;
+  try {
+    const s = JSON.parse(v) as { tables?: unknown; ownerId?: unknown; teamId?: unknown; businessUnitId?: unknown };
+    if (!Array.isArray(s.tables) || !s.tables.every((t) => typeof t === "string")) return null;
+    const scope: AuditScope = { tables: s.tables };
+    if (typeof s.ownerId === "string" && s.ownerId) scope.ownerId = s.ownerId;
+    if (typeof s.teamId === "string" && s.teamId) scope.teamId = s.teamId;
+    if (typeof s.businessUnitId === "string" && s.businessUnitId) scope.businessUnitId = s.businessUnitId;
+    return scope;
+  } catch {
+    return null;
+  }
+}
+
+/** Pack id, version and a hash of its content: an edited pack without a new version still counts as changed. */
+export function packVersionKey(pack: RulePack): string {
+  return `${pack.id}@${pack.version}#${hash53(JSON.stringify(pack))}`;
+}
+
+export function primaryId(table: string): string {
+  return `${table}id`;
+}
+
+export function scopeFilter(scope: AuditScope): Filter | undefined {
+  const parts: Filter[] = [];
+  if (scope.ownerId) parts.push(f.eq("_ownerid_value", guid(scope.ownerId)));
+  if (scope.teamId) parts.push(f.eq("_ownerid_value", guid(scope.teamId)));
+  if (scope.businessUnitId) parts.push(f.eq("_owningbusinessunit_value", guid(scope.businessUnitId)));
+  return parts.length ? f.and(...parts) : undefined;
+}
+
+export interface TablePlan {
+  table: string;
+  columns: string[];
+  facts: FactsRequest;
+  wantsDuplicates: boolean;
+}
+
+export function planTable(compiled: CompiledPack, table: string): TablePlan {
+  const req = compiled.requirements(table);
+  if (compiled.rules(table).length === 0) throw new Error(`the rule pack has no rules for table "${table}"`);
+  const parents: ParentSpec[] = Object.entries(req.parentColumns).map(([lookup, cols]) => {
+    const target = LOOKUP_TARGET[lookup];
+    if (!target) throw new Error(`rule pack: the target table of lookup "${lookup}" on ${table} is not known to the audit`);
+    return { lookup, table: target, columns: cols };
+  });
+  const columns = new Set<string>([
+    ...req.columns,
+    PRIMARY_NAME[table] ?? "name",
+    "_ownerid_value",
+    "_owninguser_value",
+    "_owningteam_value",
+    "_owningbusinessunit_value",
+    "modifiedon",
+    "statecode",
+  ]);
+  for (const p of parents) columns.add(`_${p.lookup}_value`);
+  // The matcher compares these; incremental runs match a page's records with them.
+  if (req.facts.includes("duplicates") && (table === "contact" || table === "account" || table === "lead")) columnsOf(table).forEach((c) => columns.add(c));
+  return {
+    table,
+    columns: [...columns].sort(),
+    facts: {
+      lastActivityOn: req.facts.includes("lastActivityOn") || undefined,
+      nextActivityDueOn: req.facts.includes("nextActivityDueOn") || undefined,
+      stage: req.facts.includes("stage") || undefined,
+      owner: req.facts.includes("ownerEnabled") || undefined,
+      engagementGap: req.facts.includes("engagementGap") || undefined,
+      parents: parents.length ? parents : undefined,
+    },
+    wantsDuplicates: req.facts.includes("duplicates"),
+  };
+}
+
+/** What every table needs, checked against the organisation's metadata before any data is read. */
+export async function planAudit(gateway: DataverseGateway, compiled: CompiledPack, scope: AuditScope): Promise<TablePlan[]> {
+  const plans = scope.tables.map((t) => planTable(compiled, t));
+  await gateway.checkColumns(Object.fromEntries(plans.map((p) => [p.table, p.columns])));
+  return plans;
+}
