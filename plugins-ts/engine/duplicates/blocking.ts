@@ -6,6 +6,7 @@
  * still bring its true duplicates together.
  */
 import { phonetic, type PreparedRecord } from "./fields";
+import { hash53Number } from "../hash";
 
 export interface BlockingRule {
   name: string;
@@ -154,20 +155,6 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   },
 ];
 
-/** cyrb53 (public domain): a fast 53-bit string hash. */
-export function hashKey(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
 /** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
 function keyOfBlock(rule: BlockingRule, first: PreparedRecord, members: readonly number[], records: readonly PreparedRecord[]): string {
   const mine = keyList(rule.keys(first));
@@ -266,7 +253,7 @@ export function generatePairs(
     const otherMembers: (number[] | undefined)[] = [];
     const add = (k: string, i: number): void => {
       if (k === "") return;
-      const h = hashKey(k);
+      const h = hash53Number(k);
       let id = blockOfKey.get(h);
       if (id === undefined) {
         id = firstMember.length;
