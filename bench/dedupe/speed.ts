@@ -5,13 +5,17 @@
  */
 import { deduplicate, type MatchStage } from "../../plugins-ts/engine/duplicates";
 import { generateContacts } from "./generate";
+import { generateOrganisations } from "./organisations";
 
 function main(): void {
   const n = Number(process.argv[2] ?? "10000");
   const seed = Number(process.argv[3] ?? "42");
-  if (!Number.isInteger(n) || n < 2) throw new Error(`usage: speed.ts <records> [seed], got "${process.argv[2]}"`);
+  const kind = process.argv[4] ?? "contacts";
+  if (!Number.isInteger(n) || n < 2 || (kind !== "contacts" && kind !== "accounts")) {
+    throw new Error(`usage: speed.ts <records> [seed] [contacts|accounts], got "${process.argv.slice(2).join(" ")}"`);
+  }
   const g0 = performance.now();
-  const { records, entity } = generateContacts(n, seed);
+  const { records, entity } = kind === "contacts" ? generateContacts(n, seed) : generateOrganisations(n, "address-rich", seed);
   const generateSeconds = (performance.now() - g0) / 1000;
   const stageStart = new Map<MatchStage, number>();
   const stageSeconds: Partial<Record<MatchStage, number>> = {};
@@ -19,7 +23,7 @@ function main(): void {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const result = deduplicate(
-    { table: "contact", records },
+    { table: kind === "contacts" ? "contact" : "account", records },
     {
       region: "US",
       onProgress: (stage) => {
@@ -57,6 +61,7 @@ function main(): void {
   process.stdout.write(
     `${JSON.stringify({
       records: n,
+      kind,
       seed,
       generateSeconds: +generateSeconds.toFixed(1),
       seconds: +seconds.toFixed(1),

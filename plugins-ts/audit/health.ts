@@ -4,6 +4,7 @@
  */
 import type { Dimension, Finding, Grade, RecordScore, Severity } from "../engine/types";
 import { DIMENSIONS } from "../engine/types";
+import { hash53Number } from "../engine/hash";
 import type { Contribution } from "./aggregates";
 
 /** A finding as stored: passed findings are left out; message and fix come from the pack by rule id. */
@@ -51,18 +52,9 @@ export function dimensionScores(s: RecordScore): Partial<Record<Dimension, numbe
   return out;
 }
 
-/** cyrb53: a fast 53-bit string hash, the same in Node and the browser. */
+/** cyrb53 (the engine's hash53Number) in base 36. */
 export function hash53(text: string, seed = 0): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  return hash53Number(text, seed).toString(36);
 }
 
 /**

@@ -94,10 +94,27 @@ describe("Fellegi–Sunter model", () => {
       fields: [{ field: "email", levels: ["exact", "close", "different"], m: [0.8, 0.001, 0.199], u: [0.001, 0.02, 0.979] }],
     });
     expect(model.weights[0][1]).toBeCloseTo(Math.log2(0.8 / 0.001), 9);
-    // close would be log2(0.001/0.02) ≈ −4.3, below "different" (log2(0.199/0.979) ≈ −2.3): lifted to it
-    expect(model.weights[0][3]).toBeCloseTo(Math.log2(0.199 / 0.979), 9);
+    // close would be log2(0.001/0.02) ≈ −4.3, below "different" (log2(0.199/0.979) ≈ −2.3): the two are pooled
+    expect(model.weights[0][3]).toBeCloseTo(Math.log2(0.2 / 0.999), 9);
     expect(model.weights[0][2]).toBeCloseTo(model.weights[0][3], 9);
+  });
+
+  it("an unseen close level does not lift the exact level (pooled, not copied upwards)", () => {
+    // every record in one city: exact agreement says nothing; "close" is never seen at random
+    const model = new FellegiSunter({
+      lambda: 0.01,
+      fields: [{ field: "city", levels: ["exact", "close", "different"], m: [0.982, 0.001, 0.017], u: [0.99, 1.7e-6, 0.0098] }],
+    });
+    // exact+close pooled (≈ −0.01) is below "different" (+0.8): all three pooled, the field says nothing
+    expect(model.weights[0][1]).toBeCloseTo(Math.log2(1 / (0.99 + 1.7e-6 + 0.0098)), 9);
+    expect(Math.abs(model.weights[0][1])).toBeLessThan(0.01);
+    expect(model.weights[0][2]).toBe(model.weights[0][1]);
+    expect(model.weights[0][3]).toBe(model.weights[0][1]);
     expect(model.weights[0][0]).toBe(0);
+  });
+
+  it("probability uses the prior", () => {
+    const model = new FellegiSunter({ lambda: 0.01, fields: [{ field: "email", levels: ["exact", "different"], m: [0.9, 0.1], u: [0.001, 0.999] }] });
     expect(model.priorWeight).toBeCloseTo(Math.log2(0.01 / 0.99), 9);
     expect(model.probability(-model.priorWeight)).toBeCloseTo(0.5, 9);
   });

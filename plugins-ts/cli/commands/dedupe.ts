@@ -292,7 +292,7 @@ export function register(program: Command): void {
             s.skippedBlocks.slice(0, 5).map((b) => `${b.rule} "${b.key}" (${b.size})`).join(", "),
         );
       }
-      if (!s.emConverged) lines.push(`note: EM stopped after ${s.emIterations} iterations without converging`);
+      if (s.emFallback) lines.push(`note: ${s.emFallback}`);
       lines.push(`wrote ${result.pairs.length} pairs to ${opts.out}`);
       process.stdout.write(`${lines.join("\n")}\n`);
     });

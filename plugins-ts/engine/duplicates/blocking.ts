@@ -5,13 +5,24 @@
  * expanded (it would explode into n²/2 pairs): it is skipped and reported, and the other rules
  * still bring its true duplicates together.
  */
-import type { PreparedRecord } from "./fields";
+import { phonetic, type PreparedRecord } from "./fields";
+import { hash53Number } from "../hash";
 
 export interface BlockingRule {
   name: string;
   description: string;
   keys(r: PreparedRecord): string | readonly string[] | null;
+  /**
+   * A lower cap on this rule's blocks than the matcher's (a word of a company name is shared by
+   * many more records than an e-mail address; its large blocks would be n² pairs of chance).
+   */
+  maxBlockSize?: number;
 }
+
+/** Cap of the company-word rules: words more common than this are not distinctive enough to block on. */
+export const COMPANY_WORD_BLOCK_CAP = 60;
+/** Cap of the rules on one word (or its sound) alone. */
+export const COMPANY_RARE_WORD_BLOCK_CAP = 20;
 
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
@@ -25,6 +36,15 @@ function nameSound(r: PreparedRecord): string | null {
   if (r.firstPhonetic == null || r.lastPhonetic == null) return null;
   // order-independent, so records with given name and surname swapped still meet
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
+}
+
+/** The company name's two rarest words (highest rarity weight first; ties: the longer, then the first). */
+function rarestWords(r: PreparedRecord): string[] {
+  const c = r.company;
+  if (c == null || c.tokens.length === 0) return [];
+  const order = c.tokens.map((_, i) => i);
+  order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
+  return [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
 }
 
 function compact(s: string | null): string | null {
@@ -60,17 +80,17 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "surname-sound+city",
     description: "surname sounds the same and same city (spaces ignored)",
-    keys: (r) => both(r.lastPhonetic, compact(r.city)),
+    keys: (r) => both(r.lastPhonetic, r.cityKey),
   },
   {
     name: "address+postcode",
     description: "same address line (spaces ignored) and same postal code",
-    keys: (r) => both(compact(r.address), r.postcode),
+    keys: (r) => both(r.addressKey, r.postcode),
   },
   {
     name: "address+city",
     description: "same address line (spaces ignored) and same city",
-    keys: (r) => both(compact(r.address), compact(r.city)),
+    keys: (r) => both(r.addressKey, r.cityKey),
   },
   {
     name: "birthdate+postcode",
@@ -80,7 +100,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "name-sound+city",
     description: "given name and surname sound the same (in either order), same city",
-    keys: (r) => both(nameSound(r), compact(r.city)),
+    keys: (r) => both(nameSound(r), r.cityKey),
   },
   {
     name: "name-sound",
@@ -93,16 +113,54 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     keys: (r) => r.companyName,
   },
   {
+    name: "company-compact",
+    description: "same company name with spaces ignored (\"Little Town\" ~ \"Littletown\")",
+    keys: (r) => compact(r.companyName),
+  },
+  {
+    name: "company-rarest-words",
+    description: "the company name's two rarest words (by how many names in the data use them) are the same",
+    keys: (r) => {
+      const w = rarestWords(r);
+      return w.length === 0 ? null : [...w].sort().join(" ");
+    },
+    maxBlockSize: COMPANY_WORD_BLOCK_CAP,
+  },
+  {
+    name: "company-rarest-word",
+    description: "the company name's rarest word is the same (blocks of rare words only)",
+    keys: (r) => rarestWords(r)[0] ?? null,
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
+  },
+  {
+    name: "company-rarest-word-sound",
+    description: "the company name's rarest word sounds the same (Double Metaphone: typos in the distinctive word)",
+    keys: (r) => {
+      const w = rarestWords(r)[0];
+      return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
+    },
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
+  },
+  {
     name: "company-sound+city",
     description: "company name's first word sounds the same, same city",
-    keys: (r) => both(r.companyPhonetic, compact(r.city)),
+    keys: (r) => both(r.companyPhonetic, r.cityKey),
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-sound+postcode",
     description: "company name's first word sounds the same, same postal code",
     keys: (r) => both(r.companyPhonetic, r.postcode),
+    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
 ];
+
+/** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
+function keyOfBlock(rule: BlockingRule, first: PreparedRecord, members: readonly number[], records: readonly PreparedRecord[]): string {
+  const mine = keyList(rule.keys(first));
+  const other = keyList(rule.keys(records[members[1]]));
+  return mine.find((k) => other.includes(k)) ?? mine[0] ?? "";
+}
 
 /** A block that was too large to expand. */
 export interface SkippedBlock {
@@ -186,21 +244,22 @@ export function generatePairs(
     const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), skipped: new Set() };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
-    const blockOfKey = new Map<string, number>();
+    // keys are looked up by a 53-bit hash: numbers make a million-key map several times smaller
+    // and faster than strings; two keys sharing a hash only merge two blocks (extra pairs compared)
+    const blockOfKey = new Map<number, number>();
     // most keys belong to one record: keep the first member as a number and make an array only
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
-    const keyOf: string[] = [];
     const add = (k: string, i: number): void => {
       if (k === "") return;
-      let id = blockOfKey.get(k);
+      const h = hash53Number(k);
+      let id = blockOfKey.get(h);
       if (id === undefined) {
         id = firstMember.length;
-        blockOfKey.set(k, id);
+        blockOfKey.set(h, id);
         firstMember.push(i);
         otherMembers.push(undefined);
-        keyOf.push(k);
       } else {
         const others = otherMembers[id];
         const last = others ? others[others.length - 1] : firstMember[id];
@@ -233,11 +292,11 @@ export function generatePairs(
         // members are in ascending order, so left records come first
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
-      if (m.length > maxBlockSize) {
+      if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
         rb.skipped.add(id);
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
-        skipped.push({ rule: rule.name, key: keyOf[id], size: m.length });
+        skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
         continue;
       }
       usable.push(id);

@@ -7,6 +7,7 @@
 import jaroWinkler from "talisman/metrics/jaro-winkler";
 import { distance as levenshtein } from "fastest-levenshtein";
 import { FIELD_NAMES, type FieldName, type PreparedRecord } from "./fields";
+import { companyNameSimilarity, legalFormsConflict } from "./company";
 
 export type LevelName = "missing" | "exact" | "close" | "similar" | "different";
 
@@ -93,12 +94,43 @@ function sortedTokens(s: string): string {
   return s.split(" ").sort().join(" ");
 }
 
+/** Same name, a legal form of another legal system ("Contoso AB" and "Contoso LLC" are two legal entities): "similar". */
+export const OTHER_LEGAL_FORM = 0.85;
+
 function companySimilarity(a: PreparedRecord, b: PreparedRecord): number {
   if (a.companyName == null || b.companyName == null) return -1;
-  if (a.companyName === b.companyName) return 1;
-  if (a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
-  if (sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
-  return jw(a.companyName, b.companyName);
+  if (a.companyName === b.companyName) return legalFormsConflict(a.legalForm, b.legalForm) ? OTHER_LEGAL_FORM : 1;
+  const la = a.companyName.length;
+  const lb = b.companyName.length;
+  // (cheap guards first: most compared names differ in length)
+  if (Math.abs(la - lb) <= 3 && a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
+  if (la === lb && sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
+  return a.company && b.company ? companyNameSimilarity(a.company, b.company) : 0;
+}
+
+/** The street without its street type ("rivington street" → "rivington"), to compare what is left. */
+function streetCore(street: string): string {
+  return street.replace(STREET_TYPES_RE, " ").replace(/ +/g, " ").trim();
+}
+const STREET_TYPES_RE = /(^| )(street|road|avenue|boulevard|drive|lane|court|place|way|plaza|square|parkway|highway|terrace)(?= |$)/g;
+
+/**
+ * Address lines: the street (and unit) by edit ratio, then the street number decides. Another
+ * number on the same street is another building — a chain's branch, not a duplicate — so it is
+ * "different"; a one-digit difference (a typo) or a number only one side has caps at "similar".
+ */
+function addressSimilarity(a: PreparedRecord, b: PreparedRecord): number {
+  if (a.address == null || b.address == null) return -1;
+  let street = a.address === b.address ? 1 : editRatio(a.address, b.address);
+  // (only lines that already share half their characters can differ in the street type alone)
+  if (street < 0.95 && street >= 0.5 && streetCore(a.address) === streetCore(b.address)) street = 0.95;
+  // one line is the other with something appended ("elizabeth street" ~ "elizabeth street ci")
+  if (street < 0.9 && (a.address.startsWith(`${b.address} `) || b.address.startsWith(`${a.address} `))) street = 0.9;
+  const na = a.streetNumber;
+  const nb = b.streetNumber;
+  if (na === nb) return street;
+  if (na == null || nb == null) return Math.min(street, 0.85);
+  return editSimilarity(na, nb) >= 0.9 && street >= 0.9 ? 0.85 * street : Math.min(street, 0.5);
 }
 
 function bestOf(as: readonly string[], bs: readonly string[], f: (x: string, y: string) => number): number {
@@ -147,12 +179,12 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
   { name: "lastName", label: "lastname", levels: NAME_LEVELS, similarity: lastNameSimilarity, show: (r) => r.lastName },
   {
     name: "companyName",
-    label: "company",
+    label: "company name",
     levels: [
-      { name: "exact", min: 1, meaning: "identical after removing legal forms, punctuation and \"The\"" },
-      { name: "close", min: 0.92, meaning: "same words in another order or spacing, or Jaro-Winkler ≥ 0.92" },
-      { name: "similar", min: 0.8, meaning: "Jaro-Winkler ≥ 0.80" },
-      { name: "different", min: 0, meaning: "Jaro-Winkler < 0.80" },
+      { name: "exact", min: 1, meaning: "identical after removing legal forms, punctuation, accents and \"The\", abbreviations expanded" },
+      { name: "close", min: 0.88, meaning: "same words in another order or spacing, or rarity-weighted word agreement ≥ 0.88 (typos, plurals, abbreviations)" },
+      { name: "similar", min: 0.65, meaning: "the same name with another legal form, or rarity-weighted word agreement ≥ 0.65" },
+      { name: "different", min: 0, meaning: "rarity-weighted word agreement < 0.65" },
     ],
     similarity: companySimilarity,
     show: (r) => r.companyName,
@@ -184,13 +216,13 @@ export const FIELD_SPECS: readonly FieldSpec[] = [
     name: "address",
     label: "address1_line1",
     levels: [
-      { name: "exact", min: 1, meaning: "identical after expanding abbreviations" },
-      { name: "close", min: 0.9, meaning: "edit-distance similarity ≥ 0.90 (1 − edits / length)" },
-      { name: "similar", min: 0.75, meaning: "edit-distance similarity ≥ 0.75" },
-      { name: "different", min: 0, meaning: "edit-distance similarity < 0.75" },
+      { name: "exact", min: 1, meaning: "same street number, street and unit after expanding abbreviations" },
+      { name: "close", min: 0.9, meaning: "same street number, street nearly the same (1 − edits / length ≥ 0.90, or only the street type differs)" },
+      { name: "similar", min: 0.75, meaning: "street number missing on one side or one digit different, or the street 1 − edits / length ≥ 0.75" },
+      { name: "different", min: 0, meaning: "another street, or another street number on the same street" },
     ],
-    similarity: (a, b) => optional(a.address, b.address, editRatio),
-    show: (r) => r.address,
+    similarity: addressSimilarity,
+    show: (r) => (r.address == null ? null : r.streetNumber == null ? r.address : `${r.streetNumber} ${r.address}`),
   },
   {
     name: "city",

@@ -7,8 +7,6 @@ import doubleMetaphone from "talisman/phonetics/double-metaphone";
 import type { ColumnValue } from "../types";
 import {
   canonicalFirstName,
-  normaliseAddress,
-  normaliseCompanyName,
   normaliseDate,
   normaliseEmail,
   normaliseIdentifier,
@@ -20,6 +18,8 @@ import {
   text,
   type DateOrder,
 } from "./normalise";
+import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
+import { parseAddress } from "./address";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
 export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
@@ -115,11 +115,22 @@ export interface PreparedRecord {
   lastName: string | null;
   lastPhonetic: string | null;
   companyName: string | null;
+  /** The legal form the company name carried, as its family ("inc", "pty ltd"); null when none. */
+  legalForm: string | null;
+  /** The company name's evidence tokens and their rarity weights (re-weighed from the data by the matcher). */
+  company: CompanyTokens | null;
   companyPhonetic: string | null;
   emails: string[];
   phones: string[];
+  /** The street and unit of the address line, without the street number ("main street unit 3"). */
   address: string | null;
+  /** The street number of the address line ("12", "12b"). */
+  streetNumber: string | null;
+  /** Number and street without spaces: the address as one blocking / term-frequency key. */
+  addressKey: string | null;
   city: string | null;
+  /** The city without spaces, for blocking keys. */
+  cityKey: string | null;
   postcode: string | null;
   birthDate: string | null;
   governmentId: string | null;
@@ -167,6 +178,11 @@ function allValues(values: Readonly<Record<string, unknown>>, columns: readonly 
   return out;
 }
 
+function companyOf(normalised: string): CompanyTokens {
+  const tokens = companyTokens(normalised);
+  return { tokens, weights: tokenWeights(tokens) };
+}
+
 /** Normalises one record of `table` for comparison. */
 export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
   const region = options.region ?? "US";
@@ -175,9 +191,12 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
   const v = record.values;
   const firstName = firstValue(v, cols.firstName, normalisePersonName);
   const lastName = firstValue(v, cols.lastName, normalisePersonName);
-  const companyName = firstValue(v, cols.companyName, normaliseCompanyName);
+  const parsedCompany = firstValue(v, cols.companyName, parseCompanyName);
+  const companyName = parsedCompany?.name ?? null;
   const firstCanonical = firstName == null ? null : canonicalFirstName(firstName);
-  const address = firstValue(v, cols.address, normaliseAddress);
+  const parsed = firstValue(v, cols.address, parseAddress);
+  const city = firstValue(v, cols.city, normalisePlace);
+  const street = parsed == null ? null : [parsed.street, parsed.unit].filter((x) => x != null).join(" ") || null;
   const displayName =
     text(v[NAME_COLUMN[table]]) ??
     ([text(v.firstname), text(v.lastname)].filter((s) => s != null).join(" ") || (text(v.name) ?? text(v.companyname) ?? record.id));
@@ -192,11 +211,16 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     lastName,
     lastPhonetic: lastName == null ? null : phonetic(lastName) || null,
     companyName,
+    legalForm: parsedCompany?.legalForm ?? null,
+    company: companyName == null ? null : companyOf(companyName),
     companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
     emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),
     phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
-    address,
-    city: firstValue(v, cols.city, normalisePlace),
+    address: street,
+    streetNumber: parsed?.number ?? null,
+    addressKey: street == null ? null : `${parsed?.number ?? ""}${street.replace(/ /g, "")}`,
+    city,
+    cityKey: city == null ? null : city.replace(/ /g, ""),
     postcode: firstValue(v, cols.postcode, normalisePostcode),
     birthDate: firstValue(v, cols.birthDate, (x) => normaliseDate(x, order)),
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),

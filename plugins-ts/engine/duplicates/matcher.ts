@@ -3,14 +3,15 @@
  * cluster → explain. Pure: records in, pairs and clusters out; no I/O and no clock. Randomness
  * (the random pairs for u) comes from a seeded generator, so the same input gives the same output.
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
 import { clusterRecords } from "./cluster";
 import { FIELD_SPECS, levelOf } from "./compare";
 import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
-import { buildParameters, estimateU, runEm, type ModelParameters, type Pattern } from "./model";
+import type { ModelParameters, Pattern } from "./model";
+import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
+import { countTokens, tokenWeights } from "./company";
+import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
 
 /** The records of one table, as handed to the matcher. */
 export interface MatchInput {
@@ -40,6 +41,12 @@ export interface MatchOptions extends PrepareOptions {
   emEstimatesU?: boolean;
   /** Use these parameters instead of estimating them (e.g. a model stored from an earlier run). */
   parameters?: ModelParameters;
+  /**
+   * Fields whose exact agreement is weighed by how common the value is in the data (default:
+   * companyName, website, phone and address when company names are compared, none between
+   * people); [] turns term-frequency adjustments off.
+   */
+  termFrequencyFields?: readonly FieldName[];
   /** Progress callback: stage name, units done, units in the stage. */
   onProgress?: (stage: MatchStage, done: number, total: number) => void;
 }
@@ -85,6 +92,12 @@ export interface MatchStats {
   distinctPatterns: number;
   emIterations: number;
   emConverged: boolean;
+  /**
+   * Set when m could not be estimated from the data (too few compared fields for EM to tell
+   * matches from non-matches, or EM did not converge): m then comes from conservative priors and
+   * only the match share is estimated. Says why.
+   */
+  emFallback?: string;
   matches: number;
   nearMisses: number;
   clusters: number;
@@ -144,6 +157,34 @@ export function link(left: MatchInput, right: MatchInput, options: MatchOptions 
   return match(prepared, left.records.length, options);
 }
 
+/**
+ * Dataverse's own duplicate rule for accounts flags identical names; CRM Vitals never reports
+ * less: a pair whose company names agree exactly, with no field disagreeing outright, is at least
+ * a near-miss whatever its probability (a common name such as "Starbucks" weighs little, but the
+ * pair is still shown, with its explanation).
+ */
+function sameNamePatterns(specIndexes: readonly number[], decode: (code: number) => Uint8Array): (code: number) => boolean {
+  const company = specIndexes.findIndex((i) => FIELD_SPECS[i].name === "companyName");
+  const cache = new Map<number, boolean>();
+  return (code) => {
+    if (company < 0) return false;
+    let v = cache.get(code);
+    if (v === undefined) {
+      const levels = decode(code);
+      v = levels[company] === 1 && specIndexes.every((si, f) => levels[f] !== FIELD_SPECS[si].levels.length);
+      cache.set(code, v);
+    }
+    return v;
+  };
+}
+
+/** Company words weighed by their rarity among these records (log2 N/df). */
+function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
+  const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
+  if (stats.documents < 2) return;
+  for (const r of records) if (r.company) r.company = { tokens: r.company.tokens, weights: tokenWeights(r.company.tokens, stats) };
+}
+
 function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {
   const total = inputs.reduce((s, i) => s + i.records.length, 0);
   const out: PreparedRecord[] = new Array<PreparedRecord>(total);
@@ -173,6 +214,9 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const nRight = linking ? n - nLeft : n;
   const possiblePairs = linking ? nLeft * nRight : (n * (n - 1)) / 2;
 
+  // 0. what the data says about its own values: company-word rarity (term frequencies below)
+  reweighCompanyTokens(records);
+
   // 1. fields: those with a value on both sides (a given parameter set fixes them)
   let specIndexes: number[];
   if (options.parameters) {
@@ -195,6 +239,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     });
   }
   const specs = specIndexes.map((i) => FIELD_SPECS[i]);
+  const organisations = specs.some((sp) => sp.name === "companyName");
+  const frequencies = measureFrequencies(records, options.termFrequencyFields ?? (organisations ? TERM_FREQUENCY_FIELDS : []), leftCount);
   const nf = specs.length;
   const radix = specs.map((s) => s.levels.length + 1);
   const mult: number[] = [];
@@ -240,82 +286,43 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
 
   // 3. parameters: u from random pairs, m and the prior from EM on the candidate patterns
   let parameters: ModelParameters;
-  let randomPairs = 0;
-  let emIterations = 0;
-  let emConverged = true;
+  let training: Omit<Training, "parameters"> = { randomPairs: 0, emIterations: 0, emConverged: true };
   if (options.parameters) {
     parameters = options.parameters;
   } else {
-    const uCounts = specs.map((s) => new Array<number>(s.levels.length).fill(0));
-    const count = (a: PreparedRecord, b: PreparedRecord): void => {
-      for (let f = 0; f < nf; f++) {
-        const level = levelOf(specs[f], specs[f].similarity(a, b));
-        if (level > 0) uCounts[f][level - 1]++;
-      }
-      randomPairs++;
-    };
-    const sample = options.uSamplePairs ?? 300_000;
-    if (possiblePairs <= sample) {
-      for (let a = 0; a < nLeft; a++) {
-        for (let b = linking ? nLeft : a + 1; b < n; b++) count(records[a], records[b]);
-      }
-    } else {
-      const rng = xoroshiro128plus(options.seed ?? 1);
-      const step = Math.max(1, Math.floor(sample / 20));
-      for (let k = 0; k < sample; k++) {
-        const a = uniformInt(rng, 0, nLeft - 1);
-        let b = linking ? uniformInt(rng, nLeft, n - 1) : uniformInt(rng, 0, n - 2);
-        if (!linking && b >= a) b++;
-        count(records[a], records[b]);
-        if (k % step === 0) options.onProgress?.("sample", k, sample);
-      }
-    }
-    options.onProgress?.("sample", randomPairs, randomPairs);
-    const u = uCounts.map(estimateU);
     const patterns: Pattern[] = [];
     for (const [code, c] of patternCounts) patterns.push({ levels: decode(code), count: c });
-    patterns.sort((p, q) => q.count - p.count);
-    options.onProgress?.("train", 0, 1);
-    const em = runEm(patterns, specs.map((s) => s.levels.length), u, { maxIterations: options.emMaxIterations, fixU: options.emEstimatesU === false });
-    emIterations = em.iterations;
-    emConverged = em.converged;
-    // the match class must be the one that agrees exactly more often
-    let mExact = 0;
-    let uExact = 0;
-    em.m.forEach((mf, f) => {
-      mExact += mf[0];
-      uExact += em.uCandidates[f][0];
-    });
-    const mFinal = mExact >= uExact ? em.m : em.uCandidates;
-    const lambdaCandidates = mExact >= uExact ? em.lambdaCandidates : 1 - em.lambdaCandidates;
-    const lambda = patterns.length === 0 || possiblePairs === 0 ? 1e-6 : (lambdaCandidates * compared) / possiblePairs;
-    parameters = buildParameters(specIndexes, mFinal, u, Math.min(Math.max(lambda, 1e-12), 0.5));
-    options.onProgress?.("train", 1, 1);
+    ({ parameters, ...training } = estimateParameters(records, specIndexes, patterns, { compared, possiblePairs, leftCount }, options));
   }
-  const scorer = new PairScorer(parameters);
+  const scorer = new PairScorer(parameters, frequencies);
 
   // 4. score every candidate by its pattern
   const probabilityOfCode = new Map<number, number>();
   const weightLevels = new Uint8Array(nf);
+  const leftTable = records[0]?.table ?? "account";
+  const rightTable = records[n - 1]?.table ?? leftTable;
   const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
+  // a pattern's probability, or NaN when a term-frequency field agrees exactly (scored per pair)
   const probabilityFor = (code: number): number => {
     let p = probabilityOfCode.get(code);
     if (p === undefined) {
       const levels = decode(code);
       weightLevels.fill(0);
       for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
-      p = scorer.model.probability(scorer.model.weight(weightLevels));
+      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
       probabilityOfCode.set(code, p);
     }
     return p;
   };
   const lower = threshold - band;
+  const sameName = sameNamePatterns(specIndexes, decode);
   const edges: { a: number; b: number; probability: number }[] = [];
   const nearIdx: number[] = [];
   for (let k = 0; k < pa.length; k++) {
-    const p = probabilityFor(pc.data[k]);
+    let p = probabilityFor(pc.data[k]);
+    if (Number.isNaN(p)) p = scorer.probability(records[pa.data[k]], records[pb.data[k]]);
     if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
-    else if (p >= lower && band > 0) nearIdx.push(k);
+    else if ((p >= lower && band > 0) || sameName(pc.data[k])) nearIdx.push(k);
   }
   options.onProgress?.("score", pa.length, pa.length);
 
@@ -363,10 +370,11 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
       blocking,
       skippedBlocks: skipped.slice(0, 50),
       skippedBlockCount: skipped.length,
-      randomPairs,
+      randomPairs: training.randomPairs,
       distinctPatterns: patternCounts.size,
-      emIterations,
-      emConverged,
+      emIterations: training.emIterations,
+      emConverged: training.emConverged,
+      ...(training.emFallback ? { emFallback: training.emFallback } : {}),
       matches,
       nearMisses: pairs.length - matches,
       clusters: clusters.length,

@@ -6,8 +6,8 @@
  * A pair's match weight is Σ log2(m/u) over its fields ("missing" contributes 0); its match
  * probability comes from that weight plus the prior log-odds log2(λ/(1-λ)), λ being the
  * probability that two random records match. Weights are made monotone per field (a closer level
- * never weighs less than a looser one), which guards against EM solutions where a rare level gets
- * an m near zero.
+ * never weighs less than a looser one, by pooling levels that are out of order), which guards
+ * against EM solutions where a rare level gets an m near zero or a u near zero.
  */
 import { FIELD_SPECS, levelName, type LevelName } from "./compare";
 import type { FieldName } from "./fields";
@@ -75,18 +75,19 @@ export function initialM(levelCount: number): number[] {
  * EM over the distinct patterns of the candidate pairs. Estimates m and the candidates' match
  * share, and with `fixU: false` also the candidates' own u; level 0 (missing) is ignored, as in
  * Splink. `levelCounts[f]` is the number of non-missing levels of active field f; `u0` the
- * random-pair u (kept fixed with `fixU`, the starting point otherwise).
+ * random-pair u (kept fixed with `fixU`, the starting point otherwise). With `fixM` (prior m
+ * values, for data with too few fields for m to be identifiable) only the match share is estimated.
  */
 export function runEm(
   patterns: readonly Pattern[],
   levelCounts: readonly number[],
   u0: readonly number[][],
-  options: { maxIterations?: number; tolerance?: number; initialLambda?: number; fixU?: boolean } = {},
+  options: { maxIterations?: number; tolerance?: number; initialLambda?: number; fixU?: boolean; fixM?: readonly (readonly number[])[] } = {},
 ): EmResult {
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-6;
   const nf = levelCounts.length;
-  let m = levelCounts.map((k) => initialM(k));
+  let m = options.fixM ? options.fixM.map((x) => [...x]) : levelCounts.map((k) => initialM(k));
   let u = u0.map((x) => [...x]);
   let lambda = options.initialLambda ?? 0.2;
   let iterations = 0;
@@ -123,7 +124,7 @@ export function runEm(
     // a weak Dirichlet prior (the starting m, worth 1 % of the matches, at least 1 pair) keeps a
     // level that the match class happens not to use from getting m ≈ 0 and an absurd weight
     const priorMass = Math.max(1, 0.01 * matchCount);
-    const nextM = mAcc.map((acc, f) => normalise(acc.map((x, l) => x + priorMass * initialM(levelCounts[f])[l])));
+    const nextM = options.fixM ? m : mAcc.map((acc, f) => normalise(acc.map((x, l) => x + priorMass * initialM(levelCounts[f])[l])));
     const nextU = options.fixU ? u : uAcc.map((acc) => (acc.some((x) => x > 0) ? normalise(acc) : acc.map(() => 1 / acc.length)));
     const nextLambda = Math.min(Math.max(matchCount / Math.max(total, 1), 1e-9), 1 - 1e-9);
     let delta = Math.abs(nextLambda - lambda);
@@ -140,6 +141,31 @@ export function runEm(
   return { m, uCandidates: u, lambdaCandidates: lambda, iterations, converged };
 }
 
+/**
+ * log2(m/u) per level, made monotone (a closer level never weighs less than a looser one) by
+ * pooling adjacent violators: levels out of order are merged and share log2(Σm/Σu). A level that
+ * random pairs almost never reach (u ≈ 0, m from the prior) so cannot lift the levels above it:
+ * in a city where every record says "New York", "same city" stays worth about nothing.
+ */
+export function monotoneWeights(m: readonly number[], u: readonly number[]): number[] {
+  // blocks of merged levels, closest first: [first level, last level, Σm, Σu]
+  const blocks: [number, number, number, number][] = [];
+  const w = (b: [number, number, number, number]): number => Math.log2(b[2] / b[3]);
+  for (let l = 0; l < m.length; l++) {
+    blocks.push([l, l, m[l], u[l]]);
+    while (blocks.length > 1 && w(blocks[blocks.length - 2]) < w(blocks[blocks.length - 1])) {
+      const last = blocks.pop()!;
+      const prev = blocks[blocks.length - 1];
+      prev[1] = last[1];
+      prev[2] += last[2];
+      prev[3] += last[3];
+    }
+  }
+  const out = new Array<number>(m.length);
+  for (const b of blocks) for (let l = b[0]; l <= b[1]; l++) out[l] = w(b);
+  return out;
+}
+
 /** Scores comparison levels with a parameter set. */
 export class FellegiSunter {
   /** weights[f][level]: level 0 (missing) is 0. Indexed by position in `parameters.fields`. */
@@ -148,12 +174,7 @@ export class FellegiSunter {
   readonly priorWeight: number;
 
   constructor(readonly parameters: ModelParameters) {
-    this.weights = parameters.fields.map((f) => {
-      const w = f.m.map((m, i) => Math.log2(m / f.u[i]));
-      // monotone: a closer level never counts as weaker evidence than a looser one
-      for (let l = w.length - 2; l >= 0; l--) w[l] = Math.max(w[l], w[l + 1]);
-      return [0, ...w];
-    });
+    this.weights = parameters.fields.map((f) => [0, ...monotoneWeights(f.m, f.u)]);
     const lambda = Math.min(Math.max(parameters.lambda, 1e-12), 1 - 1e-12);
     this.priorWeight = Math.log2(lambda / (1 - lambda));
   }

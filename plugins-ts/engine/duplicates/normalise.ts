@@ -51,34 +51,6 @@ export function canonicalFirstName(normalised: string): string {
   return canonicalGivenName(first);
 }
 
-/**
- * Legal forms removed from company names, as folded tokens (dots are removed before folding, so
- * "N.V." is "nv" and "S.A." is "sa").
- */
-export const LEGAL_FORMS: ReadonlySet<string> = new Set([
-  "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "pty", "pte", "co", "corp",
-  "corporation", "company", "gmbh", "ag", "kg", "kgaa", "ug", "nv", "bv", "sa", "sas", "sarl", "srl",
-  "spa", "sl", "oy", "oyj", "ab", "as", "asa", "aps", "bhd", "sdn", "kk", "pvt", "private", "lda",
-  "ltda", "sro", "zoo", "doo", "se", "cv", "vof", "ek", "mbh", "group", "holding", "holdings",
-]);
-
-/**
- * A company's name: folded, "&" → "and", leading "The" and trailing legal forms removed
- * ("The Acme Co., Ltd." → "acme"). Keeps at least one token.
- */
-export function normaliseCompanyName(value: unknown): string | null {
-  const raw = text(value);
-  if (raw == null) return null;
-  const folded = foldText(raw.replace(/&/g, " and ").replace(/\+/g, " and ").replace(/\./g, ""));
-  const tokens = folded.split(" ").filter((t) => t !== "");
-  if (tokens.length > 1 && tokens[0] === "the") tokens.shift();
-  while (tokens.length > 1 && (LEGAL_FORMS.has(tokens[tokens.length - 1]) || tokens[tokens.length - 1] === "and")) {
-    tokens.pop();
-  }
-  const s = tokens.join(" ");
-  return s === "" ? null : s;
-}
-
 export interface EmailOptions {
   /**
    * Gmail addresses ignore dots in the local part and anything after "+": with this on (default),
@@ -157,14 +129,16 @@ const ADDRESS_WORDS: Record<string, string> = {
 
 /**
  * An address line: folded, street-type and direction abbreviations expanded ("12 Main St." →
- * "12 main street"). "St" before a name ("St Kilda Rd") is "saint", at the end it is "street".
+ * "12 main street"). "St" opening the street before a name ("St Kilda Rd", "10 St Kilda Rd") is
+ * "saint"; after a name ("Elizabeth St. Ci") it is "street".
  */
 export function normaliseAddress(value: unknown): string | null {
   const raw = text(value);
   if (raw == null) return null;
   const tokens = foldText(raw).split(" ").filter((t) => t !== "");
   const out = tokens.map((t, i) => {
-    if (t === "st" && i < tokens.length - 1 && !/^\d/.test(tokens[i + 1]) && ADDRESS_WORDS[tokens[i + 1]] === undefined) {
+    const opens = i === 0 || /^\d/.test(tokens[i - 1]);
+    if (t === "st" && opens && i < tokens.length - 1 && !/^\d/.test(tokens[i + 1]) && ADDRESS_WORDS[tokens[i + 1]] === undefined) {
       return "saint";
     }
     return ADDRESS_WORDS[t] ?? t;

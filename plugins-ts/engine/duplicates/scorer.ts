@@ -1,9 +1,11 @@
 /**
  * Scores and explains one pair of prepared records with a parameter set.
  */
-import { FIELD_SPECS, levelName, levelOf, type FieldSpec, type LevelName } from "./compare";
-import { TABLE_COLUMNS, type FieldName, type PreparedRecord } from "./fields";
+import { FIELD_SPECS, levelName, levelOf, OTHER_LEGAL_FORM, type FieldSpec, type LevelName } from "./compare";
+import { TABLE_COLUMNS, type DuplicateTable, type FieldName, type PreparedRecord } from "./fields";
 import { FellegiSunter, type ModelParameters } from "./model";
+import { tfAdjustment, type FieldFrequencies } from "./frequencies";
+import { conflictsApply, findConflicts, weightAfterConflicts, type Conflict } from "./conflicts";
 
 /** One field's part in a pair's score. */
 export interface FieldExplanation {
@@ -19,6 +21,12 @@ export interface FieldExplanation {
   right: string | null;
   /** Extra detail: "nickname: bill = william", "1 edit", "day and month swapped". */
   note?: string;
+  /** Exact agreement on a value this many records share (term frequency); its adjustment is in `weight`. */
+  sharedBy?: number;
+  /** What the term-frequency adjustment added to (or took from) the exact level's weight. */
+  tfAdjustment?: number;
+  /** A contradiction between two organisations (another site, another business); its penalty is in `weight`. */
+  conflict?: string;
 }
 
 export interface PairExplanation {
@@ -53,20 +61,23 @@ function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similari
     case "phone":
       return similarity === 0.9 ? "1 edit" : similarity === 0.8 ? "2 edits" : undefined;
     case "companyName":
+      if (similarity === OTHER_LEGAL_FORM && a.companyName === b.companyName) return `same name, other legal form: ${a.legalForm} vs ${b.legalForm}`;
       return similarity === 0.97 ? "same name, different spacing" : similarity === 0.95 ? "same words, different order" : undefined;
     default:
       return undefined;
   }
 }
 
-/** Scores pairs of prepared records with one parameter set. */
+/** Scores pairs of prepared records with one parameter set (and, from a matcher run, the data's term frequencies). */
 export class PairScorer {
   readonly model: FellegiSunter;
   /** Index into FIELD_SPECS of each parameter field. */
   readonly specIndexes: number[];
+  /** Per parameter field: its term frequencies, when measured. */
+  readonly frequencies: (FieldFrequencies | undefined)[];
   private readonly levels: Uint8Array;
 
-  constructor(readonly parameters: ModelParameters) {
+  constructor(readonly parameters: ModelParameters, frequencies: readonly FieldFrequencies[] = []) {
     this.model = new FellegiSunter(parameters);
     this.specIndexes = parameters.fields.map((f) => {
       const i = FIELD_SPECS.findIndex((s) => s.name === f.field);
@@ -76,7 +87,38 @@ export class PairScorer {
       }
       return i;
     });
+    this.frequencies = parameters.fields.map((f) => frequencies.find((x) => x.field === f.field));
     this.levels = new Uint8Array(parameters.fields.length);
+  }
+
+  /** Whether any field at level 1 (exact) in `levels` has term frequencies. */
+  hasTermFrequency(levels: ArrayLike<number>): boolean {
+    for (let k = 0; k < this.frequencies.length; k++) if (levels[k] === 1 && this.frequencies[k]) return true;
+    return false;
+  }
+
+  /** Σ term-frequency adjustments of the fields that agree exactly (`levels` per parameter field). */
+  termFrequencyWeight(a: PreparedRecord, b: PreparedRecord, levels: ArrayLike<number>): number {
+    let w = 0;
+    for (let k = 0; k < this.frequencies.length; k++) {
+      const f = this.frequencies[k];
+      if (f && levels[k] === 1) w += tfAdjustment(f, a, b)?.adjustment ?? 0;
+    }
+    return w;
+  }
+
+  /** The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per parameter field). */
+  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): Conflict[] {
+    if (!conflictsApply(ta, tb)) return [];
+    return findConflicts((field) => {
+      const k = this.parameters.fields.findIndex((f) => f.field === field);
+      return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
+    });
+  }
+
+  /** A pattern's weight `weight` after the contradictions of its levels (tables `ta`, `tb`). */
+  afterConflicts(weight: number, levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): number {
+    return weightAfterConflicts(weight, this.conflicts(levels, ta, tb), this.model.priorWeight);
   }
 
   /** Match weight (without the prior) of a pair. */
@@ -85,7 +127,7 @@ export class PairScorer {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       this.levels[k] = levelOf(spec, spec.similarity(a, b));
     }
-    return this.model.weight(this.levels);
+    return this.afterConflicts(this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels), this.levels, a.table, b.table);
   }
 
   /** Match probability of a pair. */
@@ -97,11 +139,16 @@ export class PairScorer {
   explain(a: PreparedRecord, b: PreparedRecord): PairExplanation {
     const fields: FieldExplanation[] = [];
     let weight = 0;
+    const similarities = this.specIndexes.map((si) => FIELD_SPECS[si].similarity(a, b));
+    const levels = similarities.map((sim, k) => levelOf(FIELD_SPECS[this.specIndexes[k]], sim));
+    const conflicts = this.conflicts(levels, a.table, b.table);
     for (let k = 0; k < this.specIndexes.length; k++) {
       const spec = FIELD_SPECS[this.specIndexes[k]];
-      const similarity = spec.similarity(a, b);
-      const level = levelOf(spec, similarity);
-      const w = this.model.weights[k][level];
+      const similarity = similarities[k];
+      const level = levels[k];
+      const tf = level === 1 && this.frequencies[k] ? tfAdjustment(this.frequencies[k]!, a, b) : null;
+      const conflict = conflicts.find((c) => c.field === spec.name);
+      const w = this.model.weights[k][level] + (tf?.adjustment ?? 0);
       weight += w;
       // a field neither table has (a contact's company) says nothing: leave it out
       if (level === 0 && TABLE_COLUMNS[a.table][spec.name] === undefined && TABLE_COLUMNS[b.table][spec.name] === undefined) continue;
@@ -115,7 +162,16 @@ export class PairScorer {
         left: spec.show(a),
         right: spec.show(b),
         ...(note ? { note } : {}),
+        ...(tf ? { sharedBy: tf.count, tfAdjustment: Math.round(tf.adjustment * 100) / 100 } : {}),
+        ...(conflict ? { conflict: conflict.note } : {}),
       });
+    }
+    if (conflicts.length > 0) {
+      // the contradiction's cost shows on the field that carries it
+      const after = weightAfterConflicts(weight, conflicts, this.model.priorWeight);
+      const carrier = fields.find((f) => f.field === conflicts[0].field);
+      if (carrier) carrier.weight = Math.round((carrier.weight + after - weight) * 100) / 100;
+      weight = after;
     }
     return { weight, priorWeight: this.model.priorWeight, probability: this.model.probability(weight), fields };
   }
@@ -136,22 +192,34 @@ export function formatExplanation(e: PairExplanation): string {
     .map((f) => {
       if (f.level === "missing") return `${f.label} missing`;
       const sim = f.level === "exact" || f.similarity == null ? "" : ` ${f.similarity.toFixed(2)}`;
-      const note = f.note ? ` (${f.note})` : "";
+      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it, ${signed(f.tfAdjustment)}` : undefined, f.conflict].filter((x) => x);
+      const note = notes.length ? ` (${notes.join("; ")})` : "";
       return `${f.label} ${f.level}${sim}${note} ${signed(f.weight)}`;
     });
   return `${parts.join("; ")} = weight ${signed(e.weight)}, prior ${signed(e.priorWeight)}, probability ${e.probability.toFixed(4)}`;
 }
 
-/** A short reason for the record panel: the fields that agreed, strongest first. */
+const NAME_FIELDS: ReadonlySet<FieldName> = new Set(["companyName", "firstName", "lastName"]);
+
+/**
+ * A short reason for the record panel, the CLI and the audit: the fields that agreed, strongest
+ * first, with what each added ("same phone (+6.0); company ≈ 'contoso pharmaceuticals' vs
+ * 'contoso pharma' (+4.1)"); a contradiction that kept the pair apart ("another site: …"); and,
+ * when a name is all the two records have in common to compare, "nothing else to compare".
+ */
 export function shortReason(e: PairExplanation): string {
   const agreed = [...e.fields]
     .filter((f) => f.weight > 0 && f.level !== "missing")
     .sort((x, y) => y.weight - x.weight)
     .slice(0, 4)
     .map((f) => {
-      if (f.level === "exact") return `same ${f.label}`;
-      const note = f.note ? `, ${f.note}` : "";
-      return `${f.label} ${f.level} (${(f.similarity ?? 0).toFixed(2)}${note})`;
+      const notes = [f.note, f.sharedBy !== undefined && f.tfAdjustment ? `${f.sharedBy} records share it` : undefined].filter((x) => x);
+      const note = notes.length ? `, ${notes.join(", ")}` : "";
+      if (f.level === "exact") return `same ${f.label}${notes.length ? ` (${notes.join(", ")})` : ""} (${signed(f.weight)})`;
+      return `${f.label} ≈ '${f.left ?? ""}' vs '${f.right ?? ""}' (${f.level}${note}, ${signed(f.weight)})`;
     });
-  return agreed.length ? agreed.join("; ") : "weak agreement on several fields";
+  const compared = e.fields.filter((f) => f.level !== "missing");
+  const parts = [...e.fields.filter((f) => f.conflict).map((f) => f.conflict!), ...agreed];
+  if (compared.length > 0 && compared.every((f) => NAME_FIELDS.has(f.field)) && agreed.length > 0) parts.push("nothing else to compare");
+  return parts.length ? parts.join("; ") : "weak agreement on several fields";
 }
