@@ -100,7 +100,7 @@ describe("a full audit of the demo organisation", () => {
     expect(run.vit_recordsscanned).toBe(result.recordsScanned);
     expect(run.vit_overallscore).toBe(result.report.overall.average);
     expect(run._vit_runby_value).toBe(emu.users.find((u) => u.key === "admin")!.systemuserid);
-    expect(String(run.vit_rulepackversion)).toMatch(/^crm-vitals-default@1\.1\.0#/);
+    expect(String(run.vit_rulepackversion)).toMatch(/^crm-vitals-default@1\.2\.0#/);
     expect(Object.keys(result.report.byOwner).length).toBeGreaterThan(3);
     expect(Object.keys(result.report.byBusinessUnit).length).toBeGreaterThan(1);
   });

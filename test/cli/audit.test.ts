@@ -9,7 +9,7 @@ describe("vitals audit", () => {
     const a = await runCli(["audit", "--demo", "--size", "600", "--seed", "4", "--now", "2026-11-23T12:00:00Z", "--report", html]);
     expect(a.stderr).not.toMatch(/failed/);
     expect(a.code).toBe(0);
-    expect(a.stdout).toMatch(/^Audit completed: full run [0-9a-f-]{36} with crm-vitals-default@1\.1\.0/m);
+    expect(a.stdout).toMatch(/^Audit completed: full run [0-9a-f-]{36} with crm-vitals-default@1\.2\.0/m);
     expect(a.stdout).toMatch(/^Organisation score \d+(\.\d)? over \d+ records/m);
     expect(a.stdout).toMatch(/^Most frequent findings:/m);
     const page = readFileSync(html, "utf8");

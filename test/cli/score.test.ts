@@ -93,7 +93,7 @@ describe("vitals score", () => {
   it("prints a readable table by default", async () => {
     const r = await runCli(["score", "--table", "contact", "--in", FAKE1000, "--map", FAKE_MAP, "--now", "2026-11-23"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Scored 1000 contact record\(s\) with crm-vitals-default@1\.1\.0/);
+    expect(r.stdout).toMatch(/Scored 1000 contact record\(s\) with crm-vitals-default@1\.2\.0/);
     expect(r.stdout).toMatch(/contact\.email\.required\s+112\s+888\s+0/);
     expect(r.stdout).toContain("Assumed for every record (not in the file): statecode=0; override with --set.");
   });
