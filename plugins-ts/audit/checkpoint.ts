@@ -130,6 +130,12 @@ export class RunTracker {
     return this.cp.throttled + this.gateway.stats().throttled - this.start.stats.throttled;
   }
 
+  /** Retries after transient failures (every retry that was not a 429), over all attempts of this run. */
+  retriedSoFar(): number {
+    const s = this.gateway.stats();
+    return (this.cp.retried ?? 0) + (s.retries - this.start.stats.retries) - (s.throttled - this.start.stats.throttled);
+  }
+
   /** The caller's clock moved on by the time this machine spent on the run. */
   finishedOn(now: Date): string {
     return new Date(now.getTime() + (Date.now() - this.start.at)).toISOString();
@@ -165,7 +171,7 @@ export class RunTracker {
     const res = await this.gateway.updateMany("vit_auditrun", [
       {
         vit_auditrunid: this.runId,
-        vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar() }, state: this.state }),
+        vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar(), retried: this.retriedSoFar() }, state: this.state }),
         vit_recordsscanned: cp.scanned,
         vit_recordschanged: cp.changed,
         vit_requestsmade: this.requestsSoFar(),

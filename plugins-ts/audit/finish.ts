@@ -89,6 +89,7 @@ function resultOf(run: RunTracker, scope: AuditScope, end: Pick<AuditResult, "st
     healthRowsRetired: cp.retired,
     requests: run.requestsSoFar(),
     throttled: run.throttledSoFar(),
+    retried: run.retriedSoFar(),
     report: end.report,
     coverage: end.coverage,
     duplicateRules: end.duplicateRules,

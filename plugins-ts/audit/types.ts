@@ -80,7 +80,10 @@ export interface AuditResult {
   recordsChanged: number;
   healthRowsRetired: number;
   requests: number;
+  /** 429 answers waited out and retried. */
   throttled: number;
+  /** Requests sent again after a transient failure (503, timeout, dropped connection). */
+  retried: number;
   report: AggregateReport;
   coverage: CoverageReport[];
   /** Governance findings about Dataverse's own duplicate-detection rules (tables in scope); absent means none. */
@@ -107,6 +110,8 @@ export interface RunCheckpoint {
   pages: number;
   requests: number;
   throttled: number;
+  /** Requests sent again after a transient failure (503, timeout, dropped connection); absent in checkpoints of older runs. */
+  retried?: number;
   /** Rows read per table, for coverage. */
   readByTable: Record<string, number>;
 }

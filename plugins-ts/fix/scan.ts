@@ -4,7 +4,7 @@
  * whole scope and by apply/undo to re-score the records they changed. Read-only.
  */
 import { planTable } from "../audit/plan";
-import { loadWaivers } from "../audit/waivers-in-force";
+import { loadWaivers } from "../audit/waivers";
 import { dimensionScores } from "../audit/health";
 import type { CompiledPack } from "../engine/score";
 import { DIMENSIONS, type EngineRecord, type RecordScore } from "../engine/types";
@@ -35,7 +35,7 @@ export interface ScanOptions {
 export async function* scanScored(o: ScanOptions): AsyncGenerator<ScoredPage> {
   const plan = planTable(o.compiled, o.table);
   const idCol = `${o.table}id`;
-  const waivers = o.waivers ?? (await loadWaivers(o.gateway, o.now));
+  const waivers = o.waivers ?? (await loadWaivers(o.gateway, o.now)).inForce;
   const filters: (Filter | undefined)[] = o.ids ? chunkIdsForIn(idCol, o.ids).map((c) => f.and(o.filter, f.in(idCol, c.map(guid)))) : [o.filter];
   for (const filter of filters) {
     for await (const page of o.gateway.streamTable({ table: o.table, columns: plan.columns, filter, signal: o.signal })) {

@@ -251,9 +251,13 @@ describe("interruptions", () => {
     try {
       emu.setFaults({ seed: 4, error503Rate: 0.05, dropRate: 0.03, throttleStorm: { every: 7, retryAfterSeconds: 0 } });
       const r = await runAudit(options(emu, { gateway: gatewayFor(emu, emu.adminToken, { maxAttempts: 12, baseDelayMs: 5, maxDelayMs: 50 }), pageSize: 200 }));
+      const faults = emu.stats();
       emu.setFaults(null);
       expect(r.status).toBe("completed");
       expect(r.throttled).toBeGreaterThan(0);
+      // Every 503 and dropped connection was retried, and the result says so (not only the 429s).
+      expect(faults.faults503 + faults.dropped).toBeGreaterThan(0);
+      expect(r.retried).toBe(faults.faults503 + faults.dropped);
       expect(emu.stats().throttled).toBeGreaterThan(0);
       const total = TABLES.reduce((s, t) => s + emu.groundTruth.rows[t], 0);
       expect(r.recordsScanned).toBe(total);

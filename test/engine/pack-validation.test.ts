@@ -76,6 +76,12 @@ describe("rule pack validation", () => {
     );
   });
 
+  it("refuses a pack without rules, which would score nothing", () => {
+    const p = base();
+    p.rules = [];
+    expect(errorsOf(p)).toEqual([{ path: "$.rules", message: expect.stringMatching(/^a rule pack needs at least one rule/) }]);
+  });
+
   it("explains a malformed condition", () => {
     const p = base();
     p.rules[0].when = { column: "statecode", greaterThan: 1 };

@@ -91,6 +91,7 @@ export function result(over: Partial<AuditResult> = {}): AuditResult {
     healthRowsRetired: 0,
     requests: 30,
     throttled: 0,
+    retried: 0,
     report: report(),
     coverage: [],
     ...over,

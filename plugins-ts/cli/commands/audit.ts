@@ -82,7 +82,7 @@ function summaryLines(r: AuditResult, pack: RulePack): string[] {
   const lines = [
     `Audit ${r.status}: ${r.mode} run ${r.runId}${r.resumed ? " (resumed)" : ""} with ${r.packVersion.split("#")[0]}`,
     `Organisation score ${rep.overall.average ?? "n/a"} over ${rep.overall.records} records; grades ${Object.entries(rep.grades).map(([g, n]) => `${g} ${n}`).join(", ")}`,
-    `Scanned ${r.recordsScanned} records, wrote ${r.recordsChanged} health rows, retired ${r.healthRowsRetired}; ${r.requests} requests, ${r.throttled} throttled`,
+    `Scanned ${r.recordsScanned} records, wrote ${r.recordsChanged} health rows, retired ${r.healthRowsRetired}; ${r.requests} requests, ${r.throttled} throttled (429), ${r.retried} retried after a transient failure (503, timeout or dropped connection)`,
   ];
   if (r.fullBecause) lines.push(`Ran as a full audit: ${r.fullBecause}`);
   for (const c of r.coverage) {

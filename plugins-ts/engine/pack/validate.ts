@@ -188,6 +188,9 @@ function semanticErrors(pack: RulePack): PackError[] {
     if (rule.when) visit(rule.when, `${at}.when`);
     if (check.type === "requiredWhen") visit(check.if, `${at}.check.if`);
   });
+  if (pack.rules.length === 0) {
+    errors.push({ path: "$.rules", message: "a rule pack needs at least one rule; an empty pack would score no record and hide every finding" });
+  }
   if (pack.gradeBands) {
     const { A, B, C, D } = pack.gradeBands;
     if (!(A > B && B > C && C > D)) {
