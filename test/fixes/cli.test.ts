@@ -10,6 +10,11 @@ let dir: string;
 beforeAll(async () => {
   emu = await start({ size: 300, seed: 3 });
   dir = tempFiles({});
+  // Three active accounts whose names were typed in capitals (what account.name.casing fixes), planted
+  // here so the test does not depend on which defects the generator happened to draw for this seed.
+  for (const a of emu.store.rows("account").filter((r) => r.statecode === 0).slice(0, 3)) {
+    emu.store.update("account", String(a.accountid), { name: "NORTHWIND TRADERS " + String(a.accountid).slice(0, 4).toUpperCase().replace(/[0-9]/g, "X") });
+  }
 });
 afterAll(() => emu.close());
 
