@@ -156,7 +156,7 @@ describe("what the zip holds", () => {
     expect(byType(70)).toEqual(["Vitals Waiver Approvers", "Vitals Waiver Readers"]);
     expect(byType(66)).toEqual(["vit_CrmVitals.RecordVitals"]);
     expect(byType(80)).toEqual(["vit_CrmVitals"]);
-    expect(byType(380)).toEqual(["vit_AuditCadenceDays", "vit_DigestRecipients", "vit_FixApproverMustDiffer", "vit_GraphIntegrationEnabled", "vit_RulePack"]);
+    expect(byType(380)).toEqual(["vit_AuditCadenceDays", "vit_DigestRecipients", "vit_FixApproverMustDiffer", "vit_GraphIntegrationEnabled", "vit_RulePack", "vit_WaiverRequiresSeparateApprover"]);
     expect(info.subcomponents.keys).toBe(5);
     expect(info.subcomponents.forms).toBe(8);
   });
