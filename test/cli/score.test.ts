@@ -103,7 +103,7 @@ describe("vitals rules", () => {
   it("validate: exit 0 for a good pack, exit 1 with every error for a bad one", async () => {
     const good = await runCli(["rules", "validate", join(__dirname, "..", "..", "plugins-ts", "engine", "packs", "default.json")]);
     expect(good.code).toBe(0);
-    expect(good.stdout).toMatch(/valid — crm-vitals-default 1\.1\.0, \d+ rules \(account 21, contact 21, lead 21, opportunity 18\)/);
+    expect(good.stdout).toMatch(/valid — crm-vitals-default 1\.2\.0, \d+ rules \(account 21, contact 21, lead 21, opportunity 18\)/);
     const bad = { id: "x", name: "x", version: "1", rules: [{ id: "contact.a", table: "contact", title: "t", dimension: "speed", severity: "high", weight: 1, check: { type: "nope" }, message: "m", fix: "f" }] };
     const dir = tempFiles({ "bad.json": JSON.stringify(bad) });
     const r = await runCli(["rules", "validate", join(dir, "bad.json")]);
