@@ -63,6 +63,7 @@ describe("the solution source", () => {
       ["vit_AuditCadenceDays", "number", "30"],
       ["vit_GraphIntegrationEnabled", "boolean", "no"],
       ["vit_FixApproverMustDiffer", "boolean", "no"],
+      ["vit_WaiverRequiresSeparateApprover", "boolean", "yes"],
       ["vit_DigestRecipients", "text", undefined],
     ]);
     expect(table("vit_fixrun")).toEqual(expect.arrayContaining(["vit_status", "vit_proposedby", "vit_approvedby", "vit_approvedon", "vit_scope", "vit_rules", "vit_counts", "vit_scorebefore", "vit_scoreafter"]));
