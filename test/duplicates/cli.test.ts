@@ -59,7 +59,7 @@ describe("vitals dedupe", () => {
     expect(stdout).toMatch(/^candidate pairs compared: \d+ \(of 80601 possible\)$/m);
     expect(stdout).toMatch(/^matches: \d+, near-misses: \d+, clusters: \d+$/m);
     const text = readFileSync(out, "utf8");
-    expect(text.split("\n")[0]).toBe("left_id,right_id,score,match,explanation");
+    expect(text.split(/\r?\n/)[0]).toBe("left_id,right_id,score,match,explanation");
     const pairs = parse<Record<string, string>>(text, { columns: true });
     const planted = pairs.find((p) => p.left_id === "x1" && p.right_id === "x2")!;
     expect(planted.match).toBe("match");

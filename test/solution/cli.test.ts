@@ -47,7 +47,7 @@ describe("vitals solution", () => {
     expect(words).toContain("8 tables (type 1): vit_activitygap, vit_auditrun, vit_auditschedule, vit_fixentry, vit_fixrun, vit_readinessassessment, vit_recordhealth, vit_waiver");
     expect(words).toContain("3 security roles (type 20)");
     expect(words).toContain("1 code component (type 66): vit_CrmVitals.RecordVitals");
-    expect(words).toContain("5 environment variable definitions (type 380)");
+    expect(words).toContain("6 environment variable definitions (type 380)");
     expect(words).toContain("Controls/vit_CrmVitals.RecordVitals/bundle.js");
     expect(words).toMatch(/WebResources\/vit_scriptsrecordvitalsformjs\S+\s+\d+ B\s+web resource vit_\/scripts\/recordvitals\.form\.js/);
     expect(words).toContain("No problems found.");
