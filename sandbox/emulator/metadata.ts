@@ -1,6 +1,6 @@
 /**
  * EntityDefinitions generated from the schema registry, shaped like the real metadata
- * (see ../shared/reference/metadata): LogicalName, SchemaName, AttributeType, AttributeTypeName,
+ * (the shape of real RetrieveMetadataChanges captures; see standard/SOURCES.md): LogicalName, SchemaName, AttributeType, AttributeTypeName,
  * IsValidForRead/Create/Update, RequiredLevel, DisplayName labels, Targets, OptionSet, Keys.
  */
 import { createHash } from "node:crypto";

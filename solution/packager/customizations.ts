@@ -1,6 +1,6 @@
 // customizations.xml: tables (with columns, keys, forms, views), relationships, global choices,
 // security roles, web resources, code components, the app and its site map. Shapes follow real
-// Dataverse exports (../shared/reference/examples) restricted to what Microsoft's 9.0.0.2090
+// Dataverse exports (test/fixtures/solution-exports) restricted to what Microsoft's 9.0.0.2090
 // CustomizationsSolution.xsd knows, so the file validates against that schema. See README.md in
 // solution/ for what is left out for that reason.
 
