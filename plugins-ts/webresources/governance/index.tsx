@@ -12,6 +12,7 @@ import { createReadinessSource } from "./components/ReadinessView";
 import { createInsightSource } from "./components/InsightsView";
 import { languageOf } from "./insightStrings";
 import { createScheduleSource } from "./schedules";
+import { createFixSource } from "./fixes";
 import { strings } from "./strings";
 
 function start(): void {
@@ -35,7 +36,7 @@ function start(): void {
   const { connection } = resolved;
   const gateway = createGateway(connection);
   const data = createGovernanceData(gateway);
-  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} insights={createInsightSource(gateway)} schedules={createScheduleSource(gateway)} languageId={languageOf(window)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
+  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} insights={createInsightSource(gateway)} schedules={createScheduleSource(gateway)} fixes={createFixSource(gateway)} languageId={languageOf(window)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
 }
 
 start();

@@ -3,8 +3,9 @@ import type { Cadence, Directory, GovernanceData, PackState, RunRow, WaiverReque
 import type { InsightSource } from "../InsightsView";
 import type { ReadinessSource } from "../ReadinessView";
 import type { ScheduleSource } from "../../schedules";
+import type { FixSource } from "../../fixes";
 
-export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "outcomes" | "schedules";
+export type TabValue = "audit" | "results" | "waivers" | "rulepack" | "readiness" | "outcomes" | "schedules" | "fixes";
 
 export interface GovernanceCenterProps {
   data: GovernanceData;
@@ -21,6 +22,8 @@ export interface GovernanceCenterProps {
   languageId?: number;
   /** Audit schedules (vit_auditschedule); their tab is shown only when given. */
   schedules?: ScheduleSource;
+  /** Fix plans (plugins-ts/fix); their tab is shown only when given. */
+  fixes?: FixSource;
   /** The tab shown first; default "audit". */
   initialTab?: TabValue;
 }

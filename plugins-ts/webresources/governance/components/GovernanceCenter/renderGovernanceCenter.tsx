@@ -10,6 +10,8 @@ import { ResultsView } from "../ResultsView";
 import { RulePackView } from "../RulePackView";
 import { SchedulesView } from "../SchedulesView";
 import { WaiversView } from "../WaiversView";
+import { FixPlansView } from "../FixPlansView";
+import { fixStrings } from "../../fixStrings";
 import type { GovernanceCenterState, TabValue } from "./GovernanceCenter.types";
 import type { GovernanceClasses } from "./useGovernanceCenterStyles.styles";
 
@@ -54,7 +56,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
       {cadence.value && runs.value && <CadenceBanner cadence={cadence.value} runs={runs.value} now={state.now()} />}
       <nav aria-label={strings.navLabel}>
         <TabList selectedValue={state.tab} onTabSelect={(_, d) => state.setTab(d.value as TabValue)}>
-          {[...TABS, ...(props.readiness ? [READINESS_TAB] : []), ...(props.insights ? [{ value: "outcomes" as const, label: insightStrings(props.languageId).tab }] : []), ...(props.schedules ? [SCHEDULES_TAB] : [])].map((t) => (
+          {[...TABS, ...(props.readiness ? [READINESS_TAB] : []), ...(props.insights ? [{ value: "outcomes" as const, label: insightStrings(props.languageId).tab }] : []), ...(props.schedules ? [SCHEDULES_TAB] : []), ...(props.fixes ? [{ value: "fixes" as const, label: fixStrings.tab }] : [])].map((t) => (
             <Tab key={t.value} id={`tab-${t.value}`} value={t.value} aria-controls={`panel-${t.value}`}>
               {t.label}
             </Tab>
@@ -84,6 +86,7 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
             {props.readiness && panel("readiness", <ReadinessView source={props.readiness} now={state.now} languageId={props.languageId} />)}
             {props.insights && panel("outcomes", <InsightsView source={props.insights} data={props.data} directory={directory.value} languageId={props.languageId} now={state.now} linkTo={props.linkTo} />)}
             {props.schedules && panel("schedules", <SchedulesView source={props.schedules} />)}
+            {props.fixes && panel("fixes", <FixPlansView source={props.fixes} pack={pack.value} directory={directory.value} />)}
           </>
         )}
       </main>
