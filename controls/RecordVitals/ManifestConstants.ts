@@ -83,6 +83,13 @@ export const STRING_KEYS = [
   "DuplicateUnnamed",
   "DuplicatesNotChecked",
   "PartialData",
+  "FixProposal",
+  "FixArrow",
+  "FixApply",
+  "FixApplyLabel",
+  "FixOffForm",
+  "FixAll",
+  "FixPending",
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];
 

@@ -53,7 +53,29 @@ export interface ValuesMessage {
   values: Record<string, ColumnValue>;
 }
 
-export type FormMessage = VitalsPublication | HelloMessage | ValuesMessage;
+/**
+ * The form answers a publication: which of the pack's columns it shows and the user may edit, and
+ * which of those the form requires (getRequiredLevel "required"). The panel offers Fix only then.
+ */
+export interface FormPresenceMessage {
+  kind: "form";
+  table: string;
+  id: string;
+  editable: string[];
+  required: string[];
+}
+
+/** The panel asks the form to set its own fields (a fix the user then sees and saves as usual). */
+export interface SetValuesMessage {
+  kind: "setValues";
+  table: string;
+  id: string;
+  values: Record<string, ColumnValue>;
+}
+
+export type FormMessage = VitalsPublication | HelloMessage | ValuesMessage | FormPresenceMessage | SetValuesMessage;
+
+const KINDS: ReadonlySet<string> = new Set(["scored", "hello", "values", "form", "setValues"]);
 
 export interface FormChannel {
   post(message: FormMessage): void;
@@ -65,7 +87,7 @@ export interface FormChannel {
 function isMessage(data: unknown): data is FormMessage {
   if (typeof data !== "object" || data === null) return false;
   const m = data as Partial<FormMessage>;
-  return (m.kind === "scored" || m.kind === "hello" || m.kind === "values") && typeof m.table === "string" && typeof m.id === "string";
+  return typeof m.kind === "string" && KINDS.has(m.kind) && typeof m.table === "string" && typeof m.id === "string";
 }
 
 interface ChannelLike {

@@ -18,14 +18,9 @@ import { planTable } from "../audit/plan";
 import { type FixPlan, type PlanEntry, type TableScores } from "./model";
 import { addScores, emptyTableScores, scanScored, snapshotOf } from "./scan";
 import { sameValue } from "./values";
+import { REQUIRED_COLUMNS } from "./required";
 
-/** Columns Dataverse requires on the default tables (RequiredLevel ApplicationRequired or SystemRequired). */
-export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  account: ["name"],
-  contact: ["lastname"],
-  lead: ["lastname", "subject"],
-  opportunity: ["name"],
-};
+export { REQUIRED_COLUMNS };
 
 const PRIMARY_NAME: Readonly<Record<string, string>> = { account: "name", contact: "fullname", lead: "fullname", opportunity: "name" };
 

@@ -13,8 +13,9 @@
  *  - `normaliseWebsite`: trimmed, scheme and host in lower case, https:// when no scheme was
  *    given, a bare trailing "/" dropped.
  */
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import type { CountryCode } from "libphonenumber-js";
 import { resolveCountry } from "../checks/formats";
+import { engineLibs } from "../engineLibs";
 
 export type TransformResult =
   | { ok: true; value: string; note?: string; confidence: number }
@@ -38,7 +39,8 @@ export function phoneToE164(value: string, where: PhoneRegionInput): TransformRe
   }
   const region = fromRecord ?? where.defaultRegion;
   if (!region && !v.startsWith("+")) return { ok: false, needs: "country", reason: "needs a country: the record has none and the organisation sets no default" };
-  const parsed = parsePhoneNumberFromString(v, region as CountryCode | undefined);
+  // Through engineLibs: the record panel reads the phone metadata from vitals.libs.js instead of bundling it.
+  const parsed = engineLibs().parsePhoneNumberFromString(v, region as CountryCode | undefined);
   if (!parsed?.isValid()) {
     if (!fromRecord && !v.startsWith("+")) {
       return { ok: false, needs: "country", reason: `needs a country: "${v}" is not a valid number in the default region ${region ?? "(none)"}, and the record has no country` };

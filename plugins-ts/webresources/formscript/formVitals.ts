@@ -6,6 +6,8 @@
  *    clears it when a newer scoring has none (the panel re-scores after a save by itself);
  *  - reports the form's own values of the columns the pack reads when the user changes one, so the
  *    panel re-scores from them without a request;
+ *  - tells the panel which of those columns the form lets the user edit, and sets them when the
+ *    user presses the panel's Fix (the user sees the change and saves as usual, so form logic runs);
  *  - onSave / "Next Stage" (leads, opportunities): when the record moves into a stage whose earlier
  *    stages' exit criteria are not met by the form's values (saved values where a column is not on
  *    the form), a warning naming the missing data, or — when the pack's stage-exit rule says
@@ -135,6 +137,39 @@ function watchColumns(formContext: Xrm.FormContext, state: FormState, columns: r
   }
 }
 
+/** The pack's plain columns the user may edit on this form, and which of them the form requires (lookups are left out: a fix never sets one here). */
+function editableColumns(formContext: Xrm.FormContext, columns: readonly string[]): { editable: string[]; required: string[] } {
+  const editable: string[] = [];
+  const required: string[] = [];
+  for (const column of columns) {
+    if (/^_.+_value$/.test(column)) continue;
+    const attribute = formContext.getAttribute(column);
+    const controls = attribute?.controls?.get() ?? [];
+    if (!attribute || !controls.some((c) => !(c).getDisabled?.())) continue;
+    editable.push(column);
+    if (attribute.getRequiredLevel() === "required") required.push(column);
+  }
+  return { editable, required };
+}
+
+/**
+ * A fix from the panel: sets the form's own fields, as if the user typed the values, and fires
+ * their change events so form logic runs (and the change handler reports the values back, so the
+ * panel re-scores at once). Nothing is saved: the user sees the change and saves as usual.
+ */
+function setFormValues(formContext: Xrm.FormContext, values: Readonly<Record<string, ColumnValue>>): void {
+  for (const [column, value] of Object.entries(values)) {
+    const attribute = formContext.getAttribute(column);
+    if (!attribute || /^_.+_value$/.test(column)) continue;
+    try {
+      attribute.setValue(value);
+      attribute.fireOnChange();
+    } catch {
+      // The form refused the value (a control's own validation): the field stays as the user left it.
+    }
+  }
+}
+
 /** OnLoad handler (pass the execution context). Never throws into the form. */
 export function onLoad(executionContext: Xrm.Events.EventContext, deps?: FormDependencies): void {
   try {
@@ -161,10 +196,13 @@ export function onLoad(executionContext: Xrm.Events.EventContext, deps?: FormDep
       }
     }
     state.unsubscribe ??= state.deps.channel.subscribe((m) => {
-      if (m.kind !== "scored" || m.table !== state.table || m.id !== state.id) return;
+      if (m.table !== state.table || m.id !== state.id) return;
+      if (m.kind === "setValues") return setFormValues(formContext, m.values);
+      if (m.kind !== "scored") return;
       state.latest = m;
       showCritical(formContext, state, m);
       watchColumns(formContext, state, m.columns);
+      state.deps.channel.post({ kind: "form", table: state.table, id: state.id, ...editableColumns(formContext, m.columns) });
     });
     // The panel may have scored before this script started: ask for its last result.
     state.deps.channel.post({ kind: "hello", table: state.table, id: state.id });

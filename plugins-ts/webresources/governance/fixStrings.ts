@@ -79,12 +79,16 @@ export const fixStrings = {
   scoreLine: (table: string, before: TableScores, after: TableScores) => {
     const parts: string[] = [];
     for (const [d, b] of Object.entries(before.dimensions)) {
+      // Freshness moves with any write (modifiedon): said apart (freshnessNote), not claimed as the fix's effect.
+      if (d === "freshness") continue;
       const a = after.dimensions[d as keyof typeof after.dimensions];
       if (b !== null && b !== undefined && a !== null && a !== undefined && Math.round(a) !== Math.round(b)) parts.push(`${table} ${d} ${Math.round(b)} → ${Math.round(a)}`);
     }
     if (before.overall !== null && after.overall !== null) parts.push(`${table} overall ${Math.round(before.overall)} → ${Math.round(after.overall)}`);
     return parts.join("; ");
   },
+  freshnessNote: (table: string, before: number, after: number) =>
+    `${table} freshness also moved ${Math.round(before)} → ${Math.round(after)}: any write sets modifiedon, so the fixed records count as recently touched (as Dataverse sees them).`,
   outcomeCounts: (o: Record<EntryOutcome, number>) =>
     `${n(o.applied)} applied, ${n(o.skippedChanged)} skipped (changed since the preview), ${n(o.failed)} failed, ${n(o.undone)} undone, ${n(o.undoConflict)} undo conflicts`,
 

@@ -1,11 +1,13 @@
 /**
  * A form-like page for one record: a Dynamics-like header, a few columns (some editable), a Save
  * button that writes through the Web API, and the RecordVitals control from its production bundle
- * hosted by ./pcfHost with the signed-in user's token.
+ * hosted by ./pcfHost with the signed-in user's token. It answers the panel's form channel as the
+ * form script does on a Dynamics form (./formFixes), so the panel's Fix sets these inputs.
  */
 import { FORMATTED, apiJson, currentUser, h, loadConfig, text, topBar, userNote, type ApiError } from "./common";
 import type { HostColumn } from "./config";
 import { createHostedWebApi, mountControl, type MountedControl } from "./pcfHost";
+import { answerFormChannel } from "./formFixes";
 
 const LOCALES: Record<string, string> = { "1033": "en-US", "1031": "de-DE" };
 
@@ -126,6 +128,10 @@ async function main(): Promise<void> {
     panelBox.replaceChildren(h("p", { role: "alert" }, (e as Error).message));
     return;
   }
+
+  // As the CRM Vitals form script does on a Dynamics form: tell the panel which fields the user may
+  // edit, set them when the user presses Fix, and report edits so the panel re-scores.
+  answerFormChannel({ table: table.logicalName, id: () => id, inputs, form, readOnly: () => disabled.checked, message });
 
   phone.addEventListener("change", () => {
     panelFrame.classList.toggle("phone", phone.checked);

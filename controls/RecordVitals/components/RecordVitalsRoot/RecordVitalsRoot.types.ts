@@ -4,6 +4,7 @@ import type { PackChoice } from "../../../../plugins-ts/client/rulePackSource";
 import type { RecordScore } from "../../../../plugins-ts/engine";
 import type { StageReadiness } from "../../../shared/readiness";
 import type { FindingGroups } from "../../../shared/findings";
+import type { RecordFixes } from "./useRecordFixes";
 
 /** Everything the panel needs, mapped from the PCF context by `getRootProps`. */
 export interface RecordVitalsRootProps {
@@ -54,6 +55,8 @@ export interface RecordVitalsViewModel {
   props: RecordVitalsRootProps;
   state: VitalsState;
   retry: () => void;
+  /** The record's fixes and how to apply them (on a form: the form's own fields). */
+  fixes: RecordFixes;
   /** Unique per panel instance, for heading ids (several panels may share a page). */
   idPrefix: string;
 }

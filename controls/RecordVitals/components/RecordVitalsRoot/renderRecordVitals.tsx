@@ -20,6 +20,7 @@ import { DIMENSIONS, type Finding, type Grade } from "../../../../plugins-ts/eng
 import type { StringKey } from "../../ManifestConstants";
 import type { RecordVitalsViewModel, VitalsState } from "./RecordVitalsRoot.types";
 import type { useRecordVitalsStyles } from "./useRecordVitalsStyles.styles";
+import { FindingFix } from "../FindingFix/FindingFix";
 
 type Classes = ReturnType<typeof useRecordVitalsStyles>;
 type Ready = Extract<VitalsState, { status: "ready" }>;
@@ -46,6 +47,29 @@ function FindingDetails({ f, vm, c }: { f: Finding; vm: RecordVitalsViewModel; c
   );
 }
 
+/** "Fix all formatting" (every safe fix of this record, set on the form) and how many fixes wait for a save. */
+function renderFixAll(vm: RecordVitalsViewModel): React.ReactElement | null {
+  const { t } = vm.props;
+  const { fixes } = vm;
+  if (!fixes.onForm || (fixes.safe.length === 0 && fixes.pending === 0)) return null;
+  return (
+    <>
+      {fixes.safe.length > 0 && (
+        <div>
+          <Button size="small" appearance="secondary" onClick={() => fixes.apply(fixes.safe)}>
+            {t("FixAll", fixes.safe.length)}
+          </Button>
+        </div>
+      )}
+      {fixes.pending > 0 && (
+        <MessageBar intent="info">
+          <MessageBarBody>{t("FixPending", fixes.pending)}</MessageBarBody>
+        </MessageBar>
+      )}
+    </>
+  );
+}
+
 function renderFindings(s: Ready, vm: RecordVitalsViewModel, c: Classes): React.ReactElement {
   const { t } = vm.props;
   const { groups } = s;
@@ -54,6 +78,7 @@ function renderFindings(s: Ready, vm: RecordVitalsViewModel, c: Classes): React.
       <h3 id={`${vm.idPrefix}findings`} className={c.heading}>
         {t("Findings")}
       </h3>
+      {renderFixAll(vm)}
       {groups.failed.length === 0 && <Text>{t("NoFailures")}</Text>}
       {groups.failed.map((g) => (
         <div key={g.severity} className={c.section}>
@@ -73,6 +98,7 @@ function renderFindings(s: Ready, vm: RecordVitalsViewModel, c: Classes): React.
                 </Text>
                 {f.waived && <Text size={200}>{t("WaivedNote")}</Text>}
                 <FindingDetails f={f} vm={vm} c={c} />
+                {vm.fixes.byRule.has(f.ruleId) && <FindingFix proposal={vm.fixes.byRule.get(f.ruleId)!} label={f.message} canApply={vm.fixes.canApply(vm.fixes.byRule.get(f.ruleId)!)} explainOffForm={!vm.props.disabled} onApply={(p) => vm.fixes.apply([p])} t={t} />}
               </li>
             ))}
           </ul>

@@ -15,6 +15,7 @@ import type { PackChoice } from "../../../../plugins-ts/client/rulePackSource";
 import type { VitalsSnapshot } from "../../../../plugins-ts/client/vitalsSource";
 import type { ColumnValue } from "../../../../plugins-ts/engine";
 import { useFormChannel } from "./useFormChannel";
+import { useRecordFixes } from "./useRecordFixes";
 
 /** One scoring of a snapshot: the panel's only call of the engine's score. */
 function scored(pack: PackChoice, snapshot: VitalsSnapshot, at: Date): VitalsState {
@@ -112,9 +113,10 @@ export function useRecordVitals(props: RecordVitalsRootProps): RecordVitalsViewM
   const rescore = React.useCallback((values: Record<string, ColumnValue>) => {
     setState((prev) => (prev.status !== "ready" ? prev : scored(prev.pack, { ...prev.snapshot, record: { ...prev.snapshot.record, values: { ...prev.snapshot.record.values, ...values } } }, nowRef.current())));
   }, []);
-  useFormChannel(table, recordId, state, rescore);
+  const channel = useFormChannel(table, recordId, state, rescore);
+  const fixes = useRecordFixes(state, channel, props.disabled);
 
   const retry = React.useCallback(() => setAttempt((a) => a + 1), []);
   const idPrefix = useId("vit-");
-  return { props, state, retry, idPrefix };
+  return { props, state, retry, fixes, idPrefix };
 }

@@ -175,6 +175,11 @@ function ResultSection({ s }: { s: FixPlansState }): React.ReactElement | null {
           <div>{fixStrings.outcomeCounts(r.result.outcomes)}</div>
         </MessageBarBody>
       </MessageBar>
+      {r.notes.map((note) => (
+        <p key={note} className={classes.muted}>
+          {note}
+        </p>
+      ))}
       {r.result.issues.length > 0 && (
         <ul>
           {r.result.issues.slice(0, 20).map((i) => (

@@ -12,7 +12,7 @@ import type { FixPlansState } from "./useFixPlans";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
 
 /** Fixes listed per run (the rest are counted). */
-export const ENTRIES_SHOWN = 50;
+export const ENTRIES_SHOWN = 20;
 
 const STATUS_COLOR: Record<FixRunStatus, "success" | "warning" | "danger" | "informative" | "subtle"> = {
   applying: "informative",

@@ -26,6 +26,8 @@ export interface ResultSummary {
   done: string;
   /** "contact validity 71 → 94; …" */
   scores: string[];
+  /** Freshness changes, said apart: a write sets modifiedon. */
+  notes: string[];
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -42,7 +44,12 @@ export function summarise(result: FixRunResult, plan: FixPlan | null, applied: (
   const scores = Object.entries(result.scoreBefore)
     .map(([table, b]) => (result.scoreAfter[table] ? fixStrings.scoreLine(table, b, result.scoreAfter[table]) : ""))
     .filter(Boolean);
-  return { result, done: fixStrings.doneLine([...byRepair].map(([repair, n]) => ({ repair, applied: n }))), scores };
+  const notes = Object.entries(result.scoreBefore).flatMap(([table, b]) => {
+    const x = b.dimensions.freshness;
+    const y = result.scoreAfter[table]?.dimensions.freshness;
+    return x !== undefined && x !== null && y !== undefined && y !== null && Math.round(x) !== Math.round(y) ? [fixStrings.freshnessNote(table, x, y)] : [];
+  });
+  return { result, done: fixStrings.doneLine([...byRepair].map(([repair, n]) => ({ repair, applied: n }))), scores, notes };
 }
 
 export function useFixPlans(props: FixPlansProps) {
