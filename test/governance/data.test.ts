@@ -9,6 +9,7 @@ import { defaultRulePack } from "../../plugins-ts/engine";
 import { GOVERNANCE_WRITABLE } from "../../plugins-ts/webresources/governance/connection";
 import { createGovernanceData, InvalidRulePackError, type GovernanceData } from "../../plugins-ts/webresources/governance/data";
 import type { CompactFinding } from "../../plugins-ts/audit/health";
+import { createScheduleSource } from "../../plugins-ts/webresources/governance/schedules";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const DAY = 86_400_000;
@@ -149,4 +150,25 @@ describe("the Governance Center's data layer against the emulator", () => {
   it("refuses a waiver request for a record id that is not a GUID", async () => {
     await expect(data.requestWaiver({ table: "contact", recordId: "not-a-guid", ruleId: "contact.jobtitle.required", reason: "x" })).rejects.toThrow("is not a GUID");
   });
+});
+
+describe("audit schedules in the Governance Center", () => {
+  it("'run now' on a schedule someone changed since the page loaded it says so and writes nothing", async () => {
+    const emu = await startEmulator({ data: "demo", size: 100, seed: 5, now: NOW, throttle: false });
+    try {
+      const gateway = createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.adminToken, writableTables: GOVERNANCE_WRITABLE });
+      const schedules = createScheduleSource(gateway, () => NOW);
+      await schedules.add({ name: "Weekly audit", tables: ["contact"], mode: "incremental", cadence: { cron: null, everyDays: 7, timeOfDay: "06:00", timeZone: "UTC" }, recipients: "" });
+      const [loaded] = await schedules.list();
+      // A runner claims it after the page loaded.
+      emu.store.update("vit_auditschedule", loaded.id, { vit_claimedby: "runner-a" });
+      await expect(schedules.runNow(loaded)).rejects.toThrow(/changed by someone else since you loaded it .* reload/);
+      expect(emu.store.get("vit_auditschedule", loaded.id)!.vit_nextrunon).toBe(loaded.nextRunOn);
+      const [reloaded] = await schedules.list();
+      await schedules.runNow(reloaded);
+      expect(emu.store.get("vit_auditschedule", loaded.id)!.vit_nextrunon).toBe("2026-11-23T12:00:00Z");
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
 });
