@@ -81,31 +81,35 @@ describe("the Governance Center's data layer against the emulator", () => {
   it("refuses an invalid rule pack without writing, saves a valid one (creating the value row), updates it, and clears it", async () => {
     const values = () => emu.store.rows("environmentvariablevalue").filter((r) => r.schemaname === "vit_RulePack");
     expect((await data.rulePack()).source).toBe("default");
-    await expect(data.saveRulePack('{"id": "x"}')).rejects.toBeInstanceOf(InvalidRulePackError);
-    await expect(data.saveRulePack("{ nope")).rejects.toThrow("not saved");
+    await expect(data.saveRulePack('{"id": "x"}', null)).rejects.toBeInstanceOf(InvalidRulePackError);
+    await expect(data.saveRulePack("{ nope", null)).rejects.toThrow("not saved");
     expect(values()).toHaveLength(0);
     // Valid JSON and schema, but a rule on a column the organisation does not have: refused, naming both.
     const typo = structuredClone(defaultRulePack());
     const i = typo.rules.findIndex((r) => r.id === "contact.jobtitle.required");
     typo.rules[i] = { ...typo.rules[i], check: { type: "required", column: "jobtitel" } };
-    const refused = await data.saveRulePack(JSON.stringify(typo)).then(() => null, (e: unknown) => e);
+    const refused = await data.saveRulePack(JSON.stringify(typo), null).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(InvalidRulePackError);
     expect((refused as InvalidRulePackError).errors).toEqual([{ ruleId: "contact.jobtitle.required", path: `$.rules[${i}]`, message: 'column "jobtitel" does not exist on table "contact" in this organisation' }]);
     expect(values()).toHaveLength(0);
 
     const pack = { ...defaultRulePack(), id: "contoso", version: "2.0.0" };
-    await data.saveRulePack(JSON.stringify(pack));
+    await data.saveRulePack(JSON.stringify(pack), null);
     expect(values()).toHaveLength(1);
     const def = emu.store.rows("environmentvariabledefinition").find((d) => d.schemaname === "vit_RulePack")!;
     expect(values()[0]._environmentvariabledefinitionid_value).toBe(def.environmentvariabledefinitionid);
     let state = await data.rulePack();
     expect(state).toMatchObject({ source: "organisation", inForce: { id: "contoso", version: "2.0.0" } });
 
-    await data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.1" }));
+    // Two governance owners editing at once: the second save, over the version both loaded, is refused.
+    await data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.1" }), state.valueVersion);
     expect(values()).toHaveLength(1);
-    expect((await data.rulePack()).inForce.version).toBe("2.0.1");
+    await expect(data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.2" }), state.valueVersion)).rejects.toThrow(/someone else saved it since you loaded it — reload/);
+    await expect(data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.2" }), null)).rejects.toThrow(/reload/);
+    state = await data.rulePack();
+    expect(state.inForce.version).toBe("2.0.1");
 
-    await data.saveRulePack("");
+    await data.saveRulePack("", state.valueVersion);
     state = await data.rulePack();
     expect(state.source).toBe("default");
     expect(state.organisationText).toBeNull();
