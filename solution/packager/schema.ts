@@ -431,3 +431,30 @@ export const appSchema = {
     },
   },
 } as const;
+
+/** forms.json: the standard main forms the record panel is added to (solution/packager/panelforms.ts). */
+export const panelFormsSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["control", "tabLabel", "forms"],
+  properties: {
+    ...comment,
+    control: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*$" },
+    tabLabel: { type: "string", minLength: 1, maxLength: 200 },
+    forms: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["table", "formName", "formId", "boundColumn", "boundType"],
+        properties: {
+          table: { type: "string", pattern: "^[a-z][a-z0-9_]*$" },
+          formName: { type: "string", minLength: 1, maxLength: 100 },
+          formId: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+          boundColumn: { type: "string", pattern: "^[a-z][a-z0-9_]*$" },
+          boundType: { enum: ["SingleLine.Text", "Whole.None", "Lookup.Simple"] },
+        },
+      },
+    },
+  },
+} as const;
