@@ -440,7 +440,7 @@ export const panelFormsSchema = {
   properties: {
     ...comment,
     control: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*$" },
-    tabLabel: { type: "string", minLength: 1, maxLength: 200 },
+    tabLabel: label,
     forms: {
       type: "array",
       items: {
@@ -448,10 +448,10 @@ export const panelFormsSchema = {
         additionalProperties: false,
         required: ["table", "formName", "formId", "boundColumn", "boundType"],
         properties: {
-          table: { type: "string", pattern: "^[a-z][a-z0-9_]*$" },
+          table: logicalName,
           formName: { type: "string", minLength: 1, maxLength: 100 },
           formId: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
-          boundColumn: { type: "string", pattern: "^[a-z][a-z0-9_]*$" },
+          boundColumn: logicalName,
           boundType: { enum: ["SingleLine.Text", "Whole.None", "Lookup.Simple"] },
         },
       },

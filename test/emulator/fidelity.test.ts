@@ -107,7 +107,7 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
   });
 
-  it("takes every standard contact column from Microsoft's table reference, with its length and choices", async () => {
+  it("takes every standard contact and task column from Microsoft's table reference, with its length and choices", async () => {
     const res = await a.post("contacts", { lastname: "Income", annualincome: 85000, familystatuscode: 2, address3_city: "Bergen", donotsendmm: true }, { Prefer: 'return=representation,odata.include-annotations="*"' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ annualincome: 85000, address3_city: "Bergen", donotsendmm: true });
@@ -122,6 +122,10 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "annualincome", AttributeType: "Money" });
     const base = await a.get("EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='annualincome_base')?$select=IsValidForUpdate");
     expect(base.body.IsValidForUpdate).toBe(false); // computed by the platform from annualincome
+    const task = await a.post("tasks", { subject: "Call back", category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 }, { Prefer: "return=representation" });
+    expect(task.status).toBe(201);
+    expect(task.body).toMatchObject({ category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 });
+    expect((await a.post<Err>("tasks", { subject: "x", subcategory: "y".repeat(251) })).body.error.code).toBe("0x80044331");
   });
 
   it("tracks changes only on tables with ChangeTrackingEnabled, as the solution ships its own without (Use change tracking)", async () => {

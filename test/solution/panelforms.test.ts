@@ -3,9 +3,9 @@
  * form layer per form (solution/packager/panelforms.ts) that Dataverse merges into the form.
  */
 import { XMLParser } from "fast-xml-parser";
-import { buildPackages, inspectSolutionZip, type BuiltPackage } from "../../solution/packager";
+import { inspectSolutionZip, type BuiltPackage } from "../../solution/packager";
 import { tableDef } from "../../sandbox/emulator/schema";
-import { makeBuildDir, type FixtureBuild } from "./fixtures";
+import { packagesOnce } from "./fixtures";
 import { validateCustomizations, withoutFormSolutionActions, withoutNewerAppModuleElements } from "./xsd";
 
 type X = Record<string, unknown>;
@@ -13,14 +13,7 @@ const arr = (v: unknown): X[] => (v === undefined ? [] : Array.isArray(v) ? (v a
 const text = (p: BuiltPackage, path: string): string => new TextDecoder().decode(p.entries.find((e) => e.path === path)!.bytes);
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false });
 
-let build: FixtureBuild;
-let managed: BuiltPackage;
-let unmanaged: BuiltPackage;
-beforeAll(() => {
-  build = makeBuildDir();
-  [managed, unmanaged] = buildPackages(["managed", "unmanaged"], { buildDir: build.dir });
-});
-afterAll(() => build.cleanup());
+const packages = packagesOnce();
 
 /** The <Entity> elements of standard tables, by logical name. */
 function standardEntities(p: BuiltPackage): Map<string, X> {
@@ -42,7 +35,7 @@ describe("the record panel on the standard main forms", () => {
   };
 
   it.each(Object.entries(FORMS))("the managed package adds a Vitals tab with the RecordVitals control to the %s main form", (table, formId) => {
-    const entity = standardEntities(managed).get(table);
+    const entity = standardEntities(packages.managed).get(table);
     expect(entity).toBeDefined();
     expect(entity!.EntityInfo).toBeUndefined(); // none of Microsoft's table metadata travels with it
     const forms = arr((entity!.FormXml as X).forms);
@@ -68,21 +61,21 @@ describe("the record panel on the standard main forms", () => {
   });
 
   it("solution.xml lists each table without subcomponents and each form, and the zip defines them", () => {
-    const info = inspectSolutionZip(managed.bytes);
+    const info = inspectSolutionZip(packages.managed.bytes);
     expect(info.problems).toEqual([]);
-    expect(text(managed, "solution.xml")).toMatch(/<RootComponent type="1" schemaName="account" behavior="2"\/>/);
+    expect(text(packages.managed, "solution.xml")).toMatch(/<RootComponent type="1" schemaName="account" behavior="2"\/>/);
     expect(info.rootComponents.filter((c) => c.type === 60).map((c) => c.id?.slice(1, -1)).sort()).toEqual(Object.values(FORMS).sort());
     // the control the forms name is the one the package ships
-    expect(text(managed, "customizations.xml")).toMatch(/<CustomControl>\s*<Name>vit_CrmVitals\.RecordVitals<\/Name>/);
+    expect(text(packages.managed, "customizations.xml")).toMatch(/<CustomControl>\s*<Name>vit_CrmVitals\.RecordVitals<\/Name>/);
   });
 
   it("the unmanaged package leaves the standard forms alone (an unmanaged form import replaces the whole form)", () => {
-    expect(standardEntities(unmanaged).size).toBe(0);
-    expect(inspectSolutionZip(unmanaged.bytes).rootComponents.some((c) => c.type === 60)).toBe(false);
+    expect(standardEntities(packages.unmanaged).size).toBe(0);
+    expect(inspectSolutionZip(packages.unmanaged.bytes).rootComponents.some((c) => c.type === 60)).toBe(false);
   });
 
   it("validates against the 9.0.0.2090 schema but for solutionaction on the tab, which that schema doesn't declare", async () => {
-    const xml = withoutNewerAppModuleElements(text(managed, "customizations.xml"));
+    const xml = withoutNewerAppModuleElements(text(packages.managed, "customizations.xml"));
     const asIs = await validateCustomizations(xml);
     expect(asIs.valid).toBe(false);
     expect(asIs.errors.every((e) => /solutionaction/.test(e.message))).toBe(true);
