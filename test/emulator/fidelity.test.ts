@@ -107,7 +107,7 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
   });
 
-  it("takes every standard contact and task column from Microsoft's table reference, with its length and choices", async () => {
+  it("takes every standard contact, lead and task column from Microsoft's table reference, with its length and choices", async () => {
     const res = await a.post("contacts", { lastname: "Income", annualincome: 85000, familystatuscode: 2, address3_city: "Bergen", donotsendmm: true }, { Prefer: 'return=representation,odata.include-annotations="*"' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ annualincome: 85000, address3_city: "Bergen", donotsendmm: true });
@@ -122,6 +122,11 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "annualincome", AttributeType: "Money" });
     const base = await a.get("EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='annualincome_base')?$select=IsValidForUpdate");
     expect(base.body.IsValidForUpdate).toBe(false); // computed by the platform from annualincome
+    const lead = await a.post("leads", { lastname: "Budget", subject: "Fleet", budgetstatus: 2, need: 0, estimatedamount: 1200 }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(lead.status).toBe(201);
+    expect(lead.body["budgetstatus@OData.Community.Display.V1.FormattedValue"]).toBe("Can Buy");
+    expect(lead.body["need@OData.Community.Display.V1.FormattedValue"]).toBe("Must have");
+    expect((await a.post<Err>("leads", { lastname: "x", sic: "1".repeat(21) })).body.error.code).toBe("0x80044331");
     const task = await a.post("tasks", { subject: "Call back", category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 }, { Prefer: "return=representation" });
     expect(task.status).toBe(201);
     expect(task.body).toMatchObject({ category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 });
