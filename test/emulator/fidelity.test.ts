@@ -107,7 +107,7 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
   });
 
-  it("takes every standard contact, lead and task column from Microsoft's table reference, with its length and choices", async () => {
+  it("takes every standard contact, lead, task and phonecall column from Microsoft's table reference, with its length and choices", async () => {
     const res = await a.post("contacts", { lastname: "Income", annualincome: 85000, familystatuscode: 2, address3_city: "Bergen", donotsendmm: true }, { Prefer: 'return=representation,odata.include-annotations="*"' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ annualincome: 85000, address3_city: "Bergen", donotsendmm: true });
@@ -131,6 +131,9 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(task.status).toBe(201);
     expect(task.body).toMatchObject({ category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 });
     expect((await a.post<Err>("tasks", { subject: "x", subcategory: "y".repeat(251) })).body.error.code).toBe("0x80044331");
+    const call = await a.post("phonecalls", { subject: "No answer", leftvoicemail: true, category: "Outreach" }, { Prefer: "return=representation" });
+    expect(call.status).toBe(201);
+    expect(call.body).toMatchObject({ leftvoicemail: true, category: "Outreach" });
   });
 
   it("tracks changes only on tables with ChangeTrackingEnabled, as the solution ships its own without (Use change tracking)", async () => {
