@@ -6,7 +6,9 @@
  * still bring its true duplicates together.
  */
 import { phonetic, type PreparedRecord } from "./fields";
+import type { CompanyTokens } from "./company";
 import { hash53Number } from "../hash";
+import { HashIdTable } from "./idTable";
 
 export interface BlockingRule {
   name: string;
@@ -38,13 +40,21 @@ function nameSound(r: PreparedRecord): string | null {
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
 }
 
+/** rarestWords per token list: three rules ask for each record's, and records with one name share one list. */
+const RAREST = new WeakMap<CompanyTokens, string[]>();
+
 /** The company name's two rarest words (highest rarity weight first; ties: the longer, then the first). */
 function rarestWords(r: PreparedRecord): string[] {
   const c = r.company;
   if (c == null || c.tokens.length === 0) return [];
-  const order = c.tokens.map((_, i) => i);
-  order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
-  return [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
+  let words = RAREST.get(c);
+  if (words === undefined) {
+    const order = c.tokens.map((_, i) => i);
+    order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
+    words = [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
+    RAREST.set(c, words);
+  }
+  return words;
 }
 
 function compact(s: string | null): string | null {
@@ -193,7 +203,10 @@ export function keyList(keys: string | readonly string[] | null): readonly strin
 interface RuleBlocks {
   first: Int32Array;
   more: Map<number, number[]>;
-  skipped: Set<number>;
+  /** 1 for the records that have an entry in `more` (a typed-array test per pair instead of a Map lookup). */
+  several: Uint8Array;
+  /** 1 for the blocks that were skipped (too large), by block number. */
+  skipped: Uint8Array;
 }
 
 function blocksOf(rb: RuleBlocks, i: number): readonly number[] {
@@ -208,10 +221,10 @@ function firstSharedBlock(rb: RuleBlocks, a: number, b: number): number {
   const fa = rb.first[a];
   const fb = rb.first[b];
   if (fa < 0 || fb < 0) return -1;
-  if (!rb.more.has(a) && !rb.more.has(b)) return fa === fb && !rb.skipped.has(fa) ? fa : -1;
+  if (rb.several[a] === 0 && rb.several[b] === 0) return fa === fb && rb.skipped[fa] === 0 ? fa : -1;
   const bs = blocksOf(rb, b);
   let best = -1;
-  for (const x of blocksOf(rb, a)) if (bs.includes(x) && !rb.skipped.has(x) && (best < 0 || x < best)) best = x;
+  for (const x of blocksOf(rb, a)) if (bs.includes(x) && rb.skipped[x] === 0 && (best < 0 || x < best)) best = x;
   return best;
 }
 
@@ -241,23 +254,20 @@ export function generatePairs(
 
   rules.forEach((rule, r) => {
     onRule?.(r);
-    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), skipped: new Set() };
+    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), several: new Uint8Array(n), skipped: new Uint8Array(0) };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
-    // keys are looked up by a 53-bit hash: numbers make a million-key map several times smaller
-    // and faster than strings; two keys sharing a hash only merge two blocks (extra pairs compared)
-    const blockOfKey = new Map<number, number>();
+    // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
+    // cost no per-key objects; two keys sharing a hash only merge two blocks (extra pairs compared)
+    const blockOfKey = new HashIdTable();
     // most keys belong to one record: keep the first member as a number and make an array only
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
     const add = (k: string, i: number): void => {
       if (k === "") return;
-      const h = hash53Number(k);
-      let id = blockOfKey.get(h);
-      if (id === undefined) {
-        id = firstMember.length;
-        blockOfKey.set(h, id);
+      const id = blockOfKey.idOf(hash53Number(k), firstMember.length);
+      if (id === firstMember.length) {
         firstMember.push(i);
         otherMembers.push(undefined);
       } else {
@@ -271,7 +281,10 @@ export function generatePairs(
       else {
         const more = rb.more.get(i);
         if (more) more.push(id);
-        else rb.more.set(i, [id]);
+        else {
+          rb.more.set(i, [id]);
+          rb.several[i] = 1;
+        }
       }
     };
     for (let i = 0; i < n; i++) {
@@ -280,10 +293,10 @@ export function generatePairs(
       if (typeof k === "string") add(k, i);
       else for (const x of k) add(x, i);
     }
-    blockOfKey.clear();
     // decide every block first, so a pair sharing several keys is produced once, in its first block
     const usable: number[] = [];
     const members: number[][] = [];
+    rb.skipped = new Uint8Array(firstMember.length);
     for (let id = 0; id < firstMember.length; id++) {
       const others = otherMembers[id];
       if (!others) continue;
@@ -293,7 +306,7 @@ export function generatePairs(
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
       if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
-        rb.skipped.add(id);
+        rb.skipped[id] = 1;
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
         skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
@@ -313,7 +326,7 @@ export function generatePairs(
           const b = m[y];
           if (linking && b < leftCount) continue;
           if (done.length > 0 && producedEarlier(a, b)) continue;
-          if ((rb.more.has(a) || rb.more.has(b)) && firstSharedBlock(rb, a, b) !== id) continue;
+          if ((rb.several[a] === 1 || rb.several[b] === 1) && firstSharedBlock(rb, a, b) !== id) continue;
           stat.newPairs++;
           emit(a, b);
         }

@@ -199,6 +199,15 @@ export function tokenWeights(tokens: readonly string[], stats?: TokenStats): Flo
   return w;
 }
 
+/** `long` is `short` + "s", + "es", or with a final "y" as "ies" (checked without building strings: called per token pair). */
+function isPlural(short: string, long: string): boolean {
+  const d = long.length - short.length;
+  if (d === 1) return long.endsWith("s") && long.startsWith(short);
+  if (d !== 2 || !long.endsWith("es")) return false;
+  if (long.startsWith(short)) return true;
+  return long.endsWith("ies") && short.endsWith("y") && long.startsWith(short.slice(0, -1));
+}
+
 /**
  * How well two tokens agree: 1 equal, 0.95 singular/plural ("technology"/"technologies"), 0.9 one
  * typo (five letters or more), 0.85 two typos (eight or more) or a shortened business word, else 0.
@@ -207,7 +216,7 @@ export function tokenAgreement(x: string, y: string): number {
   if (x === y) return 1;
   const short = x.length <= y.length ? x : y;
   const long = short === x ? y : x;
-  if (long === `${short}s` || long === `${short}es` || (short.endsWith("y") && long === `${short.slice(0, -1)}ies`)) return 0.95;
+  if (isPlural(short, long)) return 0.95;
   // one typo in words of five letters or more ("Rowe" and "Lowe" are two names), two from eight
   if (short.length >= 5) {
     const d = Math.abs(x.length - y.length) <= 2 ? levenshtein(x, y) : 3;
