@@ -40,21 +40,33 @@ function nameSound(r: PreparedRecord): string | null {
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
 }
 
-/** rarestWords per token list: three rules ask for each record's, and records with one name share one list. */
-const RAREST = new WeakMap<CompanyTokens, string[]>();
+/** A company name's rarest words and the blocking keys made of them. */
+interface RareWords {
+  words: string[];
+  /** The two rarest words, sorted and joined ("company-rarest-words"). */
+  pair: string | null;
+  /** "~" + Double Metaphone of the rarest word of four letters or more ("company-rarest-word-sound"). */
+  sound: string | null;
+}
+
+/** Per token list: three rules ask for each record's, and records with one name share one list (memo.ts). */
+const RAREST = new WeakMap<CompanyTokens, RareWords>();
+const NO_WORDS: RareWords = { words: [], pair: null, sound: null };
 
 /** The company name's two rarest words (highest rarity weight first; ties: the longer, then the first). */
-function rarestWords(r: PreparedRecord): string[] {
+function rarest(r: PreparedRecord): RareWords {
   const c = r.company;
-  if (c == null || c.tokens.length === 0) return [];
-  let words = RAREST.get(c);
-  if (words === undefined) {
+  if (c == null || c.tokens.length === 0) return NO_WORDS;
+  let found = RAREST.get(c);
+  if (found === undefined) {
     const order = c.tokens.map((_, i) => i);
     order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
-    words = [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
-    RAREST.set(c, words);
+    const words = [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
+    const first = words[0];
+    found = { words, pair: [...words].sort().join(" "), sound: first.length < 4 ? null : `~${phonetic(first)}` };
+    RAREST.set(c, found);
   }
-  return words;
+  return found;
 }
 
 function compact(s: string | null): string | null {
@@ -130,25 +142,19 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "company-rarest-words",
     description: "the company name's two rarest words (by how many names in the data use them) are the same",
-    keys: (r) => {
-      const w = rarestWords(r);
-      return w.length === 0 ? null : [...w].sort().join(" ");
-    },
+    keys: (r) => rarest(r).pair,
     maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word",
     description: "the company name's rarest word is the same (blocks of rare words only)",
-    keys: (r) => rarestWords(r)[0] ?? null,
+    keys: (r) => rarest(r).words[0] ?? null,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word-sound",
     description: "the company name's rarest word sounds the same (Double Metaphone: typos in the distinctive word)",
-    keys: (r) => {
-      const w = rarestWords(r)[0];
-      return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
-    },
+    keys: (r) => rarest(r).sound,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {

@@ -56,6 +56,8 @@ export const COMPANY_ABBREVIATIONS: Readonly<Record<string, string>> = {
   invts: "investments", st: "saint", ste: "sainte", mt: "mount", ft: "fort", ny: "new york", nyc: "new york city",
 };
 
+const ABBREVIATIONS: ReadonlyMap<string, string> = new Map(Object.entries(COMPANY_ABBREVIATIONS));
+
 /** Words that carry little evidence on their own; the panel's stand-in for measured rarity. */
 const STOP_WORDS: ReadonlySet<string> = new Set(["the", "and", "of", "a", "an", "at", "in", "on", "for", "by", "to", "de", "la", "le", "les", "el", "los", "las", "der", "die", "das", "und", "et", "y", "van", "von", "du", "des", "di", "da"]);
 export const GENERIC_BUSINESS_WORDS: ReadonlySet<string> = new Set([
@@ -130,8 +132,12 @@ export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   const legal: string[] = [];
   if (tokens.length > 1 && LEADING_LEGAL_FORMS.has(tokens[0])) legal.push(tokens.shift()!);
   legal.push(...stripTrailingLegalForms(tokens));
-  const out = tokens.flatMap((t) => (COMPANY_ABBREVIATIONS[t] ?? t).split(" "));
-  const name = out.join(" ");
+  // (a loop and a Map: flatMap is slow, and an object lookup would find "constructor" on Object.prototype)
+  let name = "";
+  for (const t of tokens) {
+    const expanded = ABBREVIATIONS.get(t) ?? t;
+    name = name === "" ? expanded : `${name} ${expanded}`;
+  }
   if (name === "") return null;
   const family = legal.filter((t) => LEGAL_FORMS.has(t) || LEADING_LEGAL_FORMS.has(t)).filter((t) => !NOT_A_LEGAL_FORM.has(t)).map((t) => LEGAL_FAMILY[t] ?? t);
   return { name, legalForm: family.length ? family.join(" ") : null };
