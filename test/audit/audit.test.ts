@@ -238,6 +238,8 @@ describe("interruptions", () => {
       expect(resumed.resumed).toBe(true);
       expect(resumed.runId).toBe(interrupted.vit_auditrunid);
       expect(resumed.recordsScanned).toBe(reference.recordsScanned);
+      // Rows the killed attempt wrote after its last checkpoint count as written by the run.
+      expect(resumed.recordsChanged).toBe(reference.recordsChanged);
       const health = storedHealth(emu);
       expect(health.size).toBe(refHealth.size);
       for (const [k, h] of refHealth) expect({ k, score: health.get(k)?.score, failed: [...(health.get(k)?.failed ?? [])] }).toEqual({ k, score: h.score, failed: [...h.failed] });
