@@ -126,7 +126,7 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
   let sent = 0;
   const direct = (q: Queued): void => {
     sent++;
-    Promise.resolve(q.direct()).then(q.resolve, q.reject);
+    Promise.resolve(q.direct()).then(q.resolve).catch(q.reject);
   };
   const flush = async (): Promise<void> => {
     const items = queue;

@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { runInNewContext } from "node:vm";
 import { build, type Metafile } from "esbuild";
 import type { ValidateFunction } from "ajv";
 import { buildGovernanceCenter } from "../../plugins-ts/webresources/governance/build";
@@ -70,7 +71,7 @@ describe("the standalone rule-pack validator", () => {
   beforeAll(async () => {
     const r = await build({ stdin: { contents: standaloneValidatorSource(), resolveDir: ROOT, loader: "js" }, bundle: true, format: "cjs", platform: "node", write: false, logLevel: "error" });
     const mod = { exports: {} as { compilePackSchemaValidator?: () => ValidateFunction } };
-    new Function("module", "exports", r.outputFiles[0].text)(mod, mod.exports);
+    runInNewContext(r.outputFiles[0].text, { module: mod, exports: mod.exports });
     standalone = mod.exports.compilePackSchemaValidator!();
   });
 
