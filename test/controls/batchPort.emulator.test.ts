@@ -10,25 +10,7 @@ import { createBatchingPort, fetchBatchSender, readBatchResponse, webApiRoot, ty
 import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
 import { classifyError } from "../../plugins-ts/client/errors";
 import { unknownPropertyOf } from "../../plugins-ts/client/vitalsSource";
-import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
-import { fallbackTableInfo } from "../../plugins-ts/dataverse/entitysets";
-import { start } from "../helpers/emulator";
-
-/** context.webAPI as a PCF host gives it: one GET per call, every path logged. */
-function httpPort(emu: EmulatorHandle, token: string, log: string[]): WebApiPort {
-  const get = async (path: string): Promise<WebApiRow> => {
-    log.push(path);
-    const res = await fetch(emu.baseUrl + path, { headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Prefer: 'odata.include-annotations="*"' } });
-    const body = (await res.json()) as WebApiRow & { error?: { code: string; message: string } };
-    if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: body.error?.code });
-    return body;
-  };
-  const set = (table: string) => fallbackTableInfo(table).entitySetName;
-  return {
-    retrieveRecord: (table, id, options = "") => get(`${set(table)}(${id})${options}`),
-    retrieveMultipleRecords: async (table, options = "") => ({ entities: (await get(`${set(table)}${options}`)).value as WebApiRow[] }),
-  };
-}
+import { httpPort, start } from "../helpers/emulator";
 
 /** The `$batch` POST as the browser sends it, signed in with the user's token. */
 function sender(emu: EmulatorHandle, token: string, batches: number[]): BatchSender {
