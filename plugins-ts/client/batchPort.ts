@@ -10,15 +10,24 @@
  * Contract: every call resolves or rejects exactly as the plain port's would — a row, `{ entities,
  * nextLink }`, or an error shaped like PCF's (`errorCode`, `code`, `message`, `status`) so that
  * ./errors and the unknown-column retry read it the same way. A call alone in its turn, a call with
- * a page size, or a table without a known entity set goes through the plain port unchanged.
+ * a page size, or a table `batchEntitySet` does not know goes through the plain port unchanged.
  *
  * Failure modes: the batch itself fails (network, 4xx/5xx on the `$batch`, an answer that cannot
  * be read) → each of its calls is sent again through the plain port, so the panel degrades to
  * more requests, never to no score. One failed item (403, 400 unknown column) rejects only its
  * own call: the batch asks for `Prefer: odata.continue-on-error`.
  */
-import { fallbackTableInfo } from "../dataverse/entitysets";
+import { GAP_TABLE } from "../graph/model";
+import { BPF_TABLES, PRIMARY_NAME, pluralise } from "./facts";
 import type { WebApiPort, WebApiRow } from "./webApiPort";
+
+/** Tables the panel reads whose entity set is the default plural (test: the gateway's table agrees); others go unbatched. */
+const BATCHED_TABLES: ReadonlySet<string> = new Set([...Object.keys(PRIMARY_NAME), ...Object.values(BPF_TABLES).map((b) => b.table), "activitypointer", "environmentvariabledefinition", GAP_TABLE]);
+
+/** The entity set a batch item names for a table, or null: the call is not batched. */
+export function batchEntitySet(table: string): string | null {
+  return BATCHED_TABLES.has(table) ? pluralise(table) : null;
+}
 
 /** The HTTP answer to one `$batch` POST, whatever its status. */
 export interface BatchHttpResponse {
@@ -36,18 +45,10 @@ export interface BatchItemAnswer {
   body: string;
 }
 
-/** A failed batch item, shaped like PCF's WebApi error so ./errors classifies it. */
-export class BatchItemError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-    readonly errorCode: number,
-  ) {
-    super(message);
-    this.name = "BatchItemError";
-  }
-}
+/** A failed batch item: an Error shaped like PCF's WebApi error, so ./errors classifies it. */
+export type BatchItemError = Error & { status: number; code: string; errorCode: number };
+
+const batchItemError = (message: string, status: number, code = "", errorCode = status): BatchItemError => Object.assign(new Error(message), { status, code, errorCode });
 
 /** The `$batch` request body: one `application/http` part per GET, absolute URLs (spaces, which
  * would end the request line, as %20 — what fetch does to a single request's URL). */
@@ -87,8 +88,7 @@ function itemError(answer: BatchItemAnswer): BatchItemError {
   } catch {
     // not a Web API error body: the status says it
   }
-  const errorCode = /^0x[0-9a-f]{8}$/i.test(code) ? parseInt(code, 16) | 0 : answer.status;
-  return new BatchItemError(message, answer.status, code, errorCode);
+  return batchItemError(message, answer.status, code, /^0x[0-9a-f]{8}$/i.test(code) ? parseInt(code, 16) | 0 : answer.status);
 }
 
 /** `fetch` to `<apiRoot>$batch`, same-origin credentials (the Dynamics session). */
@@ -133,17 +133,16 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
     queue = [];
     if (items.length === 1) return direct(items[0]);
     const boundary = `batch_vitals_${Math.random().toString(36).slice(2)}`;
-    let answers: BatchItemAnswer[];
+    let answers: BatchItemAnswer[] = [];
     try {
       sent++;
       const res = await send(writeBatchBody(items.map((q) => apiRoot + q.path), boundary), `multipart/mixed; boundary=${boundary}`);
-      if (res.status !== 200) throw new Error(`$batch answered ${res.status}`);
-      answers = readBatchResponse(res.contentType, res.body);
-      if (answers.length !== items.length) throw new Error(`$batch answered ${answers.length} of ${items.length} requests`);
+      if (res.status === 200) answers = readBatchResponse(res.contentType, res.body);
     } catch {
-      items.forEach(direct);
-      return;
+      // no answer, or one that is not a batch answer: the same as a refused batch
     }
+    // A refused batch, or one that did not answer every request: each call on its own.
+    if (answers.length !== items.length) return items.forEach(direct);
     items.forEach((q, i) => {
       const a = answers[i];
       if (a.status >= 400) return q.reject(itemError(a));
@@ -151,7 +150,7 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
         const row = JSON.parse(a.body) as WebApiRow & { value?: WebApiRow[]; "@odata.nextLink"?: string };
         q.resolve(q.many ? { entities: row.value ?? [], ...(row["@odata.nextLink"] ? { nextLink: row["@odata.nextLink"] } : {}) } : row);
       } catch (err) {
-        q.reject(new BatchItemError(`the $batch answer to ${q.path} is not JSON: ${(err as Error).message}`, a.status, "", a.status));
+        q.reject(batchItemError(`${q.path}: ${(err as Error).message}`, a.status));
       }
     });
   };
@@ -165,22 +164,15 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
       queue.push({ path, many, direct: plain, resolve: resolve as (v: unknown) => void, reject });
     });
   };
-  const setOf = (table: string): string | null => {
-    try {
-      return fallbackTableInfo(table).entitySetName;
-    } catch {
-      return null;
-    }
-  };
   const query = (options: string | undefined): string => (!options ? "" : options.startsWith("?") ? options : `?${options}`);
   return {
     httpRequests: () => sent,
     retrieveRecord(table, id, options) {
-      const set = setOf(table);
+      const set = batchEntitySet(table);
       return enqueue(set && `${set}(${id})${query(options)}`, false, () => api.retrieveRecord(table, id, options));
     },
     retrieveMultipleRecords(table, options, maxPageSize) {
-      const set = setOf(table);
+      const set = batchEntitySet(table);
       // Paging (a page size, a nextLink passed back as options) stays with the plain port.
       const batchable = set !== null && maxPageSize === undefined && !/^\??https?:/.test(options ?? "");
       return enqueue(batchable ? `${set}${query(options)}` : null, true, () => api.retrieveMultipleRecords(table, options, maxPageSize));
@@ -192,8 +184,7 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
  * The Web API root of the organisation a form runs in: `context.page.getClientUrl()` where the
  * platform offers it, else the page's own origin (a model-driven app is served from the org URL).
  */
-export function webApiRoot(context: unknown, origin: string): string {
-  const page = typeof context === "object" && context !== null ? (context as { page?: { getClientUrl?: unknown } }).page : undefined;
-  const url = typeof page?.getClientUrl === "function" ? String((page.getClientUrl as () => unknown).call(page)) : origin;
+export function webApiRoot(context: object, origin: string): string {
+  const url = (context as { page?: { getClientUrl?: () => string } }).page?.getClientUrl?.() ?? origin;
   return `${url.replace(/\/+$/, "")}/api/data/v9.2/`;
 }

@@ -6,7 +6,8 @@
  */
 import type { EmulatorHandle } from "../../sandbox/emulator";
 import { compilePack, defaultRulePack } from "../../plugins-ts/engine";
-import { createBatchingPort, fetchBatchSender, readBatchResponse, webApiRoot, type BatchSender } from "../../plugins-ts/client/batchPort";
+import { batchEntitySet, createBatchingPort, fetchBatchSender, readBatchResponse, webApiRoot, type BatchSender } from "../../plugins-ts/client/batchPort";
+import { fallbackTableInfo } from "../../plugins-ts/dataverse/entitysets";
 import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
 import { classifyError } from "../../plugins-ts/client/errors";
 import { unknownPropertyOf } from "../../plugins-ts/client/vitalsSource";
@@ -97,6 +98,13 @@ describe("the batching port against the emulator", () => {
       { status: 404, body: "{}" },
     ]);
     expect(() => readBatchResponse("application/json", "{}")).toThrow(/not multipart\/mixed/);
+  });
+
+  it("batches the tables the panel reads under the gateway's entity-set names, and no table it does not know", () => {
+    for (const t of ["account", "contact", "lead", "opportunity", "activitypointer", "opportunitysalesprocess", "leadtoopportunitysalesprocess", "environmentvariabledefinition", "vit_activitygap", "systemuser", "team"]) {
+      expect(batchEntitySet(t)).toBe(fallbackTableInfo(t).entitySetName);
+    }
+    expect(batchEntitySet("new_project")).toBeNull();
   });
 
   it("the Web API root is the platform's client URL, else the page's origin", () => {
