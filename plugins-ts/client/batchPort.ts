@@ -185,6 +185,11 @@ export function createBatchingPort(api: WebApiPort, send: BatchSender, apiRoot: 
  * platform offers it, else the page's own origin (a model-driven app is served from the org URL).
  */
 export function webApiRoot(context: object, origin: string): string {
-  const url = (context as { page?: { getClientUrl?: () => string } }).page?.getClientUrl?.() ?? origin;
+  let url = origin;
+  try {
+    url = (context as { page?: { getClientUrl?: () => string } }).page?.getClientUrl?.() || origin;
+  } catch {
+    // pcf-start's harness has the member but no Xrm behind it: the page's origin
+  }
   return `${url.replace(/\/+$/, "")}/api/data/v9.2/`;
 }

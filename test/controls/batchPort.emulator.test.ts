@@ -110,5 +110,7 @@ describe("the batching port against the emulator", () => {
   it("the Web API root is the platform's client URL, else the page's origin", () => {
     expect(webApiRoot({ page: { getClientUrl: () => "https://org.crm4.dynamics.com/" } }, "https://x")).toBe("https://org.crm4.dynamics.com/api/data/v9.2/");
     expect(webApiRoot({}, "https://org.crm.dynamics.com")).toBe("https://org.crm.dynamics.com/api/data/v9.2/");
+    const harness = { page: { getClientUrl: () => (null as unknown as { getClientUrl(): string }).getClientUrl() } };
+    expect(webApiRoot(harness, "http://127.0.0.1:8181")).toBe("http://127.0.0.1:8181/api/data/v9.2/");
   });
 });
