@@ -54,7 +54,7 @@ export interface FixSource {
   approverMustDiffer(): Promise<boolean>;
   plan(request: FixPlanRequest): Promise<FixPlan>;
   /** A plan file made elsewhere (`vitals fix plan`, a colleague's download), checked as a whole. */
-  parse(text: string, source: string): FixPlan;
+  parse(text: string, source: string): Promise<FixPlan>;
   apply(plan: FixPlan, pack: RulePack, o: { onProgress?: (p: FixProgress) => void; signal?: AbortSignal }): Promise<FixRunResult>;
   runs(): Promise<FixRunList>;
   entries(runId: string): Promise<JournalEntry[]>;
@@ -92,7 +92,7 @@ export function createFixSource(gateway: DataverseGateway, now: () => Date = () 
     me: async () => (await gateway.whoAmI()).userId.toLowerCase(),
     approverMustDiffer: () => (mustDiffer ??= readApproverMustDiffer(gateway)),
     plan: (r) => makePlan({ gateway, pack: r.pack, tables: r.tables, rules: r.rules, ownerId: r.ownerId, now: now(), onProgress: r.onProgress, signal: r.signal }),
-    parse: (text, source) => parsePlan(text, source),
+    parse: (text, source) => Promise.resolve().then(() => parsePlan(text, source)),
     apply: async (plan, pack, o) =>
       applyPlan({ gateway, plan, pack, now: now(), chunkSize: UI_CHUNK_SIZE, approverMustDiffer: await readApproverMustDiffer(gateway), onProgress: o.onProgress, signal: o.signal }),
     runs: async () => {

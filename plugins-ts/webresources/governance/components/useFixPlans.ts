@@ -133,7 +133,7 @@ export function useFixPlans(props: FixPlansProps) {
     setSummary(null);
     setJob("idle");
     try {
-      setPlan(source.parse(await file.text(), file.name));
+      setPlan(await source.parse(await file.text(), file.name));
     } catch (err) {
       setError(message(err));
     }
