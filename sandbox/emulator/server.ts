@@ -15,6 +15,7 @@ import { emptyStats, errorRes, json, parseKey, type Emulator, type EmulatorStats
 import { csdl, entityDefinitions } from "./definitions";
 import { parsePrefer } from "./format";
 import { functionCall } from "./functions";
+import { mergeAction } from "./merge";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
@@ -158,6 +159,7 @@ export class EmulatorServer implements Emulator {
       if (r.method !== "POST") throw new ODataError(405, CODES.badQuery, "$batch accepts POST only.");
       return runBatch(this, r, p);
     }
+    if (path === "Merge" || path === "Microsoft.Dynamics.CRM.Merge") return mergeAction(this, r, p);
     const fn = functionCall(this, r, p, path);
     if (fn) return fn;
     if (path.startsWith("EntityDefinitions")) {
