@@ -30,6 +30,7 @@ import {
   type WhoAmI,
   type WriteOptions,
 } from "./gateway";
+import { createMergePort } from "./merge";
 import { fetchRelatedFactsWith, type QueryPort } from "./related";
 import {
   alternateKeySegment,
@@ -645,6 +646,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
       return exec.stats();
     },
   };
+  gateway.merge = createMergePort(exec, client, gateway);
   return gateway;
 }
 

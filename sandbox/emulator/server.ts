@@ -16,6 +16,7 @@ import { csdl, entityDefinitions } from "./definitions";
 import { parsePrefer } from "./format";
 import { functionCall } from "./functions";
 import { mergeAction } from "./merge";
+import { oneToManyRelationships } from "./relationship-metadata";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
@@ -164,6 +165,8 @@ export class EmulatorServer implements Emulator {
     if (fn) return fn;
     if (path.startsWith("EntityDefinitions")) {
       this.count("metadata");
+      const rel = oneToManyRelationships(r, path);
+      if (rel) return rel;
       return entityDefinitions(r, path);
     }
     const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);
