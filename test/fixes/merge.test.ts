@@ -6,6 +6,9 @@
  */
 import { defaultRulePack } from "../../plugins-ts/engine";
 import { applyPlan, makeMergePlan, parsePairsCsv, readMergeEntries, undoRun, type FixPlan } from "../../plugins-ts/fix";
+import { runIdOf } from "../../plugins-ts/fix/model";
+
+const runIdOfPlan = (p: FixPlan): string => runIdOf(p.planId);
 import type { EmulatorHandle } from "../../sandbox/emulator";
 import type { Row } from "../../sandbox/emulator/store";
 import { gatewayFor } from "../helpers/audit";
@@ -160,5 +163,34 @@ describe("merge and undo", () => {
     expect(refused.issues[0]).toMatchObject({ outcome: "failed", errorCode: "0x80040220" });
     expect(refused.issues[0].detail).toMatch(/missing prvMerge privilege/);
     expect(emu.store.get("contact", s.sub)!.statecode).toBe(0);
+  });
+
+  it("resumes a run killed between the journal and the Merge, and one whose Merge reply was lost, merging each pair once", async () => {
+    const a = contactsWithChildren();
+    const b = contactsWithChildren();
+    const plan = await planOf("contact", [[a.master, a.sub]]);
+    plan.merges!.push(...(await planOf("contact", [[b.master, b.sub]])).merges!);
+    const gw = gatewayFor(emu);
+    const killAt = (n: number) => {
+      let seen = 0;
+      return ({ phase }: { phase: string }): void => {
+        if (phase === "written" && ++seen === n) throw new Error("killed");
+      };
+    };
+    const merges = (): number => emu.stats().byKind.merge ?? 0;
+    const m0 = merges();
+    // killed after the first pair was journaled, before its Merge
+    await expect(applyPlan({ gateway: gw, plan, pack, now, updateHealth: false, afterChunk: killAt(1) })).rejects.toThrow("killed");
+    expect(emu.store.get("contact", a.sub)!.statecode).toBe(0);
+    expect((await readMergeEntries(gw, runIdOfPlan(plan))).map((e) => e.outcome)).toEqual(["pending"]);
+    // resumed: the first pair is merged now; killed again after the second was journaled
+    await expect(applyPlan({ gateway: gw, plan, pack, now, updateHealth: false, afterChunk: killAt(2) })).rejects.toThrow("killed");
+    expect(emu.store.get("contact", a.sub)).toMatchObject({ statecode: 1, _masterid_value: a.master });
+    // …and suppose its Merge did reach the platform, but the reply was lost
+    emu.store.update("contact", b.sub, { statecode: 1, statuscode: 2, merged: true, _masterid_value: b.master });
+    const resumed = await applyPlan({ gateway: gw, plan, pack, now, updateHealth: false });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.outcomes.applied).toBe(2);
+    expect(merges() - m0).toBe(1); // one Merge for the first pair, none repeated
   });
 });
