@@ -15,7 +15,7 @@ import type { RulePack } from "../engine/pack/types";
 import type { DataverseGateway, VersionedRow } from "../dataverse/gateway";
 import type { RelatedFacts } from "../engine/types";
 import { f, isGuid } from "../dataverse/requests";
-import type { FixPlan, MergePlanEntry } from "./model";
+import { newPlan, type FixPlan, type MergePlanEntry } from "./model";
 
 export const MERGEABLE_TABLES = ["account", "contact", "lead"] as const;
 const NAME: Record<string, string> = { account: "name", contact: "fullname", lead: "fullname" };
@@ -85,20 +85,6 @@ export async function makeMergePlan(o: MergePlanOptions): Promise<MergePlanResul
   );
   const proposed = proposeMerges(table, pairs, candidates, o.masterRule);
   const merges: MergePlanEntry[] = proposed.proposals.map((p) => ({ ...p, masterEtag: rows.get(p.masterId)!.etag, subordinateEtag: rows.get(p.subordinateId)!.etag, include: true, swap: false }));
-  const plan: FixPlan = {
-    kind: "crm-vitals-fix-plan",
-    v: 1,
-    planId: globalThis.crypto.randomUUID(),
-    createdOn: o.now.toISOString(),
-    proposedBy: me.userId,
-    pack: { id: o.pack.id, version: o.pack.version },
-    scope: { tables: [table], rules: [`${table}.duplicate`] },
-    entries: [],
-    blocked: [],
-    scoreBefore: {},
-    records: {},
-    merges,
-    ...(o.performParentingChecks ? { performParentingChecks: true } : {}),
-  };
+  const plan: FixPlan = { ...newPlan(me.userId, o.pack, o.now, { tables: [table], rules: [`${table}.duplicate`] }), merges, ...(o.performParentingChecks ? { performParentingChecks: true } : {}) };
   return { plan, skipped: proposed.skipped };
 }

@@ -98,6 +98,23 @@ export interface FixPlan {
   performParentingChecks?: boolean;
 }
 
+/** A new plan with no entries yet: a fresh plan id, who proposes it, when, with which pack, for what scope. */
+export function newPlan(proposedBy: string, pack: { id: string; version: string }, now: Date, scope: FixPlan["scope"]): FixPlan {
+  return {
+    kind: "crm-vitals-fix-plan",
+    v: 1,
+    planId: globalThis.crypto.randomUUID(),
+    createdOn: now.toISOString(),
+    proposedBy,
+    pack: { id: pack.id, version: pack.version },
+    scope,
+    entries: [],
+    blocked: [],
+    scoreBefore: {},
+    records: {},
+  };
+}
+
 /** A stable GUID from text (FNV-1a based, version-4 layout): journal rows and tasks get ids a repeat reproduces. */
 export function stableGuid(text: string): string {
   let hex = "";
