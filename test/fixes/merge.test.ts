@@ -5,7 +5,8 @@
  * again refused; a user without the Merge privilege getting the platform's error.
  */
 import { defaultRulePack } from "../../plugins-ts/engine";
-import { applyPlan, makeMergePlan, parsePairsCsv, readMergeEntries, undoRun, type FixPlan } from "../../plugins-ts/fix";
+import { applyPlan, readMergeEntries, undoRun, type FixPlan } from "../../plugins-ts/fix";
+import { makeMergePlan, parsePairsCsv } from "../../plugins-ts/fix/merge-plan";
 import { runIdOf } from "../../plugins-ts/fix/model";
 
 const runIdOfPlan = (p: FixPlan): string => runIdOf(p.planId);

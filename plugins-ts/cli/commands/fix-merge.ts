@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import { MASTER_RULES, type MasterRule } from "../../engine/fixes";
 import type { RulePack } from "../../engine";
 import type { DataverseGateway } from "../../dataverse/gateway";
-import { makeMergePlan, parsePairsCsv, MERGEABLE_TABLES } from "../../fix";
+import { makeMergePlan, parsePairsCsv, MERGEABLE_TABLES } from "../../fix/merge-plan";
 import type { MergePair as Pair } from "../../engine/fixes";
 import { UserError } from "../errors";
 import { createProgress } from "../progress";
