@@ -20,6 +20,7 @@ import { oneToManyRelationships } from "./relationship-metadata";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
+import { keyIndexesOf } from "./keyindexes";
 import { subResource } from "./navigation";
 import { countOnly, readCollection, readOne } from "./reads";
 import { BY_SET, TABLES, tableDef, type ResolvedTable } from "./schema";
@@ -119,6 +120,7 @@ export class EmulatorServer implements Emulator {
       }
       const r: Req = { method: req.method ?? "GET", path: decodeURIComponent(m[2]), query: url.searchParams, headers, body, base: `${host}/api/data/${m[1]}/` };
       const out = this.dispatch(r, user, true);
+      keyIndexesOf(this.store).tick();
       Object.assign(out.headers, ticket.headers);
       send(res, out);
     } finally {
@@ -167,7 +169,7 @@ export class EmulatorServer implements Emulator {
       this.count("metadata");
       const rel = oneToManyRelationships(r, path);
       if (rel) return rel;
-      return entityDefinitions(r, path);
+      return entityDefinitions(r, path, keyIndexesOf(this.store));
     }
     const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);
     const t0 = m ? BY_SET.get(m[1]) : undefined;
