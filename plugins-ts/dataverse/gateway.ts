@@ -8,6 +8,7 @@
 import type { ColumnValue, RelatedFacts } from "../engine/types";
 import type { DataverseError } from "./errors";
 import { WriteGuardError } from "./errors";
+import type { MergePort } from "./merge";
 import type { Filter } from "./requests";
 import type { GatewayStats } from "./resilience";
 
@@ -186,6 +187,8 @@ export interface DataverseGateway {
    * returned as the item's error, never retried). Web API adapter only.
    */
   writeFixes?(table: string, writes: readonly FixWrite[], opts?: WriteOptions): Promise<FixWriteOutcome[]>;
+  /** Approved merges only (./merge): the Merge action, full reads and the children a merge re-parents. Web API adapter only. */
+  merge?: MergePort;
 }
 
 /** Customers' own tables: never written, whatever the allow-list says. */

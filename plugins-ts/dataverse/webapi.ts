@@ -11,6 +11,7 @@
 import type { RelatedFacts } from "../engine/types";
 import { fallbackTableInfo } from "./entitysets";
 import type { DataverseGateway, FetchRelatedFactsOptions } from "./gateway";
+import { createMergePort } from "./merge";
 import { fetchRelatedFactsWith } from "./related";
 import type { GatewayStats } from "./resilience";
 import { createConnection, type WebApiGatewayOptions } from "./webapi/connection";
@@ -26,7 +27,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
   const conn = createConnection(opts);
   const port = createQueryPort(conn);
   const stageNames = new Map<string, string>();
-  return {
+  const gateway: DataverseGateway = {
     adapter: "webapi",
     whoAmI: () => whoAmI(conn),
     entitySetName: async (table) => (await conn.tableInfo(table)).entitySetName,
@@ -43,6 +44,8 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),
   };
+  gateway.merge = createMergePort(conn.exec, conn.client, gateway);
+  return gateway;
 }
 
 /** Exposed for tests and docs: the table info used without metadata access. */

@@ -24,6 +24,7 @@ import { FIX_RUN_STATUS, RUN_APPROVED_BY_BIND, RUN_PROPOSED_BY_BIND, entryIdOf, 
 import { rescore } from "./rescore";
 import { bodyOf, sameValue } from "./values";
 import { checkPlan } from "./planfile";
+import { applyMergePlan } from "./merge-apply";
 
 export interface FixProgress {
   runId: string;
@@ -80,7 +81,7 @@ function byRecord(entries: readonly PlanEntry[]): PlanEntry[][] {
   return [...m.values()];
 }
 
-async function startRun(o: ApplyOptions, runId: string, approver: string): Promise<boolean> {
+export async function startRun(o: ApplyOptions, runId: string, approver: string): Promise<boolean> {
   let existing;
   try {
     existing = await readRun(o.gateway, runId);
@@ -95,11 +96,12 @@ async function startRun(o: ApplyOptions, runId: string, approver: string): Promi
     return true;
   }
   const plan = o.plan;
-  const rules = [...new Set(plan.entries.map((e) => e.ruleId))].sort();
+  const merges = (plan.merges ?? []).filter((m) => m.include);
+  const rules = [...new Set([...plan.entries.map((e) => e.ruleId), ...merges.map((m) => `${m.table}.duplicate`)])].sort();
   const created = await o.gateway.createMany("vit_fixrun", [
     {
       vit_fixrunid: runId,
-      vit_name: `Fix ${plan.scope.tables.join(", ")} ${o.now.toISOString().slice(0, 16).replace("T", " ")} (${plan.entries.filter((e) => e.include).length} fixes)`.slice(0, 200),
+      vit_name: `Fix ${plan.scope.tables.join(", ")} ${o.now.toISOString().slice(0, 16).replace("T", " ")} (${plan.entries.filter((e) => e.include).length + merges.length} fixes)`.slice(0, 200),
       vit_planid: plan.planId,
       vit_status: FIX_RUN_STATUS.applying,
       [RUN_PROPOSED_BY_BIND]: `/systemusers(${plan.proposedBy})`,
@@ -108,7 +110,7 @@ async function startRun(o: ApplyOptions, runId: string, approver: string): Promi
       vit_scope: JSON.stringify(plan.scope),
       vit_rules: rules.join(","),
       vit_scorebefore: JSON.stringify(plan.scoreBefore),
-      vit_entrycount: plan.entries.filter((e) => e.include).length,
+      vit_entrycount: plan.entries.filter((e) => e.include).length + merges.length,
       vit_rulepackversion: `${plan.pack.id} ${plan.pack.version}`,
     },
   ]);
@@ -184,6 +186,7 @@ function decided(runId: string, e: PlanEntry, row: Row | undefined, etag: string
 
 export async function applyPlan(o: ApplyOptions): Promise<FixRunResult> {
   checkPlan(o.plan);
+  if (o.plan.merges?.length) return applyMergePlan(o);
   const g = o.gateway;
   const me = await g.whoAmI();
   if (o.approverMustDiffer && me.userId.toLowerCase() === o.plan.proposedBy.toLowerCase()) {

@@ -9,3 +9,9 @@ export { undoRun, type UndoOptions } from "./undo";
 export { readRun, readEntries, countOutcomes, type JournalEntry, type StoredRun } from "./journal";
 export { parsePlan, checkPlan, FixPlanError } from "./planfile";
 export type { FixPlan, PlanEntry, TableScores, EntryOutcome, FixRunStatus } from "./model";
+export { applyMergePlan } from "./merge-apply";
+export { undoMergeRun } from "./merge-undo";
+export { readMergeEntries, isMergeRun, type MergeJournal } from "./merge-journal";
+export type { MergePlanEntry } from "./model";
+// Merge plans (./merge-plan: the matcher and a CSV reader) are imported from their own module, so
+// a browser bundle of plugins-ts/fix does not carry them.

@@ -5,7 +5,7 @@
  */
 import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
-import type { FixBlocked, FixProposal } from "../engine/fixes";
+import type { FixBlocked, FixProposal, MergeProposal } from "../engine/fixes";
 import type { Dimension } from "../engine/types";
 
 interface ColumnDef {
@@ -14,7 +14,7 @@ interface ColumnDef {
   options?: { value: number; label: string }[];
 }
 
-function options<K extends string>(columns: ColumnDef[], column: string, keys: readonly K[]): Record<K, number> {
+export function options<K extends string>(columns: ColumnDef[], column: string, keys: readonly K[]): Record<K, number> {
   const def = columns.find((c) => c.schemaName.toLowerCase() === column);
   if (!def?.options) throw new Error(`solution source: ${column} has no options`);
   const byLabel = new Map(def.options.map((o) => [o.label.toLowerCase().replace(/\s+/g, ""), o.value]));
@@ -68,6 +68,16 @@ export interface PlanEntry extends FixProposal {
   name?: string;
 }
 
+/** A merge of a duplicate into its master (plugins-ts/fix/merge-*.ts), with both records' ETags in the preview. */
+export interface MergePlanEntry extends MergeProposal {
+  masterEtag: string;
+  subordinateEtag: string;
+  /** Unticked by a person: kept in the file, not merged. */
+  include: boolean;
+  /** A person's override of the master rule: true keeps the subordinate and merges the master into it. */
+  swap: boolean;
+}
+
 export interface FixPlan {
   kind: "crm-vitals-fix-plan";
   v: 1;
@@ -82,6 +92,27 @@ export interface FixPlan {
   scoreBefore: Record<string, TableScores>;
   /** Scores of the records with entries, by `table:id`. */
   records: Record<string, RecordScoreSnapshot>;
+  /** Merges of duplicates (a plan of `vitals fix plan --merge`); applied one by one, journaled before each Merge. */
+  merges?: MergePlanEntry[];
+  /** Send PerformParentingChecks: true (refuse records with different parents). */
+  performParentingChecks?: boolean;
+}
+
+/** A new plan with no entries yet: a fresh plan id, who proposes it, when, with which pack, for what scope. */
+export function newPlan(proposedBy: string, pack: { id: string; version: string }, now: Date, scope: FixPlan["scope"]): FixPlan {
+  return {
+    kind: "crm-vitals-fix-plan",
+    v: 1,
+    planId: globalThis.crypto.randomUUID(),
+    createdOn: now.toISOString(),
+    proposedBy,
+    pack: { id: pack.id, version: pack.version },
+    scope,
+    entries: [],
+    blocked: [],
+    scoreBefore: {},
+    records: {},
+  };
 }
 
 /** A stable GUID from text (FNV-1a based, version-4 layout): journal rows and tasks get ids a repeat reproduces. */

@@ -15,7 +15,7 @@ import type { DataverseGateway } from "../dataverse/gateway";
 import { MissingColumnsError } from "../dataverse/errors";
 import { f, guid } from "../dataverse/requests";
 import { planTable } from "../audit/plan";
-import { type FixPlan, type PlanEntry, type TableScores } from "./model";
+import { newPlan, type FixPlan, type PlanEntry, type TableScores } from "./model";
 import { addScores, emptyTableScores, scanScored, snapshotOf } from "./scan";
 import { sameValue } from "./values";
 import { REQUIRED_COLUMNS } from "./required";
@@ -93,19 +93,7 @@ export async function makePlan(o: PlanOptions): Promise<FixPlan> {
     managerOf: wantsRepair("reassignOwner") ? await managersOfDisabled(o.gateway) : undefined,
     newOwner: o.newOwner,
   };
-  const plan: FixPlan = {
-    kind: "crm-vitals-fix-plan",
-    v: 1,
-    planId: globalThis.crypto.randomUUID(),
-    createdOn: o.now.toISOString(),
-    proposedBy: me.userId,
-    pack: { id: o.pack.id, version: o.pack.version },
-    scope: { tables: o.tables, ...(o.rules ? { rules: o.rules } : {}), ...(o.ownerId ? { ownerId: o.ownerId } : {}) },
-    entries: [],
-    blocked: [],
-    scoreBefore: {},
-    records: {},
-  };
+  const plan: FixPlan = newPlan(me.userId, o.pack, o.now, { tables: o.tables, ...(o.rules ? { rules: o.rules } : {}), ...(o.ownerId ? { ownerId: o.ownerId } : {}) });
   for (const table of o.tables) {
     const scores: TableScores = emptyTableScores();
     plan.scoreBefore[table] = scores;

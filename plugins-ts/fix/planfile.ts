@@ -35,6 +35,22 @@ const planSchema = {
         },
       },
     },
+    merges: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["key", "table", "masterId", "subordinateId", "masterEtag", "subordinateEtag", "include", "swap", "updateContent"],
+        properties: {
+          table: { enum: ["account", "contact", "lead"] },
+          masterId: guid,
+          subordinateId: guid,
+          masterEtag: { type: "string", minLength: 1, not: { const: "*" } },
+          subordinateEtag: { type: "string", minLength: 1, not: { const: "*" } },
+          include: { type: "boolean" },
+          swap: { type: "boolean" },
+        },
+      },
+    },
     blocked: { type: "array" },
     scoreBefore: { type: "object" },
     records: { type: "object" },

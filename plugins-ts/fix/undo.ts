@@ -17,6 +17,8 @@ import { finishRun, type FixProgress, type FixRunResult } from "./apply";
 import { readEntries, readRun, updateEntries, type EntryUpdate, type JournalEntry } from "./journal";
 import { FIX_RUN_STATUS, taskIdOf } from "./model";
 import { bodyOf, sameValue } from "./values";
+import { isMergeRun } from "./merge-journal";
+import { undoMergeRun } from "./merge-undo";
 
 export interface UndoOptions {
   gateway: DataverseGateway;
@@ -115,6 +117,7 @@ async function undoTasks(o: UndoOptions, entries: JournalEntry[], taskIds: Map<s
 
 export async function undoRun(o: UndoOptions): Promise<FixRunResult> {
   const g = o.gateway;
+  if (await isMergeRun(g, o.runId)) return undoMergeRun(o);
   const run = await readRun(g, o.runId);
   if (!run) throw new Error(`there is no fix run ${o.runId} (or you cannot read it)`);
   if (run.status === "applying") throw new Error(`fix run ${o.runId} is still being applied (or was interrupted): apply its plan again to finish it, then undo`);

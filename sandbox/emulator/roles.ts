@@ -24,6 +24,8 @@ const FROM_SOLUTION: Record<PrivilegeDepth, Depth> = { Basic: "basic", Local: "l
 export interface Role {
   name: string;
   depth(privilege: Privilege, t: TableDef): Depth;
+  /** Privileges of the role not tied to a table (prvMerge, …); roles.json lists them as `miscellaneous`. */
+  miscellaneous?: ReadonlySet<string>;
 }
 
 /** What a user holds: their roles, and the deepest grant of any of them. */
@@ -36,7 +38,7 @@ export function privilegeTable(t: TableDef): string {
   return t.isActivity ? "activitypointer" : t.logicalName;
 }
 
-function fromSource(name: string, tables: readonly TablePrivilegeSource[]): Role {
+function fromSource(name: string, tables: readonly TablePrivilegeSource[], miscellaneous: readonly string[] = []): Role {
   const grants = new Map<string, Partial<Record<Privilege, Depth>>>();
   for (const entry of tables) {
     const g: Partial<Record<Privilege, Depth>> = {};
@@ -49,12 +51,12 @@ function fromSource(name: string, tables: readonly TablePrivilegeSource[]): Role
     }
     grants.set(entry.table, g);
   }
-  return { name, depth: (privilege, t) => grants.get(privilegeTable(t))?.[privilege] ?? "none" };
+  return { name, depth: (privilege, t) => grants.get(privilegeTable(t))?.[privilege] ?? "none", miscellaneous: new Set(miscellaneous) };
 }
 
 /** The roles the solution ships, by name, exactly as roles.json defines them. */
 export const SHIPPED_ROLES: ReadonlyMap<string, Role> = new Map(
-  (rolesJson.roles as { name: string; tables: TablePrivilegeSource[] }[]).map((r) => [r.name, fromSource(r.name, r.tables)]),
+  (rolesJson.roles as { name: string; tables: TablePrivilegeSource[]; miscellaneous?: string[] }[]).map((r) => [r.name, fromSource(r.name, r.tables, r.miscellaneous)]),
 );
 
 export function shippedRole(name: string): Role {
@@ -65,7 +67,12 @@ export function shippedRole(name: string): Role {
 
 /** An admin's copy of a role under a new name, with some grants changed (as the role editor does). */
 export function copyOfRole(name: string, base: Role, change: (privilege: Privilege, t: TableDef, depth: Depth) => Depth): Role {
-  return { name, depth: (privilege, t) => change(privilege, t, base.depth(privilege, t)) };
+  return { name, depth: (privilege, t) => change(privilege, t, base.depth(privilege, t)), miscellaneous: base.miscellaneous };
+}
+
+/** Whether any of the user's roles grants a privilege that is not tied to a table (prvMerge). */
+export function holdsPrivilege(set: RoleSet, privilege: string): boolean {
+  return set.roles.some((r) => r.miscellaneous?.has(privilege) ?? false);
 }
 
 export function roleSet(roles: readonly Role[]): RoleSet {
@@ -88,19 +95,24 @@ const REFERENCE = new Set([
   "leadtoopportunitysalesprocess", "duplicaterule", "duplicaterulecondition",
 ]);
 
-function platformRole(name: string, grant: (privilege: Privilege, table: string, t: TableDef) => Depth): Role {
-  return { name, depth: (privilege, t) => grant(privilege, privilegeTable(t), t) };
+function platformRole(name: string, grant: (privilege: Privilege, table: string, t: TableDef) => Depth, miscellaneous: readonly string[] = []): Role {
+  return { name, depth: (privilege, t) => grant(privilege, privilegeTable(t), t), miscellaneous: new Set(miscellaneous) };
 }
+
+/** Sales roles and the administrator may merge duplicates (prvMerge); Basic User and Marketing Professional may not (stand-ins). */
+const MERGES = ["prvMerge"];
 
 const readsReference = (privilege: Privilege, table: string): Depth => (privilege === "read" && REFERENCE.has(table) ? "global" : "none");
 
-export const SYSTEM_ADMINISTRATOR = platformRole("System Administrator", () => "global");
+export const SYSTEM_ADMINISTRATOR = platformRole("System Administrator", () => "global", MERGES);
 export const BASIC_USER = platformRole("Basic User", readsReference);
 export const SALESPERSON = platformRole("Salesperson", (privilege, table, t) =>
   SALES.has(table) ? "basic" : t.isBpf && privilege !== "delete" ? "global" : readsReference(privilege, table),
+  MERGES,
 );
 export const SALES_MANAGER = platformRole("Sales Manager", (privilege, table, t) =>
   SALES.has(table) ? "local" : t.isBpf && privilege !== "delete" ? "local" : readsReference(privilege, table),
+  MERGES,
 );
 export const MARKETING_PROFESSIONAL = platformRole("Marketing Professional", (privilege, table, t) =>
   table === "opportunity" || table === "opportunitysalesprocess" ? "none" : SALESPERSON.depth(privilege, t),

@@ -233,6 +233,11 @@ function bpfColumns(entity: "opportunity" | "lead"): ColumnDef[] {
   return cols;
 }
 
+/** Set by the Merge action only (sandbox/emulator/merge.ts); not writable by a client, as in Dataverse. */
+function mergeState(table: string): ColumnDef[] {
+  return [col("merged", "boolean", "Merged", { options: YES_NO, readOnly: true }), col("masterid", "lookup", "Master ID", { targets: [table], readOnly: true })];
+}
+
 function table(def: Omit<TableDef, "changeTracking" | "alternateKeys"> & Partial<Pick<TableDef, "alternateKeys" | "changeTracking">>): TableDef {
   return { alternateKeys: [], changeTracking: true, ...def };
 }
@@ -345,7 +350,7 @@ export const TABLES: TableDef[] = [
       col("numberofemployees", "integer", "Number of Employees"),
       ...address(),
       lookup("parentaccountid", "Parent Account", "account"), lookup("primarycontactid", "Primary Contact", "contact"),
-      memo("description", "Description"),
+      memo("description", "Description"), ...mergeState("account"),
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),
@@ -362,7 +367,7 @@ export const TABLES: TableDef[] = [
       col("birthdate", "dateonly", "Birthday"), str("governmentid", "Government", 50),
       str("jobtitle", "Job Title", 100),
       col("parentcustomerid", "customer", "Company Name", { targets: ["account", "contact"] }),
-      ...address(), memo("description", "Description"),
+      ...address(), memo("description", "Description"), ...mergeState("contact"),
       ...state(ACTIVE_INACTIVE, ACTIVE_INACTIVE_STATUS), ...owned(), ...audit(),
     ],
   }),
@@ -385,7 +390,7 @@ export const TABLES: TableDef[] = [
       col("budgetamount", "money", "Budget Amount"), bool("decisionmaker", "Decision Maker?", { 0: "no", 1: "yes" }),
       lookup("parentaccountid", "Existing Account", "account"), lookup("parentcontactid", "Existing Contact", "contact"),
       col("customerid", "customer", "Customer", { targets: ["account", "contact"] }),
-      memo("description", "Description"),
+      memo("description", "Description"), ...mergeState("lead"),
       ...state({ 0: "Open", 1: "Qualified", 2: "Disqualified" }, { 1: "New", 2: "Contacted", 3: "Qualified", 4: "Lost", 5: "Cannot Contact", 6: "No Longer Interested", 7: "Canceled" }),
       ...owned(), ...audit(),
     ],

@@ -79,7 +79,7 @@ export function readFilter(p: Principal, t: TableDef, activityOf?: ActivityLooku
   return depthFilter(p, t, depth);
 }
 
-function depthFilter(p: Principal, t: TableDef, depth: Depth): ((row: Row) => boolean) | null {
+export function depthFilter(p: Principal, t: TableDef, depth: Depth): ((row: Row) => boolean) | null {
   if (depth === "global" || t.ownership !== "UserOwned") return null;
   if (depth === "local") return (r) => r._owningbusinessunit_value === p.businessUnitId;
   if (depth === "deep") {

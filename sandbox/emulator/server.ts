@@ -15,6 +15,8 @@ import { emptyStats, errorRes, json, parseKey, type Emulator, type EmulatorStats
 import { csdl, entityDefinitions } from "./definitions";
 import { parsePrefer } from "./format";
 import { functionCall } from "./functions";
+import { mergeAction } from "./merge";
+import { oneToManyRelationships } from "./relationship-metadata";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
@@ -160,10 +162,13 @@ export class EmulatorServer implements Emulator {
       if (r.method !== "POST") throw new ODataError(405, CODES.badQuery, "$batch accepts POST only.");
       return runBatch(this, r, p);
     }
+    if (path === "Merge" || path === "Microsoft.Dynamics.CRM.Merge") return mergeAction(this, r, p);
     const fn = functionCall(this, r, p, path);
     if (fn) return fn;
     if (path.startsWith("EntityDefinitions")) {
       this.count("metadata");
+      const rel = oneToManyRelationships(r, path);
+      if (rel) return rel;
       return entityDefinitions(r, path, keyIndexesOf(this.store));
     }
     const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);

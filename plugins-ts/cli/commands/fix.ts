@@ -14,6 +14,7 @@ import { DEFAULT_TABLES, type RulePack } from "../../engine";
 import { applyPlan, makePlan, parsePlan, readEntries, readRun, undoRun, countOutcomes, type FixPlan, type FixProgress, type FixRunResult, type TableScores } from "../../fix";
 import type { DataverseGateway } from "../../dataverse/gateway";
 import { UserError } from "../errors";
+import { mergeInputs, writeMergePlan, type MergePlanCliOptions } from "./fix-merge";
 import { loadPack, parseNow } from "../pack";
 import { createProgress } from "../progress";
 import { addConnectionOptions, checkConnectionOptions, connect, type ConnectionCliOptions } from "../connection";
@@ -117,9 +118,17 @@ export function register(program: Command): void {
     .option("--new-owner <id>", "user (or team, with --new-owner-team) that takes over records of disabled owners")
     .option("--new-owner-team", "--new-owner is a team")
     .requiredOption("--out <file>", "plan file to write (JSON)")
-    .action(async (o: FixCliOptions & { tables: string; rules?: string; owner?: string; newOwner?: string; newOwnerTeam?: boolean; out: string }) => {
+    .option("--merge", "plan merges of duplicates instead (one --tables of account, contact, lead): undoable, journaled before each Merge")
+    .option("--pairs <file>", "with --merge: the pairs.csv of vitals dedupe (record ids as ids); default: run the matcher on the organisation")
+    .option("--master-rule <rule>", "with --merge: which record survives: complete, recent (last activity) or oldest", "complete")
+    .option("--parenting-checks", "with --merge: send PerformParentingChecks, so records with different parents are refused")
+    .action(async (o: FixCliOptions & MergePlanCliOptions & { tables: string; rules?: string; owner?: string; newOwner?: string; newOwnerTeam?: boolean; merge?: boolean }) => {
       const tables = [...new Set(o.tables.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
       if (!tables.length) throw new UserError("--tables: name at least one table");
+      if (o.merge) {
+        const input = await mergeInputs(tables, o);
+        return withOrg(o, "the merge plan", async (gateway, now) => writeMergePlan(gateway, await packFor(gateway, o.pack), now, input, o));
+      }
       await withOrg(o, "the fix plan", async (gateway, now) => {
         const pack = await packFor(gateway, o.pack);
         const bar = o.progress ? createProgress({ label: "planning", total: 0 }) : undefined;
