@@ -50,6 +50,8 @@ describeBrowser("fix plans in the Governance Center", () => {
     const q = new URLSearchParams({ orgUrl: sb.url, token: user.token, hostUrl: sb.url });
     await page.goto(`${sb.url}${sb.config.governancePage!.replace(/^\//, "")}?${q.toString()}`);
     await page.getByRole("tab", { name: "Fix plans" }).click();
+    // The tab loads on demand (its own chunk): wait until its rules are listed.
+    await page.getByRole("group", { name: "Rules with a fix" }).getByRole("checkbox").first().waitFor({ timeout: 30_000 });
     return page;
   };
 
