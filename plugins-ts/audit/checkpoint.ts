@@ -11,7 +11,7 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import type { DataverseGateway, GatewayStats } from "../dataverse/gateway";
+import type { DataverseGateway, GatewayStats, Row } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
@@ -70,7 +70,7 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
     }
   }
   await refuseIfBusy(gateway, scope);
-  const cp: RunCheckpoint = { v: 1, mode, since, tableIndex: 0, phase: "records", stream: null, redo: null, scanned: 0, changed: 0, retired: 0, pages: 0, requests: 0, throttled: 0, readByTable: {} };
+  const cp = newCheckpoint(mode, since);
   const created = await gateway.createMany("vit_auditrun", [
     {
       vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
@@ -87,6 +87,11 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   if (!outcome?.ok || !outcome.id) throw new Error(`could not create the audit run row: ${outcome && !outcome.ok ? outcome.error.message : "no id returned"}`);
   await withdrawIfNotFirst(gateway, scope, outcome.id);
   return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey };
+}
+
+/** Where a new run stands: at the start of its first table. */
+export function newCheckpoint(mode: "full" | "incremental", since: string | null): RunCheckpoint {
+  return { v: 1, mode, since, tableIndex: 0, phase: "records", stream: null, redo: null, scanned: 0, changed: 0, retired: 0, pages: 0, requests: 0, throttled: 0, readByTable: {} };
 }
 
 /** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
@@ -115,6 +120,8 @@ export class RunTracker {
     private readonly estimated: number | null,
     private readonly tables: number,
     private readonly onProgress?: (p: AuditProgress) => void,
+    /** More columns for every checkpoint write (a partition's lease, partitions.ts). */
+    private readonly checkpointColumns?: () => Row,
   ) {
     this.runId = opened.runId;
     this.cp = opened.cp;
@@ -176,6 +183,7 @@ export class RunTracker {
         vit_recordschanged: cp.changed,
         vit_requestsmade: this.requestsSoFar(),
         vit_throttledcount: this.throttledSoFar(),
+        ...this.checkpointColumns?.(),
       },
     ]);
     if (res[0] && !res[0].ok) throw res[0].error;
