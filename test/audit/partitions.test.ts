@@ -71,7 +71,7 @@ describe("an audit split over worker processes", () => {
     const startWorkers = (runId: string): Promise<void> => {
       const exits: Promise<number | null>[] = [];
       for (let i = 1; i <= 3; i++) {
-        const child = spawn(process.execPath, [VITALS, "audit-worker", "--url", split.orgUrl, "--token", split.adminToken, "--run", runId, "--page-size", String(PAGE), "--lease-seconds", "6", "--worker-id", workerId(i)], {
+        const child = spawn(process.execPath, [VITALS, "audit-worker", "--url", split.orgUrl, "--token", split.adminToken, "--run", runId, "--page-size", String(PAGE), "--lease-seconds", "15", "--worker-id", workerId(i)], {
           env: { ...process.env, CI: "true" },
           stdio: "ignore",
         });
@@ -98,7 +98,7 @@ describe("an audit split over worker processes", () => {
       pageSize: PAGE,
       partitions: 6,
       workerId: "coordinator",
-      leaseMs: 6000,
+      leaseMs: 15_000,
       pollMs: 200,
       startWorkers,
     });
