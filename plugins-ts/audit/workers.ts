@@ -17,6 +17,7 @@
 import type { RulePack } from "../engine/pack/types";
 import { DataverseError } from "../dataverse/errors";
 import { ETAG, etagOf, type DataverseGateway } from "../dataverse/gateway";
+import { f } from "../dataverse/requests";
 import { createDuplicateFinder } from "./duplicates";
 import { RUN_STATUS, str } from "./model";
 import { readPartitions, type PartitionRow } from "./partitions";
@@ -104,4 +105,17 @@ export async function workPartitions(o: WorkerOptions): Promise<AuditResult[]> {
     results.push(result);
   }
   return results;
+}
+
+/** Runs with partitions left to claim (a `vitals runner` replica joins them before its schedules). */
+export async function runsWithOpenPartitions(gateway: DataverseGateway): Promise<string[]> {
+  const runs = new Set<string>();
+  const filter = f.and(f.eq("vit_status", RUN_STATUS.running), f.notNull("_vit_parentrun_value"));
+  for await (const page of gateway.streamTable({ table: "vit_auditrun", columns: ["_vit_parentrun_value", "vit_claimeduntil"], filter })) {
+    for (const r of page.rows) {
+      const until = str(r.vit_claimeduntil);
+      if (!until || Date.parse(until) <= Date.now()) runs.add(String(r._vit_parentrun_value));
+    }
+  }
+  return [...runs];
 }

@@ -10,7 +10,7 @@ import { runPartitionedAudit } from "../../plugins-ts/audit/parallel";
 import { planPartitions } from "../../plugins-ts/audit/partitions";
 import { RUN_STATUS } from "../../plugins-ts/audit/model";
 import { defaultRulePack } from "../../plugins-ts/engine";
-import type { Row } from "../../plugins-ts/dataverse/gateway";
+import type { Row } from "../../sandbox/emulator/store";
 import { gatewayFor, storedHealth } from "../helpers/audit";
 import { VITALS } from "../helpers/cli";
 
