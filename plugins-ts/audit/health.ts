@@ -59,8 +59,15 @@ export function parseStoredDimensions(json: string | null): Partial<Record<Dimen
   if (!json) return {};
   try {
     const v = JSON.parse(json) as unknown;
-    if (Array.isArray(v)) return Object.fromEntries(DIMENSIONS.map((d, i) => [d, typeof v[i] === "number" ? (v[i] as number) : null]).filter(([, x]) => x !== null));
-    return v && typeof v === "object" ? (v as Partial<Record<Dimension, number | null>>) : {};
+    if (Array.isArray(v)) {
+      const out: Partial<Record<Dimension, number | null>> = {};
+      DIMENSIONS.forEach((d, i) => {
+        const x: unknown = v[i];
+        if (typeof x === "number") out[d] = x;
+      });
+      return out;
+    }
+    return v && typeof v === "object" ? v : {};
   } catch {
     return {};
   }
