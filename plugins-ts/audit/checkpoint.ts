@@ -11,12 +11,13 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import type { DataverseGateway, GatewayStats, Row } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway, type GatewayStats, type Row } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
 import { RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
 import { packVersionKey, scopeKey } from "./plan";
+import { RunRowChangedError, RunRowWriter } from "./runrow";
 import type { AuditOptions, AuditPhase, AuditProgress, AuditScope, RunCheckpoint } from "./types";
 
 /** How much earlier than the last run's start an incremental run looks for modified records. */
@@ -37,6 +38,8 @@ export interface OpenedRun {
   fullBecause?: string;
   startedOn: string;
   packKey: string;
+  /** The run row's version after this process's last write (null: read it before the next write). */
+  etag: string | null;
 }
 
 /** Resumes the run `opts.resume` names, or opens a new one (incremental falls back to full when it must). */
@@ -48,7 +51,7 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   const me = await gateway.whoAmI();
   if (opts.resume) {
     const run = await findRunToResume(gateway, opts.resume, key, packKey);
-    return { runId: run.id, cp: run.checkpoint, state: run.state, resumed: true, startedOn: run.startedOn, packKey };
+    return { runId: run.id, cp: run.checkpoint, state: run.state, resumed: true, startedOn: run.startedOn, packKey, etag: run.etag };
   }
   let mode = opts.mode;
   let since: string | null = null;
@@ -85,8 +88,9 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   ]);
   const outcome = created[0];
   if (!outcome?.ok || !outcome.id) throw new Error(`could not create the audit run row: ${outcome && !outcome.ok ? outcome.error.message : "no id returned"}`);
-  await withdrawIfNotFirst(gateway, scope, outcome.id);
-  return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey };
+  const row = new RunRowWriter(gateway, outcome.id, outcome.etag ?? null);
+  await withdrawIfNotFirst(gateway, scope, row);
+  return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey, etag: outcome.etag ?? null };
 }
 
 /** Where a new run stands: at the start of its first table. */
@@ -95,12 +99,12 @@ export function newCheckpoint(mode: "full" | "incremental", since: string | null
 }
 
 /** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
-async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, runId: string): Promise<void> {
+async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, row: RunRowWriter): Promise<void> {
   try {
-    await confirmExclusive(gateway, scope, runId);
+    await confirmExclusive(gateway, scope, row.runId);
   } catch (err) {
     if (!(err instanceof AuditBusyError)) throw err;
-    await gateway.updateMany("vit_auditrun", [{ vit_auditrunid: runId, vit_status: RUN_STATUS.cancelled, vit_error: err.message.slice(0, 4000), vit_checkpoint: null }]);
+    await row.write({ vit_status: RUN_STATUS.cancelled, vit_error: err.message.slice(0, 4000), vit_checkpoint: null });
     throw err;
   }
 }
@@ -112,6 +116,8 @@ export class RunTracker {
   readonly state: AggregateState;
   /** Pages counted in the last saved checkpoint. */
   savedPages: number;
+  /** The run row, written only with If-Match on this process's last version of it. */
+  readonly row: RunRowWriter;
 
   constructor(
     private readonly gateway: DataverseGateway,
@@ -127,6 +133,7 @@ export class RunTracker {
     this.cp = opened.cp;
     this.state = opened.state;
     this.savedPages = opened.cp.pages;
+    this.row = new RunRowWriter(gateway, opened.runId, opened.etag);
   }
 
   requestsSoFar(): number {
@@ -175,18 +182,14 @@ export class RunTracker {
   async saveCheckpoint(): Promise<void> {
     const cp = this.cp;
     this.savedPages = cp.pages;
-    const res = await this.gateway.updateMany("vit_auditrun", [
-      {
-        vit_auditrunid: this.runId,
-        vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar(), retried: this.retriedSoFar() }, state: this.state }),
-        vit_recordsscanned: cp.scanned,
-        vit_recordschanged: cp.changed,
-        vit_requestsmade: this.requestsSoFar(),
-        vit_throttledcount: this.throttledSoFar(),
-        ...this.checkpointColumns?.(),
-      },
-    ]);
-    if (res[0] && !res[0].ok) throw res[0].error;
+    await this.row.write({
+      vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar(), retried: this.retriedSoFar() }, state: this.state }),
+      vit_recordsscanned: cp.scanned,
+      vit_recordschanged: cp.changed,
+      vit_requestsmade: this.requestsSoFar(),
+      vit_throttledcount: this.throttledSoFar(),
+      ...this.checkpointColumns?.(),
+    });
   }
 }
 
@@ -196,6 +199,7 @@ interface StoredRun {
   packKey: string;
   state: AggregateState;
   checkpoint: RunCheckpoint;
+  etag: string | null;
 }
 
 export async function lastCompletedRun(gateway: DataverseGateway, key: string): Promise<StoredRun | null> {
@@ -213,7 +217,7 @@ export async function lastCompletedRun(gateway: DataverseGateway, key: string): 
       if (!agg) continue;
       const parsed = JSON.parse(agg) as { state?: AggregateState };
       if (!parsed.state) continue;
-      return { id: String(r.vit_auditrunid), startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: parsed.state, checkpoint: undefined as never };
+      return { id: String(r.vit_auditrunid), startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: parsed.state, checkpoint: undefined as never, etag: null };
     }
   }
   return null;
@@ -224,7 +228,7 @@ async function findRunToResume(gateway: DataverseGateway, which: string, key: st
   const filter = which === "latest" ? f.in("vit_status", [RUN_STATUS.running, RUN_STATUS.failed]) : f.eq("vit_auditrunid", guid(which));
   for await (const page of gateway.streamTable({
     table: "vit_auditrun",
-    columns: ["vit_startedon", "vit_rulepackversion", "vit_checkpoint", "vit_status", "vit_scope"],
+    columns: ["vit_startedon", "vit_rulepackversion", "vit_checkpoint", "vit_status", "vit_scope", "versionnumber"],
     filter,
     orderBy: ["vit_startedon desc"],
     pageSize: 50,
@@ -239,8 +243,15 @@ async function findRunToResume(gateway: DataverseGateway, which: string, key: st
       const runPack = String(r.vit_rulepackversion);
       if (runPack !== packKey) throw new Error(`run ${id} was started with rule pack ${runPack}; resume it with the same pack, or start a new audit`);
       const saved = JSON.parse(text) as { checkpoint: RunCheckpoint; state: AggregateState };
-      await gateway.updateMany("vit_auditrun", [{ vit_auditrunid: id, vit_status: RUN_STATUS.running, vit_error: null }]);
-      return { id, startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: saved.state, checkpoint: saved.checkpoint };
+      // Taking the run over is itself conditional: of two processes resuming it at once, one wins.
+      const row = new RunRowWriter(gateway, id, etagOf(r));
+      try {
+        await row.write({ vit_status: RUN_STATUS.running, vit_error: null });
+      } catch (err) {
+        if (err instanceof RunRowChangedError) throw new Error(`audit run ${id} was taken over by another process at the same moment; it resumes there`);
+        throw err;
+      }
+      return { id, startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: saved.state, checkpoint: saved.checkpoint, etag: row.version };
     }
     break;
   }

@@ -13,6 +13,7 @@ import type { CoverageReport, DataverseGateway } from "../dataverse/gateway";
 import { DataverseError } from "../dataverse/errors";
 import { reportAggregates } from "./aggregates";
 import type { RunTracker } from "./checkpoint";
+import { RunRowChangedError } from "./runrow";
 import { GRADE_VALUE, RUN_STATUS } from "./model";
 import { scopeFilter, type TablePlan } from "./plan";
 import { AuditCancelledError, type AuditOptions, type AuditResult, type AuditScope, type RunCheckpoint } from "./types";
@@ -27,22 +28,18 @@ export async function completeRun(run: RunTracker, opts: AuditOptions, plans: Ta
   const report = reportAggregates(run.state);
   const finishedOn = run.finishedOn(opts.now);
   const overallGrade = report.overall.average === null ? null : gradeFor(report.overall.average, compiled.pack.gradeBands);
-  const res = await gateway.updateMany("vit_auditrun", [
-    {
-      vit_auditrunid: run.runId,
-      vit_status: RUN_STATUS.completed,
-      vit_finishedon: finishedOn,
-      vit_recordsscanned: cp.scanned,
-      vit_recordschanged: cp.changed,
-      vit_overallscore: report.overall.average,
-      vit_overallgrade: overallGrade ? GRADE_VALUE[overallGrade] : null,
-      vit_aggregates: JSON.stringify({ report, state: run.state, coverage, retired: cp.retired, duplicateRules }),
-      vit_requestsmade: run.requestsSoFar(),
-      vit_throttledcount: run.throttledSoFar(),
-      vit_checkpoint: null,
-    },
-  ]);
-  if (res[0] && !res[0].ok) throw res[0].error;
+  await run.row.write({
+    vit_status: RUN_STATUS.completed,
+    vit_finishedon: finishedOn,
+    vit_recordsscanned: cp.scanned,
+    vit_recordschanged: cp.changed,
+    vit_overallscore: report.overall.average,
+    vit_overallgrade: overallGrade ? GRADE_VALUE[overallGrade] : null,
+    vit_aggregates: JSON.stringify({ report, state: run.state, coverage, retired: cp.retired, duplicateRules }),
+    vit_requestsmade: run.requestsSoFar(),
+    vit_throttledcount: run.throttledSoFar(),
+    vit_checkpoint: null,
+  });
   run.progress("done", null);
   return resultOf(run, scope, { status: "completed", finishedOn, report, coverage, duplicateRules });
 }
@@ -52,11 +49,11 @@ export async function stopRun(run: RunTracker, opts: AuditOptions, err: unknown)
   const cp = run.cp;
   const cancelled = err instanceof AuditCancelledError || opts.signal?.aborted === true;
   const message = err instanceof Error ? err.message : String(err);
-  // Record the outcome; a run that failed keeps its checkpoint so it can be resumed.
-  await opts.gateway
-    .updateMany("vit_auditrun", [
-      {
-        vit_auditrunid: run.runId,
+  // Record the outcome; a run that failed keeps its checkpoint so it can be resumed. A run row
+  // another process took over is left as that process saved it.
+  if (!(err instanceof RunRowChangedError)) {
+    await run.row
+      .write({
         vit_status: cancelled ? RUN_STATUS.cancelled : RUN_STATUS.failed,
         vit_finishedon: run.finishedOn(opts.now),
         vit_error: cancelled ? null : message.slice(0, 4000),
@@ -64,9 +61,9 @@ export async function stopRun(run: RunTracker, opts: AuditOptions, err: unknown)
         vit_recordschanged: cp.changed,
         vit_requestsmade: run.requestsSoFar(),
         vit_throttledcount: run.throttledSoFar(),
-      },
-    ])
-    .catch(() => undefined);
+      })
+      .catch(() => undefined);
+  }
   if (!cancelled) throw err;
   return resultOf(run, opts.scope, { status: "cancelled", finishedOn: new Date().toISOString(), report: reportAggregates(run.state), coverage: [], duplicateRules: [] });
 }

@@ -79,6 +79,7 @@ export const HEALTH_COLUMNS = [
   "_owningbusinessunit_value",
   "statecode",
   "vit_stagehistory",
+  "_vit_lastauditrunid_value",
 ] as const;
 
 export const STATECODE_ACTIVE = 0;

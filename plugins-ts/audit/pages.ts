@@ -26,6 +26,8 @@ interface StoredHealth {
   active: boolean;
   contribution: ReturnType<typeof contributionOfStored>;
   stageHistory: string | null;
+  /** The audit run that last wrote the row. */
+  lastRunId: string | null;
 }
 
 export interface PageContext {
@@ -50,6 +52,11 @@ export interface PageResult {
   /** Aggregate changes: contributions to add and to take away. */
   add: ReturnType<typeof contributionOf>[];
   remove: ReturnType<typeof contributionOfStored>[];
+  /**
+   * Unchanged rows this same run had already written: a page redone after an interruption whose
+   * writes had gone through. They count as written by the run, which they were.
+   */
+  writtenBefore: number;
 }
 
 export function applyResult(state: AggregateState, r: PageResult): void {
@@ -93,6 +100,7 @@ async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<M
           active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
           contribution: storedContribution(table, r),
           stageHistory: str(r[STAGE_HISTORY_COLUMN]),
+          lastRunId: str(r._vit_lastauditrunid_value)?.toLowerCase() ?? null,
         });
       }
     }
@@ -112,7 +120,7 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
     storedHealth(ctx, ids),
     finder ? finder(table, rows) : Promise.resolve(undefined),
   ]);
-  const result: PageResult = { writes: [], add: [], remove: [] };
+  const result: PageResult = { writes: [], add: [], remove: [], writtenBefore: 0 };
   const bind = healthBindProperty(table);
   const entitySet = await ctx.gateway.entitySetName(table);
   for (let i = 0; i < rows.length; i++) {
@@ -131,7 +139,10 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
     result.add.push(contribution);
     if (ctx.incremental && old?.active) result.remove.push(old.contribution);
     const ledger = ctx.stages && nextStageLedger(ctx.stages, { previous: old?.stageHistory ?? null, score: s, values: row, stage: related.stage, now: ctx.nowIso });
-    if (old?.fingerprint === fp && old.active && !ledger?.changed) continue;
+    if (old?.fingerprint === fp && old.active && !ledger?.changed) {
+      if (old.lastRunId === ctx.runId.toLowerCase()) result.writtenBefore++;
+      continue;
+    }
     const top = topIssue(s.findings);
     const name = str(row[PRIMARY_NAME[table] ?? "name"]);
     const health: Row = {
@@ -175,20 +186,24 @@ export async function writeHealth(ctx: PageContext, writes: Row[]): Promise<numb
   return writes.length;
 }
 
-/** Re-reads the page whose writes were interrupted and writes what is missing; aggregates already count it. */
-export async function redoPage(ctx: PageContext, cp: RunCheckpoint, scope: AuditScope): Promise<void> {
-  if (!cp.redo) return;
+/**
+ * Re-reads the page whose writes were interrupted and writes what is missing; aggregates already
+ * count it. Returns the health rows the page changed: those written now and those the interrupted
+ * attempt had written already.
+ */
+export async function redoPage(ctx: PageContext, cp: RunCheckpoint, scope: AuditScope): Promise<number> {
+  if (!cp.redo) return 0;
   const table = ctx.plan.table;
   if (cp.redo.phase === "records") {
     const filter = cp.mode === "incremental" && cp.since ? f.and(scopeFilter(scope), f.ge("modifiedon", new Date(cp.since))) : scopeFilter(scope);
     for await (const page of ctx.gateway.streamTable({ table, columns: ctx.plan.columns, filter, pageSize: ctx.pageSize, resumeFrom: cp.redo.from ?? undefined })) {
       const result = await scorePage(ctx, page.rows);
-      await writeHealth(ctx, result.writes);
-      break;
+      return (await writeHealth(ctx, result.writes)) + result.writtenBefore;
     }
   }
   // Revisit pages are counted only after their writes (rows still due are simply found again).
   // The "gone" phase needs no redo: retired rows drop out of its query.
+  return 0;
 }
 
 /** Health rows of records that are gone (their lookup was cleared by Dataverse on delete): deactivated, and taken out of the aggregates. */

@@ -37,7 +37,7 @@ export async function auditTable(t: TableRun): Promise<void> {
   const cp = run.cp;
   // Finish a page whose writes were interrupted.
   if (cp.redo) {
-    await redoPage(ctx, cp, scope);
+    cp.changed += await redoPage(ctx, cp, scope);
     cp.redo = null;
     await run.saveCheckpoint();
   }

@@ -87,15 +87,23 @@ async function readSchedules(gateway: DataverseGateway, now: Date): Promise<Sche
   return out;
 }
 
-async function update(gateway: DataverseGateway, s: Schedule, patch: Row, expectVersion: boolean): Promise<boolean> {
-  const row: Row = { vit_auditscheduleid: s.id, ...patch };
-  if (expectVersion) row[ETAG] = etagOf(s.row);
-  const [res] = await gateway.updateMany("vit_auditschedule", [row], { batchSize: 1 });
-  if (res && !res.ok) {
-    if (expectVersion && res.error instanceof DataverseError && res.error.status === 412) return false;
+/**
+ * Updates the schedule only if it is still at the version `etag` names (never `If-Match: *`):
+ * the new version, or null when someone changed the row meanwhile (412).
+ */
+async function update(gateway: DataverseGateway, s: Schedule, patch: Row, etag: string = etagOf(s.row)): Promise<string | null> {
+  const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: s.id, ...patch, [ETAG]: etag }], { batchSize: 1 });
+  if (!res) throw new Error(`schedule ${s.name}: the update returned no outcome`);
+  if (!res.ok) {
+    if (res.error instanceof DataverseError && res.error.status === 412) return null;
     throw res.error;
   }
-  return true;
+  return res.etag ?? etag;
+}
+
+async function readSchedule(gateway: DataverseGateway, id: string): Promise<Schedule | null> {
+  const row = await gateway.retrieveRecord("vit_auditschedule", id, COLUMNS);
+  return row ? scheduleOf({ ...row, vit_auditscheduleid: id }) : null;
 }
 
 /** Runs every due schedule once, one after another. */
@@ -117,22 +125,23 @@ async function runSchedule(o: RunnerOptions, s: Schedule, clock: () => Date): Pr
   const problem = !s.scope ? `the scope ${JSON.stringify(str(s.row.vit_scope) ?? "")} is not a scope (JSON with "tables")` : cadenceProblem(s.cadence);
   if (problem) {
     const message = `not run: ${problem}; fix the schedule and it is picked up again`;
-    if (s.due) await update(o.gateway, s, { vit_lastoutcome: message, vit_nextrunon: null }, true);
+    if (s.due) await update(o.gateway, s, { vit_lastoutcome: message, vit_nextrunon: null });
     return { ...base, status: "invalid", nextRunOn: null, message };
   }
   if (!s.due) {
     const next = firstRun(s.cadence, now).toISOString();
-    const ok = await update(o.gateway, s, { vit_nextrunon: next }, true);
+    const ok = (await update(o.gateway, s, { vit_nextrunon: next })) !== null;
     return { ...base, status: ok ? "scheduled" : "taken", nextRunOn: next, message: ok ? "first run scheduled" : "changed by someone else meanwhile" };
   }
   const claimedUntil = str(s.row.vit_claimeduntil);
   if (claimedUntil && Date.parse(claimedUntil) > now.getTime()) return { ...base, status: "taken", message: `held by ${str(s.row.vit_claimedby) ?? "another runner"} until ${claimedUntil}` };
   const leaseEnd = new Date(now.getTime() + (o.leaseMs ?? DEFAULT_LEASE_MS)).toISOString();
-  if (!(await update(o.gateway, s, { vit_claimedby: o.runnerId.slice(0, 200), vit_claimeduntil: leaseEnd }, true))) return { ...base, status: "taken", message: "claimed by another runner first" };
+  const claimed = await update(o.gateway, s, { vit_claimedby: o.runnerId.slice(0, 200), vit_claimeduntil: leaseEnd });
+  if (claimed === null) return { ...base, status: "taken", message: "claimed by another runner first" };
   // A claim that ran out without being released: its runner died, so its audit may be resumable.
   const abandoned = str(s.row.vit_claimedby) !== null;
   const result = await auditFor(o, s, now, abandoned);
-  return release(o, s, result, now, clock);
+  return release(o, s, claimed, result, now, clock);
 }
 
 type Audited = { result: AuditResult } | { refused: string } | { error: string };
@@ -158,7 +167,7 @@ async function auditFor(o: RunnerOptions, s: Schedule, now: Date, resume: boolea
   }
 }
 
-async function release(o: RunnerOptions, s: Schedule, a: Audited, startedAt: Date, clock: () => Date): Promise<ScheduleOutcome> {
+async function release(o: RunnerOptions, s: Schedule, claimed: string, a: Audited, startedAt: Date, clock: () => Date): Promise<ScheduleOutcome> {
   const base = { scheduleId: s.id, name: s.name };
   const patch: Row = { vit_claimedby: null, vit_claimeduntil: null };
   let out: ScheduleOutcome;
@@ -180,6 +189,21 @@ async function release(o: RunnerOptions, s: Schedule, a: Audited, startedAt: Dat
     }
   }
   patch.vit_lastoutcome = out.message.slice(0, 4000);
-  await update(o.gateway, s, patch, false);
+  if ((await update(o.gateway, s, patch, claimed)) === null) await releaseEdited(o, s, patch, a, clock);
   return out;
+}
+
+/**
+ * Someone edited the schedule while its audit ran (its cadence, or "run now"): their edit stands.
+ * The claim is released and the outcome recorded on the row as it is now; a next run they set is
+ * kept, else it is worked out from the cadence they left.
+ */
+async function releaseEdited(o: RunnerOptions, s: Schedule, patch: Row, a: Audited, clock: () => Date): Promise<void> {
+  const fresh = await readSchedule(o.gateway, s.id);
+  if (!fresh) return;
+  const mine: Row = { ...patch };
+  const theySetNextRun = str(fresh.row.vit_nextrunon) !== str(s.row.vit_nextrunon);
+  if ("refused" in a || theySetNextRun) delete mine.vit_nextrunon;
+  else if (!cadenceProblem(fresh.cadence)) mine.vit_nextrunon = nextRun(fresh.cadence, s.due!, clock()).toISOString();
+  if ((await update(o.gateway, fresh, mine)) === null) throw new Error(`schedule ${s.name} was changed by someone else twice while releasing it; reload it and check its next run`);
 }

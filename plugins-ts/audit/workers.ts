@@ -10,6 +10,9 @@
  * Leases are compared with this machine's clock; keep worker clocks in sync (NTP) and the lease
  * well above the longest page.
  *
+ * A worker whose lease ran out while it still lived finds the row changed at its next write
+ * (runrow.ts, If-Match) and leaves the partition to the worker that took it.
+ *
  * Failure modes: a partition whose audit fails is marked failed (its run then fails, naming it)
  * and the error is rethrown; a partition claimed by another worker first (412) is skipped; a run
  * that is not found, not running, or was started with another rule pack is refused with a message.
@@ -21,6 +24,7 @@ import { f } from "../dataverse/requests";
 import { createDuplicateFinder } from "./duplicates";
 import { RUN_STATUS, str } from "./model";
 import { readPartitions, type PartitionRow } from "./partitions";
+import { RunRowChangedError } from "./runrow";
 import { packVersionKey, parseScopeKey } from "./plan";
 import { runAudit } from "./run";
 import type { AuditOptions, AuditResult } from "./types";
@@ -90,7 +94,9 @@ export async function workPartitions(o: WorkerOptions): Promise<AuditResult[]> {
     const scope = parseScopeKey(taken.row.vit_scope);
     if (!scope) throw new Error(`partition ${taken.id} has no scope`);
     log(`${o.workerId}: ${taken.claimedBy ? `taking over from ${taken.claimedBy}` : "starting"} ${taken.name}`);
-    const result = await runAudit({
+    let result: AuditResult;
+    try {
+      result = await runAudit({
       ...o.audit,
       gateway: o.gateway,
       pack: o.pack,
@@ -100,7 +106,13 @@ export async function workPartitions(o: WorkerOptions): Promise<AuditResult[]> {
       resume: taken.id,
       duplicates,
       checkpointColumns: () => ({ vit_claimeduntil: new Date(Date.now() + leaseMs).toISOString() }),
-    });
+      });
+    } catch (err) {
+      // Our lease ran out and another worker took the partition over (its claim changed the row): it finishes it.
+      if (!(err instanceof RunRowChangedError)) throw err;
+      log(`${o.workerId}: ${taken.name} was taken over by another worker; leaving it to them`);
+      continue;
+    }
     log(`${o.workerId}: ${taken.name} ${result.status}: ${result.recordsScanned} records, ${result.recordsChanged} health rows written`);
     results.push(result);
   }

@@ -104,8 +104,9 @@ export interface UpsertOptions extends WriteOptions {
   alternateKey?: readonly string[];
 }
 
+/** `etag`: the row's new version after a create, or after an update sent with the version it expected. */
 export type WriteOutcome =
-  | { index: number; key: string; ok: true; id?: string }
+  | { index: number; key: string; ok: true; id?: string; etag?: string }
   | { index: number; key: string; ok: false; error: DataverseError };
 
 /**
@@ -168,7 +169,10 @@ export interface DataverseGateway {
   /** Related facts for a page of records, in bulk (a few queries per page, never one per record). */
   fetchRelatedFacts(opts: FetchRelatedFactsOptions): Promise<Map<string, RelatedFacts>>;
   createMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
-  /** Rows carry their primary id column (`vit_auditrunid`); a row with an `ETAG` is updated only if still at that version (412 otherwise). */
+  /**
+   * Rows carry their primary id column (`vit_auditrunid`); a row with an `ETAG` is updated only if
+   * still at that version (412 otherwise), and its outcome carries the row's new ETag for the next update.
+   */
   updateMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   upsertMany(table: string, rows: readonly Row[], opts?: UpsertOptions): Promise<WriteOutcome[]>;
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;

@@ -109,6 +109,12 @@ interface BatchItem {
   etagOf?: (result: unknown) => string | undefined;
 }
 
+/** The new ETag in a write's returned representation (writes that need it ask for one). */
+function etagOfResult(result: unknown): string | undefined {
+  const e = result && typeof result === "object" ? ((result as Record<string, unknown>)["@odata.etag"] ?? (result as Record<string, unknown>).oDataEtag) : undefined;
+  return typeof e === "string" ? e : undefined;
+}
+
 export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGateway {
   if (!opts || typeof opts.serverUrl !== "string" || !/^https?:\/\//i.test(opts.serverUrl)) {
     throw new Error(`serverUrl must be the organisation URL (https://<org>.crm.dynamics.com/), got '${String(opts?.serverUrl)}'`);
@@ -518,8 +524,10 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
             // (deep insert); the id goes in the body and a repeat answers "duplicate key".
             if (Object.values(row).some((v) => Array.isArray(v))) return c.create({ collection, data: { ...data, [info.primaryIdAttribute]: id } });
             delete data[info.primaryIdAttribute];
-            return c.upsert({ collection, key: id, data, ifnonematch: "*" });
+            // The new row's ETag comes back, so the caller's next update can send If-Match with it.
+            return c.upsert({ collection, key: id, data, ifnonematch: "*", returnRepresentation: true, select: [info.primaryIdAttribute] });
           },
+          etagOf: etagOfResult,
           benign: (e, repeated) => repeated && (e.status === 412 || e.code === DUPLICATE_KEY_CODE),
         };
       });
@@ -536,10 +544,15 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
         const id = normaliseGuid(raw, `${table}.${info.primaryIdAttribute} of row ${index}`);
         const data: Row = { ...row };
         delete data[info.primaryIdAttribute];
-        // A row read with its version (`@odata.etag`) is updated only if nobody changed it since (412 otherwise).
-        const etag = typeof row[ETAG] === "string" ? row[ETAG] : "*";
+        // A row read with its version (`@odata.etag`) is updated only if nobody changed it since
+        // (412 otherwise); its new version comes back for the next update.
+        const etag = row[ETAG];
         delete data[ETAG];
-        return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: etag }) };
+        if (typeof etag === "string") {
+          const select = [info.primaryIdAttribute];
+          return { index, key: id, id, etagOf: etagOfResult, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: etag, returnRepresentation: true, select }) };
+        }
+        return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: "*" }) };
       });
       return runBatches("update", table, items, o);
     },
@@ -596,10 +609,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
 
     async writeFixes(table, writes: readonly FixWrite[], o) {
       const info = await tableInfo(table);
-      const etagOf = (result: unknown): string | undefined => {
-        const e = result && typeof result === "object" ? (result as Record<string, unknown>)["@odata.etag"] ?? (result as Record<string, unknown>).oDataEtag : undefined;
-        return typeof e === "string" ? e : undefined;
-      };
+      const etagOf = etagOfResult;
       const items: BatchItem[] = writes.map((w, index) => {
         const id = normaliseGuid(w.id, `${table} id of fix ${index}`);
         if (w.op !== "create" && (typeof w.etag !== "string" || w.etag === "" || w.etag.trim() === "*")) {

@@ -238,6 +238,8 @@ describe("interruptions", () => {
       expect(resumed.resumed).toBe(true);
       expect(resumed.runId).toBe(interrupted.vit_auditrunid);
       expect(resumed.recordsScanned).toBe(reference.recordsScanned);
+      // Rows the killed attempt wrote after its last checkpoint count as written by the run.
+      expect(resumed.recordsChanged).toBe(reference.recordsChanged);
       const health = storedHealth(emu);
       expect(health.size).toBe(refHealth.size);
       for (const [k, h] of refHealth) expect({ k, score: health.get(k)?.score, failed: [...(health.get(k)?.failed ?? [])] }).toEqual({ k, score: h.score, failed: [...h.failed] });
@@ -246,6 +248,28 @@ describe("interruptions", () => {
       await emu.close();
     }
   }, 180_000);
+
+  it("stops, without overwriting, when another process took its run over (If-Match on the run row)", async () => {
+    const emu = await startEmulator({ data: "demo", size: 400, seed: 9, now: NOW, throttle: false });
+    try {
+      let pages = 0;
+      const run = runAudit(
+        options(emu, {
+          pageSize: 100,
+          afterPage: () => {
+            // Another process resumes the same run and saves its own checkpoint.
+            if (++pages === 2) emu.store.update("vit_auditrun", String(emu.store.rows("vit_auditrun")[0].vit_auditrunid), { vit_recordsscanned: 7 });
+          },
+        }),
+      );
+      await expect(run).rejects.toThrow(/was changed by someone else since this process last saved it/);
+      const row = emu.store.rows("vit_auditrun")[0];
+      expect(row.vit_recordsscanned).toBe(7);
+      expect(row.vit_status).toBe(RUN_STATUS.running);
+    } finally {
+      await emu.close();
+    }
+  }, 120_000);
 
   it("survives a 429 storm and a flaky network without losing or repeating rows", async () => {
     const emu = await startEmulator({ data: "demo", size: 800, seed: 3, now: NOW, throttle: false });

@@ -84,6 +84,31 @@ describe("the scheduled runner", () => {
     expect(emu.store.get("vit_auditschedule", id)!.vit_claimedby).toBeNull();
   }, 120_000);
 
+  it("keeps an edit a person made while the schedule's audit ran: their next run stands, the claim is released", async () => {
+    const id = await addSchedule(emu, { vit_nextrunon: "2026-11-23T05:00:00Z" });
+    let edited = false;
+    const out = await runDueSchedules(
+      runner(emu, "runner-a", {
+        audit: {
+          pageSize: 200,
+          afterPage: () => {
+            // "Run now" in the Governance Center while the audit is under way.
+            if (!edited) emu.store.update("vit_auditschedule", id, { vit_nextrunon: "2026-11-23T13:00:00Z", vit_everydays: 1 });
+            edited = true;
+          },
+        },
+      }),
+    );
+    expect(edited).toBe(true);
+    expect(out.map((o) => o.status)).toEqual(["completed"]);
+    const s = emu.store.get("vit_auditschedule", id)!;
+    expect(s.vit_nextrunon).toBe("2026-11-23T13:00:00Z");
+    expect(s.vit_everydays).toBe(1);
+    expect(s.vit_claimedby).toBeNull();
+    expect(s.vit_claimeduntil).toBeNull();
+    expect(String(s.vit_lastoutcome)).toMatch(/audit completed/);
+  }, 120_000);
+
   it("gives new schedules their first run, and says what is wrong with one it cannot run", async () => {
     const fresh = await addSchedule(emu, { vit_cron: "30 2 * * 0", vit_timezone: "UTC" });
     const broken = await addSchedule(emu, { vit_name: "Broken", vit_cron: "0 25 * * *", vit_nextrunon: "2026-11-23T00:00:00Z" });

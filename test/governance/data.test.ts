@@ -9,6 +9,7 @@ import { defaultRulePack } from "../../plugins-ts/engine";
 import { GOVERNANCE_WRITABLE } from "../../plugins-ts/webresources/governance/connection";
 import { createGovernanceData, InvalidRulePackError, type GovernanceData } from "../../plugins-ts/webresources/governance/data";
 import type { CompactFinding } from "../../plugins-ts/audit/health";
+import { createScheduleSource } from "../../plugins-ts/webresources/governance/schedules";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const DAY = 86_400_000;
@@ -80,31 +81,35 @@ describe("the Governance Center's data layer against the emulator", () => {
   it("refuses an invalid rule pack without writing, saves a valid one (creating the value row), updates it, and clears it", async () => {
     const values = () => emu.store.rows("environmentvariablevalue").filter((r) => r.schemaname === "vit_RulePack");
     expect((await data.rulePack()).source).toBe("default");
-    await expect(data.saveRulePack('{"id": "x"}')).rejects.toBeInstanceOf(InvalidRulePackError);
-    await expect(data.saveRulePack("{ nope")).rejects.toThrow("not saved");
+    await expect(data.saveRulePack('{"id": "x"}', null)).rejects.toBeInstanceOf(InvalidRulePackError);
+    await expect(data.saveRulePack("{ nope", null)).rejects.toThrow("not saved");
     expect(values()).toHaveLength(0);
     // Valid JSON and schema, but a rule on a column the organisation does not have: refused, naming both.
     const typo = structuredClone(defaultRulePack());
     const i = typo.rules.findIndex((r) => r.id === "contact.jobtitle.required");
     typo.rules[i] = { ...typo.rules[i], check: { type: "required", column: "jobtitel" } };
-    const refused = await data.saveRulePack(JSON.stringify(typo)).then(() => null, (e: unknown) => e);
+    const refused = await data.saveRulePack(JSON.stringify(typo), null).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(InvalidRulePackError);
     expect((refused as InvalidRulePackError).errors).toEqual([{ ruleId: "contact.jobtitle.required", path: `$.rules[${i}]`, message: 'column "jobtitel" does not exist on table "contact" in this organisation' }]);
     expect(values()).toHaveLength(0);
 
     const pack = { ...defaultRulePack(), id: "contoso", version: "2.0.0" };
-    await data.saveRulePack(JSON.stringify(pack));
+    await data.saveRulePack(JSON.stringify(pack), null);
     expect(values()).toHaveLength(1);
     const def = emu.store.rows("environmentvariabledefinition").find((d) => d.schemaname === "vit_RulePack")!;
     expect(values()[0]._environmentvariabledefinitionid_value).toBe(def.environmentvariabledefinitionid);
     let state = await data.rulePack();
     expect(state).toMatchObject({ source: "organisation", inForce: { id: "contoso", version: "2.0.0" } });
 
-    await data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.1" }));
+    // Two governance owners editing at once: the second save, over the version both loaded, is refused.
+    await data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.1" }), state.valueVersion);
     expect(values()).toHaveLength(1);
-    expect((await data.rulePack()).inForce.version).toBe("2.0.1");
+    await expect(data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.2" }), state.valueVersion)).rejects.toThrow(/someone else saved it since you loaded it — reload/);
+    await expect(data.saveRulePack(JSON.stringify({ ...pack, version: "2.0.2" }), null)).rejects.toThrow(/reload/);
+    state = await data.rulePack();
+    expect(state.inForce.version).toBe("2.0.1");
 
-    await data.saveRulePack("");
+    await data.saveRulePack("", state.valueVersion);
     state = await data.rulePack();
     expect(state.source).toBe("default");
     expect(state.organisationText).toBeNull();
@@ -149,4 +154,25 @@ describe("the Governance Center's data layer against the emulator", () => {
   it("refuses a waiver request for a record id that is not a GUID", async () => {
     await expect(data.requestWaiver({ table: "contact", recordId: "not-a-guid", ruleId: "contact.jobtitle.required", reason: "x" })).rejects.toThrow("is not a GUID");
   });
+});
+
+describe("audit schedules in the Governance Center", () => {
+  it("'run now' on a schedule someone changed since the page loaded it says so and writes nothing", async () => {
+    const emu = await startEmulator({ data: "demo", size: 100, seed: 5, now: NOW, throttle: false });
+    try {
+      const gateway = createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.adminToken, writableTables: GOVERNANCE_WRITABLE });
+      const schedules = createScheduleSource(gateway, () => NOW);
+      await schedules.add({ name: "Weekly audit", tables: ["contact"], mode: "incremental", cadence: { cron: null, everyDays: 7, timeOfDay: "06:00", timeZone: "UTC" }, recipients: "" });
+      const [loaded] = await schedules.list();
+      // A runner claims it after the page loaded.
+      emu.store.update("vit_auditschedule", loaded.id, { vit_claimedby: "runner-a" });
+      await expect(schedules.runNow(loaded)).rejects.toThrow(/changed by someone else since you loaded it .* reload/);
+      expect(emu.store.get("vit_auditschedule", loaded.id)!.vit_nextrunon).toBe(loaded.nextRunOn);
+      const [reloaded] = await schedules.list();
+      await schedules.runNow(reloaded);
+      expect(emu.store.get("vit_auditschedule", loaded.id)!.vit_nextrunon).toBe("2026-11-23T12:00:00Z");
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
 });

@@ -133,9 +133,9 @@ export class FakeData implements GovernanceData {
   }
   rulePack(): Promise<PackState> {
     const d = defaultRulePack();
-    return Promise.resolve({ defaultPack: d, organisationText: this.o.orgPackText ?? null, inForce: d, source: "default" });
+    return Promise.resolve({ defaultPack: d, organisationText: this.o.orgPackText ?? null, inForce: d, source: "default", valueVersion: null });
   }
-  saveRulePack(text: string): Promise<void> {
+  saveRulePack(text: string, _loadedVersion: string | null): Promise<void> {
     const c = checkPackText(text);
     if (!c.ok) return Promise.reject(new InvalidRulePackError(c.errors));
     this.saved.push(text);

@@ -135,8 +135,11 @@ export async function startStubServer(tablesIn: Record<string, StubTable>, optio
     }
   }
 
+  let version = 1000;
   /** One non-batch operation; returns status, headers and body. */
-  function operate(method: string, path: string, body: unknown, headers: Record<string, string | undefined>): { status: number; body?: unknown; headers?: Record<string, string> } {
+  function operate(method: string, target: string, body: unknown, headers: Record<string, string | undefined>): { status: number; body?: unknown; headers?: Record<string, string> } {
+    // `Prefer: return=representation` (with `$select`) answers the written row's id and a version.
+    const path = target.split("?")[0];
     const m = /^(\w+)(?:\((.*)\))?$/.exec(path);
     if (!m || !tables.has(m[1])) return { status: 404, body: errorBody("0x80060888", `Resource not found for the segment '${path}'.`) };
     const t = tables.get(m[1])!;
@@ -155,6 +158,7 @@ export async function startStubServer(tablesIn: Record<string, StubTable>, optio
         added(m[1], row);
       }
       const id = String((existing ?? t.rows[t.rows.length - 1])[t.primaryId]);
+      if (/return=representation/.test(headers.prefer ?? "")) return { status: existing ? 200 : 201, body: { [t.primaryId]: id, "@odata.etag": `W/"${++version}"` } };
       return { status: 204, headers: { "OData-EntityId": `http://stub${API}${m[1]}(${id})` } };
     }
     if (method === "DELETE" && key !== undefined) {

@@ -10,7 +10,7 @@ import { packColumnErrors } from "../../audit/packcolumns";
 import type { CompactFinding } from "../../audit/health";
 import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS } from "../../audit/model";
 import waiverJson from "../../../solution/src/tables/vit_waiver.json";
-import type { CoverageReport, DataverseGateway, Row } from "../../dataverse/gateway";
+import { ETAG, etagOf, type CoverageReport, type DataverseGateway, type Row } from "../../dataverse/gateway";
 import { f, guid } from "../../dataverse/requests";
 import { defaultRulePack, parseRulePack, validateRulePack, type PackError, type RulePack } from "../../engine";
 
@@ -56,6 +56,8 @@ export interface PackState {
   source: "organisation" | "default";
   /** Why the organisation's pack is not in force although it is set. */
   fallbackReason?: string;
+  /** Version (ETag) of the organisation's value row as read; null when it has none. Saving sends it back. */
+  valueVersion: string | null;
 }
 
 export interface Cadence {
@@ -126,8 +128,12 @@ export interface GovernanceData {
   runDetails(runId: string): Promise<RunDetails | null>;
   directory(): Promise<Directory>;
   rulePack(): Promise<PackState>;
-  /** Validates and saves the organisation's pack (empty text clears it). Throws InvalidRulePackError without writing. */
-  saveRulePack(text: string): Promise<void>;
+  /**
+   * Validates and saves the organisation's pack (empty text clears it) over the version the page
+   * loaded (`PackState.valueVersion`): someone else's save since is refused with "reload", never
+   * overwritten. Throws InvalidRulePackError without writing.
+   */
+  saveRulePack(text: string, loadedVersion: string | null): Promise<void>;
   cadence(): Promise<Cadence>;
   startAudit(opts: StartAuditOptions): Promise<AuditResult>;
   drillDown(table: string, ruleId: string): Promise<DrillRow[]>;
@@ -191,14 +197,14 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
   const now = options.now ?? (() => new Date());
   let directoryCache: Promise<Directory> | undefined;
 
-  async function variable(schemaName: string): Promise<{ definitionId: string; defaultValue: string | null; valueId: string | null; value: string | null } | null> {
+  async function variable(schemaName: string): Promise<{ definitionId: string; defaultValue: string | null; valueId: string | null; value: string | null; valueVersion: string | null } | null> {
     const defs = await readAll(gateway, { table: "environmentvariabledefinition", columns: ["schemaname", "defaultvalue"], filter: f.eq("schemaname", schemaName) });
     const def = defs[0];
     if (!def) return null;
     const definitionId = String(def.environmentvariabledefinitionid);
-    const values = await readAll(gateway, { table: "environmentvariablevalue", columns: ["value"], filter: f.eq("_environmentvariabledefinitionid_value", guid(definitionId)) });
+    const values = await readAll(gateway, { table: "environmentvariablevalue", columns: ["value", "versionnumber"], filter: f.eq("_environmentvariabledefinitionid_value", guid(definitionId)) });
     const v = values[0];
-    return { definitionId, defaultValue: text(def.defaultvalue), valueId: v ? String(v.environmentvariablevalueid) : null, value: v ? text(v.value) : null };
+    return { definitionId, defaultValue: text(def.defaultvalue), valueId: v ? String(v.environmentvariablevalueid) : null, value: v ? text(v.value) : null, valueVersion: v ? etagOf(v) : null };
   }
 
   const api: GovernanceData = {
@@ -267,16 +273,17 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       const defaultPack = defaultRulePack();
       const v = await variable(RULE_PACK_VARIABLE);
       const organisationText = v ? (v.value ?? v.defaultValue) : null;
-      if (!organisationText || organisationText.trim() === "") return { defaultPack, organisationText: null, inForce: defaultPack, source: "default" };
+      const valueVersion = v?.valueVersion ?? null;
+      if (!organisationText || organisationText.trim() === "") return { defaultPack, organisationText: null, inForce: defaultPack, source: "default", valueVersion };
       try {
         const pack = parseRulePack(organisationText, `environment variable ${RULE_PACK_VARIABLE}`);
-        return { defaultPack, organisationText, inForce: pack, source: "organisation" };
+        return { defaultPack, organisationText, inForce: pack, source: "organisation", valueVersion };
       } catch (err) {
-        return { defaultPack, organisationText, inForce: defaultPack, source: "default", fallbackReason: (err as Error).message };
+        return { defaultPack, organisationText, inForce: defaultPack, source: "default", fallbackReason: (err as Error).message, valueVersion };
       }
     },
 
-    async saveRulePack(packText) {
+    async saveRulePack(packText, loadedVersion) {
       const check = checkPackText(packText);
       if (!check.ok) throw new InvalidRulePackError(check.errors);
       // A rule on a column the organisation does not have would never fire: refuse it here.
@@ -285,10 +292,16 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       const v = await variable(RULE_PACK_VARIABLE);
       if (!v) throw new Error(`the environment variable ${RULE_PACK_VARIABLE} is not defined in this organisation: import the CRM Vitals solution`);
       const value = check.pack === null ? null : packText;
+      const changedMeanwhile = new Error("The rule pack was not saved: someone else saved it since you loaded it — reload to see their version, then make your change again.");
+      // Saved over the version this page loaded: a concurrent save is refused, never overwritten.
       if (v.valueId) {
-        firstFailure(await gateway.updateMany("environmentvariablevalue", [{ environmentvariablevalueid: v.valueId, value }]), `${RULE_PACK_VARIABLE}`);
+        if (loadedVersion === null) throw changedMeanwhile;
+        const [out] = await gateway.updateMany("environmentvariablevalue", [{ environmentvariablevalueid: v.valueId, value, [ETAG]: loadedVersion }]);
+        if (out && !out.ok && out.error.status === 412) throw changedMeanwhile;
+        firstFailure([out], RULE_PACK_VARIABLE);
         return;
       }
+      if (loadedVersion !== null) throw changedMeanwhile;
       if (value === null) return;
       const out = await gateway.createMany("environmentvariablevalue", [
         { schemaname: RULE_PACK_VARIABLE, value, [DEFINITION_BIND]: `/environmentvariabledefinitions(${v.definitionId})` },

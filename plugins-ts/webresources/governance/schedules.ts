@@ -5,9 +5,11 @@
  * run to now, so the runner's next pass (every few minutes) takes it.
  *
  * Failure modes: a schedule without tables, without a name or with a cadence that cannot be used
- * is refused with the reason (nothing is written); write errors from Dataverse propagate.
+ * is refused with the reason (nothing is written); "run now" on a schedule someone changed since
+ * the page loaded it (If-Match on the version shown, 412) says so and asks for a reload; other
+ * write errors from Dataverse propagate.
  */
-import type { DataverseGateway, Row } from "../../dataverse/gateway";
+import { ETAG, etagOf, type DataverseGateway, type Row } from "../../dataverse/gateway";
 import { cadenceProblem, firstRun, type Cadence } from "../../audit/cadence";
 import { SCHEDULE_MODE, str } from "../../audit/model";
 import { parseScopeKey, scopeKey } from "../../audit/plan";
@@ -23,6 +25,8 @@ export interface ScheduleRow {
   lastRunOn: string | null;
   lastOutcome: string | null;
   recipients: string | null;
+  /** The version the page loaded (If-Match of "run now"). */
+  etag: string;
 }
 
 export interface ScheduleDraft {
@@ -37,12 +41,12 @@ export interface ScheduleSource {
   list(): Promise<ScheduleRow[]>;
   /** Creates the schedule with its first run; throws with the reason when the draft cannot be used. */
   add(draft: ScheduleDraft): Promise<void>;
-  runNow(id: string): Promise<void>;
+  runNow(row: ScheduleRow): Promise<void>;
   /** The clock the page shows next runs against. */
   now(): Date;
 }
 
-const COLUMNS = ["vit_name", "vit_scope", "vit_mode", "vit_cron", "vit_everydays", "vit_timeofday", "vit_timezone", "vit_enabled", "vit_nextrunon", "vit_lastrunon", "vit_lastoutcome", "vit_digestrecipients"];
+const COLUMNS = ["vit_name", "vit_scope", "vit_mode", "vit_cron", "vit_everydays", "vit_timeofday", "vit_timezone", "vit_enabled", "vit_nextrunon", "vit_lastrunon", "vit_lastoutcome", "vit_digestrecipients", "versionnumber"];
 
 function rowOf(r: Row): ScheduleRow {
   const id = String(r.vit_auditscheduleid);
@@ -57,6 +61,7 @@ function rowOf(r: Row): ScheduleRow {
     lastRunOn: str(r.vit_lastrunon),
     lastOutcome: str(r.vit_lastoutcome),
     recipients: str(r.vit_digestrecipients),
+    etag: etagOf(r),
   };
 }
 
@@ -96,9 +101,12 @@ export function createScheduleSource(gateway: DataverseGateway, now: () => Date 
       ]);
       if (res && !res.ok) throw res.error;
     },
-    async runNow(id) {
-      const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: id, vit_nextrunon: now().toISOString(), vit_enabled: true }]);
-      if (res && !res.ok) throw res.error;
+    async runNow(row) {
+      const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: row.id, vit_nextrunon: now().toISOString(), vit_enabled: true, [ETAG]: row.etag }]);
+      if (res && !res.ok) {
+        if (res.error.status === 412) throw new Error(`"${row.name}" was changed by someone else since you loaded it (a runner may have just taken it) — reload to see it as it is now.`);
+        throw res.error;
+      }
     },
   };
 }

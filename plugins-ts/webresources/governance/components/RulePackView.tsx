@@ -29,7 +29,7 @@ export function RulePackView(props: RulePackViewProps): React.ReactElement {
     setSaving(true);
     setNotice(null);
     try {
-      await props.data.saveRulePack(text);
+      await props.data.saveRulePack(text, pack.valueVersion);
       setNotice({ intent: "success", text: strings.packSaved });
       props.onSaved();
     } catch (err) {

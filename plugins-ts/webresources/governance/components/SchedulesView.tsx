@@ -193,7 +193,7 @@ export function SchedulesView(props: { source: ScheduleSource }): React.ReactEle
       )}
       {rows.value === null && !rows.error && <Spinner label={text.heading} />}
       {rows.value?.length === 0 && <p>{text.none}</p>}
-      {rows.value && rows.value.length > 0 && <ScheduleTable rows={rows.value} busy={busy} onRunNow={(r) => act(() => props.source.runNow(r.id), text.queued(r.name))} />}
+      {rows.value && rows.value.length > 0 && <ScheduleTable rows={rows.value} busy={busy} onRunNow={(r) => act(() => props.source.runNow(r), text.queued(r.name))} />}
       <ScheduleForm source={props.source} busy={busy} onAdd={(d) => act(() => props.source.add(d), text.added(d.name.trim()))} />
     </section>
   );
