@@ -1,12 +1,13 @@
 /**
  * What the record panel's bundle is made of: an esbuild metafile of the same entry with the same
  * module swap the pcf-scripts build makes (controls/webpack.config.js: engineLibs →
- * engineLibs.browser) and the same externals (React, Fluent v9: platform libraries), minified.
+ * engineLibs.browser), the standalone rule-pack validator the web-resource builds use, and the same externals (React, Fluent v9: platform libraries), minified.
  * Bytes per npm package or per source folder. esbuild's output is a close stand-in for webpack's:
  * the real bundle.js is reported next to it.
  */
 import { build, type Plugin } from "esbuild";
 import { join, resolve } from "node:path";
+import { standalonePackValidator } from "../../plugins-ts/webresources/standaloneValidator";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -36,7 +37,8 @@ export async function composition(entry: string, opts: { swapLibs: boolean }): P
     outfile: join(ROOT, "out", "composition.js"),
     external: ["react", "react-dom", "@fluentui/react-components"],
     define: { "process.env.NODE_ENV": '"production"' },
-    plugins: opts.swapLibs ? [swapEngineLibs] : [],
+    // Browser builds carry the rule-pack validator as ajv standalone code (vitals.libs.js does).
+    plugins: opts.swapLibs ? [swapEngineLibs, standalonePackValidator] : [standalonePackValidator],
     logLevel: "error",
   });
   const out = Object.values(r.metafile.outputs)[0];

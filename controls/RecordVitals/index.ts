@@ -4,6 +4,7 @@ import { RecordVitalsRoot } from "./components/RecordVitalsRoot/RecordVitalsRoot
 import { getRootProps, isDataUpdate } from "./getRootProps";
 import { LAYOUT_ONLY_UPDATES } from "./ManifestConstants";
 import { createWebApiVitalsSource, type VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
+import { createBatchingPort, fetchBatchSender, webApiRoot } from "../../plugins-ts/client/batchPort";
 
 /** The record vitals panel: a virtual control; all behaviour lives in RecordVitalsRoot. */
 export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IOutputs> {
@@ -12,7 +13,9 @@ export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IO
 
   public init(context: ComponentFramework.Context<IInputs>): void {
     context.mode.trackContainerResize(true);
-    this.dataSource = createWebApiVitalsSource(context.webAPI);
+    // Reads started together go out as one $batch (plugins-ts/client/batchPort).
+    const root = webApiRoot(context, window.location.origin);
+    this.dataSource = createWebApiVitalsSource(createBatchingPort(context.webAPI, fetchBatchSender(root), root));
   }
 
   public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {

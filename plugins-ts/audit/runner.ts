@@ -16,6 +16,7 @@
 import type { RulePack } from "../engine/pack/types";
 import { DataverseError } from "../dataverse/errors";
 import { ETAG, etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
+import { versionIfOurs } from "../dataverse/ownwrite";
 import { f } from "../dataverse/requests";
 import { cadenceProblem, firstRun, nextRun, type Cadence } from "./cadence";
 import { AuditBusyError } from "./exclusive";
@@ -95,8 +96,9 @@ async function update(gateway: DataverseGateway, s: Schedule, patch: Row, etag: 
   const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: s.id, ...patch, [ETAG]: etag }], { batchSize: 1 });
   if (!res) throw new Error(`schedule ${s.name}: the update returned no outcome`);
   if (!res.ok) {
-    if (res.error instanceof DataverseError && res.error.status === 412) return null;
-    throw res.error;
+    if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
+    // A claim sent twice (retried after a dropped connection) finds its own first attempt: still ours.
+    return versionIfOurs(gateway, "vit_auditschedule", s.id, patch);
   }
   return res.etag ?? etag;
 }

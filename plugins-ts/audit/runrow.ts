@@ -4,12 +4,16 @@
  * write that finds the row changed means another process (a second runner, or someone resuming the
  * run by hand) took the run over. That process's state wins; this one stops.
  *
- * Failure modes: a 412 throws RunRowChangedError naming the run; any other failed write throws the
+ * A 412 whose row holds exactly what this write sent is this write seen twice (a retry after a
+ * dropped connection) and is taken as done (../dataverse/ownwrite.ts).
+ *
+ * Failure modes: another 412 throws RunRowChangedError naming the run; any other failed write throws the
  * platform's error; a row whose version is not known yet (its create was repeated after a dropped
  * connection) is read once for it.
  */
 import { DataverseError } from "../dataverse/errors";
 import { ETAG, etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
+import { versionIfOurs } from "../dataverse/ownwrite";
 
 /** The run row changed since this process last wrote it. */
 export class RunRowChangedError extends Error {
@@ -37,8 +41,12 @@ export class RunRowWriter {
     const [res] = await this.gateway.updateMany("vit_auditrun", [{ ...patch, vit_auditrunid: this.runId, [ETAG]: expected }], { batchSize: 1 });
     if (!res) throw new Error(`audit run ${this.runId}: the update returned no outcome`);
     if (!res.ok) {
-      if (res.error instanceof DataverseError && res.error.status === 412) throw new RunRowChangedError(this.runId);
-      throw res.error;
+      if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
+      // Our own write seen twice (a retry after a dropped connection), or someone else's?
+      const ours = await versionIfOurs(this.gateway, "vit_auditrun", this.runId, patch);
+      if (ours === null) throw new RunRowChangedError(this.runId);
+      this.etag = ours;
+      return;
     }
     this.etag = res.etag ?? null;
   }

@@ -31,6 +31,13 @@ export const BPF_TABLES: Readonly<Record<string, { table: string; lookup: string
   lead: { table: "leadtoopportunitysalesprocess", lookup: "bpf_leadid" },
 };
 
+/** English plural the way Dataverse forms default entity set names. */
+export function pluralise(name: string): string {
+  if (/[^aeiou]y$/.test(name)) return name.slice(0, -1) + "ies";
+  if (/(s|x|z|ch|sh)$/.test(name)) return name + "es";
+  return name + "s";
+}
+
 /** Activity state codes: 0 Open, 1 Completed, 2 Canceled, 3 Scheduled. */
 export const ACTIVITY_COMPLETED = 1;
 export const OPEN_ACTIVITY_STATES: readonly number[] = [0, 3];

@@ -15,7 +15,8 @@
  *  5. contacts: the last activity-capture comparison with Outlook (`vit_activitygap`, keyed by the
  *     contact's id), when the pack has an engagement-captured rule.
  *
- * 1–3 and 5 start together; 4 needs the record's own values, so it starts as soon as 1 arrives.
+ * 1–3 and 5 start together (over ./batchPort, as one `$batch`); 4 needs the record's own values,
+ * so it starts as soon as 1 arrives.
  * Only what the pack asks for is fetched: a fact the pack does not use stays `undefined`.
  */
 import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../engine";
@@ -37,7 +38,7 @@ export interface VitalsSnapshot {
   version: string | null;
   /** Whether likely duplicates were looked for (the pack asks and the table is supported). */
   duplicatesChecked: boolean;
-  /** Web API requests this load made. */
+  /** Web API calls this load made (over ./batchPort several of them travel in one `$batch`). */
   requests: number;
   /** Related data that could not be read (no privilege, unknown column): its rules are not evaluated. */
   partial: { fact: string; reason: string }[];

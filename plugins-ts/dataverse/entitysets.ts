@@ -4,6 +4,7 @@
  * the built-in table covers the tables CRM Vitals uses when metadata cannot be read.
  */
 import { assertTable } from "./requests";
+import { pluralise } from "../client/facts";
 
 export interface TableInfo {
   logicalName: string;
@@ -48,12 +49,7 @@ const BUILT_IN: Readonly<Record<string, Omit<TableInfo, "logicalName">>> = {
   vit_fixentry: { entitySetName: "vit_fixentrys", primaryIdAttribute: "vit_fixentryid" },
 };
 
-/** English plural the way Dataverse forms default entity set names. */
-export function pluralise(name: string): string {
-  if (/[^aeiou]y$/.test(name)) return name.slice(0, -1) + "ies";
-  if (/(s|x|z|ch|sh)$/.test(name)) return name + "es";
-  return name + "s";
-}
+export { pluralise };
 
 /** Best guess without metadata: the built-in table, else `<name>s`-style plural and `<name>id`. */
 export function fallbackTableInfo(logicalName: string): TableInfo {

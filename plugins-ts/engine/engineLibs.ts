@@ -1,16 +1,14 @@
 /**
- * The engine's libraries, imported directly: what Node (CLI, audits, tests) and the Governance
- * Center use. The record panel's build swaps this module for ./engineLibs.browser (see
- * controls/webpack.config.js), which reads the same libraries from the vitals.libs.js web resource.
+ * The engine's libraries, imported directly: what Node (CLI, audits, tests) uses. The record
+ * panel's build swaps this module for ./engineLibs.browser (see controls/webpack.config.js), which
+ * reads the same libraries from the vitals.libs.js web resource; the Governance Center's for
+ * ./engineLibs.lazy, which loads this module as a chunk of its own when first needed.
  * `loadEngineLibs` resolves at once here: nothing to load.
  */
 import { getDomain, parse } from "tldts";
 import { getCountries, isValidPhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js";
-import Ajv, { type ValidateFunction } from "ajv";
-import { rulePackSchema } from "./pack/schema";
+import { compilePackSchemaValidator } from "./pack/schemaValidator";
 import type { EngineLibs } from "./engineLibs.types";
-
-let validator: ValidateFunction | undefined;
 
 export const bundledEngineLibs: EngineLibs = {
   parseDomain: parse,
@@ -18,10 +16,7 @@ export const bundledEngineLibs: EngineLibs = {
   getCountries,
   isValidPhoneNumber,
   parsePhoneNumberFromString,
-  packSchemaValidator: () => {
-    validator ??= new Ajv({ allErrors: true, discriminator: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(rulePackSchema);
-    return validator;
-  },
+  packSchemaValidator: compilePackSchemaValidator,
 };
 
 export function engineLibs(): EngineLibs {

@@ -10,6 +10,7 @@ import { CODES, ODataError, badQuery } from "./errors";
 import type { QueryContext } from "./odata";
 import { BY_SET, tableDef, type ResolvedTable } from "./schema";
 import type { Principal } from "./security";
+import { keyIndexesOf } from "./keyindexes";
 import type { EmulatorStore, Row } from "./store";
 import { isNumericType } from "./values";
 
@@ -127,6 +128,7 @@ export function parseKey(t: ResolvedTable, text: string): Key {
 }
 
 export function findRow(store: EmulatorStore, t: ResolvedTable, key: Key): Row | undefined {
+  if (key.alt) keyIndexesOf(store).requireActive(t, Object.keys(key.alt));
   return key.id ? store.get(t.logicalName, key.id) : store.findByKey(t.logicalName, key.alt!);
 }
 

@@ -9,12 +9,13 @@ import { CODES, ODataError, badQuery } from "./errors";
 import { ALL_ENTITY_METADATA, selectProps } from "./metadata";
 import { BY_LOGICAL, TABLES, propertyName, type ColumnDef } from "./schema";
 import { json, type Emulator, type Req, type Res } from "./context";
+import type { KeyIndexes } from "./keyindexes";
 
-export function entityDefinitions(r: Req, path: string): Res {
+export function entityDefinitions(r: Req, path: string, indexes: KeyIndexes): Res {
   const selectOf = (s: string | null): string[] | null => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : null);
   const m = /^EntityDefinitions(?:\((?:LogicalName='(\w+)'|([0-9a-fA-F-]{36}))\))?(?:\/Attributes(?:\((?:LogicalName='(\w+)'|([0-9a-fA-F-]{36}))\)|\/Microsoft\.Dynamics\.CRM\.(\w+))?)?(?:\/Keys)?$/.exec(path);
   if (!m) throw new ODataError(404, CODES.badQuery, `Resource not found for the segment '${path}'.`);
-  const all = ALL_ENTITY_METADATA();
+  const all = ALL_ENTITY_METADATA().map((e) => withKeyStatus(e, indexes));
   if (!m[1] && !m[2]) {
     let list = all;
     const f = r.query.get("$filter");
@@ -74,6 +75,13 @@ export function entityDefinitions(r: Req, path: string): Res {
     }
   }
   return json(200, { "@odata.context": `${r.base}$metadata#EntityDefinitions/$entity`, ...out });
+}
+
+/** The entity's Keys with their index status now (metadata.ts writes them Active). */
+function withKeyStatus(e: Record<string, unknown>, indexes: KeyIndexes): Record<string, unknown> {
+  const table = e.LogicalName as string;
+  const keys = (e.Keys as Record<string, unknown>[]).map((k) => ({ ...k, EntityKeyIndexStatus: indexes.statusOf(table, (k.LogicalName as string).slice(table.length + 1)) }));
+  return { ...e, Keys: keys };
 }
 
 export function csdl(em: Emulator): Res {

@@ -11,10 +11,12 @@ import { generateDemoMail, type DemoMail, type DemoMailOptions } from "../demo/m
 import { planDemoHistory, type HistoryOptions } from "../demo/history";
 import { replayDemoHistory, type DemoHistory } from "../demo/historyReplay";
 import type { DemoUser } from "../demo/users";
+import { keyIndexesOf } from "./keyindexes";
 import { FaultInjector, ServiceProtection, type FaultSettings, type ThrottleSettings } from "./protection";
 import { DEMO_FIELD_PROFILES } from "./fieldsecurity";
 import { DEMO_ROLES } from "./roles";
 import { EmulatorServer, type EmulatorStats, type UserEntry } from "./server";
+import { TABLES } from "./schema";
 import { EmulatorStore } from "./store";
 
 export type { DemoUser } from "../demo/users";
@@ -51,6 +53,12 @@ export interface EmulatorOptions {
    * assessment and digests. Off by default (it costs an audit per month); `true` = 6 months.
    */
   history?: boolean | HistoryOptions;
+  /**
+   * "active" (default): every alternate key usable, as in an organisation imported long ago.
+   * "pending": the solution's keys are Pending, as right after an import, and become Active two
+   * requests later (Pending → InProgress → Active, one step per request; sandbox/emulator/keyindexes.ts).
+   */
+  keyIndexes?: "active" | "pending";
 }
 
 export interface EmulatorHandle {
@@ -137,5 +145,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       throw e;
     });
   }
+  if (opts.keyIndexes === "pending") keyIndexesOf(store).startPending(TABLES.filter((t) => t.isCustom === true));
   return handle;
 }

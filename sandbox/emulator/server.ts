@@ -18,6 +18,7 @@ import { functionCall } from "./functions";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
 import { type FaultInjector, type ServiceProtection } from "./protection";
+import { keyIndexesOf } from "./keyindexes";
 import { subResource } from "./navigation";
 import { countOnly, readCollection, readOne } from "./reads";
 import { BY_SET, TABLES, tableDef, type ResolvedTable } from "./schema";
@@ -117,6 +118,7 @@ export class EmulatorServer implements Emulator {
       }
       const r: Req = { method: req.method ?? "GET", path: decodeURIComponent(m[2]), query: url.searchParams, headers, body, base: `${host}/api/data/${m[1]}/` };
       const out = this.dispatch(r, user, true);
+      keyIndexesOf(this.store).tick();
       Object.assign(out.headers, ticket.headers);
       send(res, out);
     } finally {
@@ -162,7 +164,7 @@ export class EmulatorServer implements Emulator {
     if (fn) return fn;
     if (path.startsWith("EntityDefinitions")) {
       this.count("metadata");
-      return entityDefinitions(r, path);
+      return entityDefinitions(r, path, keyIndexesOf(this.store));
     }
     const m = /^([A-Za-z_]\w*)(?:\((.*?)\))?(?:\/(.+))?$/.exec(path);
     const t0 = m ? BY_SET.get(m[1]) : undefined;

@@ -8,7 +8,9 @@
  *   /WebResources/*        the same files under the path Dynamics serves web resources at (the
  *                          panel loads vit_/scripts/vitals.libs.js from there)
  *   /api/data/v9.2/*       a reverse proxy to the emulator (same origin: no CORS), absolute
- *                          emulator URLs in answers rewritten to this origin
+ *                          emulator URLs in answers rewritten to this origin; a request without
+ *                          a bearer token is signed in by the page's session cookie, as a
+ *                          Dynamics form's same-origin requests are
  *   /_emulator/*           the emulator's statistics, proxied
  */
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
@@ -114,6 +116,8 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 function proxy(req: IncomingMessage, res: ServerResponse, target: URL, ownOrigin: string): void {
   const headers = { ...req.headers, host: target.host };
   delete headers.connection;
+  const session = /(?:^|;\s*)vitals_session=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+  if (!headers.authorization && session) headers.authorization = `Bearer ${decodeURIComponent(session)}`;
   const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (up) => {
     const chunks: Buffer[] = [];
     up.on("data", (c: Buffer) => chunks.push(c));

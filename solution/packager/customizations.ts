@@ -6,6 +6,7 @@
 
 import type { ResolvedBuilds } from "./builds";
 import { braced, componentId, webResourceId } from "./ids";
+import { panelFormEntities } from "./panelforms";
 import { SYSTEM_TABLES, logicalNameOf } from "./source";
 import type { ColumnSource, FormSource, PrivilegeVerb, SolutionSource, TableSource, ViewSource } from "./types";
 import { bit, document, el, serialize, type Node } from "./xml";
@@ -727,12 +728,16 @@ function appModule(parent: Node, s: SolutionSource, ctx: Ctx): void {
   el(channel, "value", "1");
 }
 
-/** Builds customizations.xml. It is the same for the managed and the unmanaged package, as in real exports. */
-export function buildCustomizationsXml(s: SolutionSource, builds: ResolvedBuilds): string {
+/**
+ * Builds customizations.xml. It is the same for the managed and the unmanaged package, as in real
+ * exports, but for the record panel on the standard main forms, which only the managed one carries.
+ */
+export function buildCustomizationsXml(s: SolutionSource, builds: ResolvedBuilds, managed = false): string {
   const ctx: Ctx = { s, lang: String(s.manifest.languageCode), version: s.version };
   const root = document("ImportExportXml", { "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance" });
 
   const entities = el(root, "Entities");
+  panelFormEntities(entities, s, builds, managed, ctx.lang);
   for (const t of [...s.tables].sort((a, b) => (a.schemaName < b.schemaName ? -1 : 1))) entity(entities, t, ctx);
 
   const roles = el(root, "Roles");

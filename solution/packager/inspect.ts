@@ -113,11 +113,13 @@ export function inspectSolutionZip(zipBytes: Uint8Array): SolutionInspection {
   const controls = arr(obj(customizations.CustomControls).CustomControl);
   const optionsets = new Set(arr(obj(customizations.optionsets).optionset).map((o) => str(o["@Name"])));
   const apps = new Set(arr(obj(customizations.AppModules).AppModule).map((a) => str(a.UniqueName)));
+  const formIds = new Set(arr(obj(customizations.Entities).Entity).flatMap((e) => arr(obj(e.FormXml).forms).flatMap((f) => arr(f.systemform).map((x) => str(x.formid).toLowerCase()))));
   const siteMaps = new Set(arr(obj(customizations.AppModuleSiteMaps).AppModuleSiteMap).map((a) => str(a.SiteMapUniqueName)));
   const defined: Record<number, (c: InspectedComponent) => boolean> = {
     1: (c) => entityNames.has(c.name.toLowerCase()),
     9: (c) => optionsets.has(c.name),
     20: (c) => c.id !== undefined && roleNames.has(c.id.toLowerCase()),
+    60: (c) => c.id !== undefined && formIds.has(c.id.toLowerCase()),
     61: (c) => webResources.some((w) => str(w.Name) === c.name),
     70: (c) => c.id !== undefined && profileNames.has(c.id.toLowerCase()),
     62: (c) => siteMaps.has(c.name),

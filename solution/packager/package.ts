@@ -52,7 +52,7 @@ export function packageEntries(s: SolutionSource, builds: ResolvedBuilds, kind: 
   ].sort(byPath);
   const root = [
     { path: "solution.xml", bytes: utf8(buildSolutionXml(s, builds, kind === "managed")) },
-    { path: "customizations.xml", bytes: utf8(buildCustomizationsXml(s, builds)) },
+    { path: "customizations.xml", bytes: utf8(buildCustomizationsXml(s, builds, kind === "managed")) },
   ];
   const contentTypes = { path: "[Content_Types].xml", bytes: utf8(buildContentTypesXml(["[Content_Types].xml", ...root.map((r) => r.path), ...files.map((f) => f.path)])) };
   return [contentTypes, ...root, ...files];
@@ -69,7 +69,7 @@ export function buildPackages(kinds: PackageKind[], options: PackageOptions = {}
       fileName: packageFileName(source, kind),
       bytes: writeZip(entries),
       entries,
-      rootComponents: rootComponents(source, builds),
+      rootComponents: rootComponents(source, builds, kind === "managed"),
       omitted: builds.omitted,
     };
   });

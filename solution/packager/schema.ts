@@ -431,3 +431,30 @@ export const appSchema = {
     },
   },
 } as const;
+
+/** forms.json: the standard main forms the record panel is added to (solution/packager/panelforms.ts). */
+export const panelFormsSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["control", "tabLabel", "forms"],
+  properties: {
+    ...comment,
+    control: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*$" },
+    tabLabel: label,
+    forms: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["table", "formName", "formId", "boundColumn", "boundType"],
+        properties: {
+          table: logicalName,
+          formName: { type: "string", minLength: 1, maxLength: 100 },
+          formId: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+          boundColumn: logicalName,
+          boundType: { enum: ["SingleLine.Text", "Whole.None", "Lookup.Simple"] },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,6 +1,7 @@
 import type { ResolvedBuilds } from "./builds";
 import { fieldSecurityProfileId, roleId } from "./customizations";
 import { braced } from "./ids";
+import { panelFormRootComponents } from "./panelforms";
 import { logicalNameOf } from "./source";
 import type { SolutionSource } from "./types";
 import { document, el, serialize, type Node } from "./xml";
@@ -28,13 +29,16 @@ export interface RootComponent {
   type: number;
   schemaName?: string;
   id?: string;
+  /** 0 (default): with its subcomponents; 2: without (a standard table whose form alone is in the solution). */
+  behavior?: number;
 }
 
 /**
  * The solution's root components. Tables are included with behavior 0 ("include subcomponents"),
  * as Dataverse exports them, so their columns, keys, relationships, forms and views travel with them.
+ * The managed package adds the standard tables whose main form gets the record panel (panelforms.ts).
  */
-export function rootComponents(s: SolutionSource, builds: ResolvedBuilds): RootComponent[] {
+export function rootComponents(s: SolutionSource, builds: ResolvedBuilds, managed = false): RootComponent[] {
   const out: RootComponent[] = [
     ...s.tables.map((t) => ({ type: 1, schemaName: logicalNameOf(t.schemaName) })),
     ...s.choices.map((c) => ({ type: 9, schemaName: c.name })),
@@ -45,6 +49,7 @@ export function rootComponents(s: SolutionSource, builds: ResolvedBuilds): RootC
     ...builds.controls.map((c) => ({ type: 66, schemaName: c.name })),
     { type: 80, schemaName: s.app.uniqueName },
     ...s.environmentVariables.map((e) => ({ type: 380, schemaName: e.schemaName })),
+    ...panelFormRootComponents(s, managed),
   ];
   return out.sort((a, b) => a.type - b.type || (a.schemaName ?? a.id ?? "").localeCompare(b.schemaName ?? b.id ?? ""));
 }
@@ -117,8 +122,8 @@ export function buildSolutionXml(s: SolutionSource, builds: ResolvedBuilds, mana
     for (const f of ADDRESS_FIELDS) nilElement(a, f);
   }
   const rc = el(m, "RootComponents");
-  for (const c of rootComponents(s, builds)) {
-    el(rc, "RootComponent", undefined, { type: c.type, schemaName: c.schemaName, id: c.id, behavior: 0 });
+  for (const c of rootComponents(s, builds, managed)) {
+    el(rc, "RootComponent", undefined, { type: c.type, schemaName: c.schemaName, id: c.id, behavior: c.behavior ?? 0 });
   }
   // Dependencies on components outside the solution (account, contact, lead, opportunity, users,
   // the default app icon) are checked by Dataverse itself on import; like an export from an

@@ -7,6 +7,7 @@ import {
   controlsSchema,
   environmentVariablesSchema,
   fieldSecuritySchema,
+  panelFormsSchema,
   rolesSchema,
   solutionSchema,
   tableSchema,
@@ -19,6 +20,7 @@ import type {
   EnvironmentVariableSource,
   FieldSecurityProfileSource,
   GlobalChoice,
+  PanelFormsSource,
   RoleSource,
   SolutionManifestSource,
   SolutionSource,
@@ -71,6 +73,7 @@ const validators = {
   environmentVariables: ajv.compile<{ environmentVariables: EnvironmentVariableSource[] }>(environmentVariablesSchema),
   webResources: ajv.compile<{ webResources: WebResourceSource[]; folders: WebResourceFolderSource[] }>(webResourcesSchema),
   controls: ajv.compile<{ controls: ControlSource[] }>(controlsSchema),
+  panelForms: ajv.compile<PanelFormsSource>(panelFormsSchema),
   app: ajv.compile<AppSource>(appSchema),
 };
 
@@ -138,8 +141,9 @@ export function loadSolutionSource(dir: string = DEFAULT_SOURCE_DIR, options: { 
   const web = r.read("webresources.json", validators.webResources);
   const controls = r.read("controls.json", validators.controls)?.controls ?? [];
   const app = r.read("app.json", validators.app);
+  const panelForms = r.read("forms.json", validators.panelForms);
 
-  if (r.problems.length > 0 || !manifest || !web || !app) throw new SolutionSourceError(r.problems);
+  if (r.problems.length > 0 || !manifest || !web || !app || !panelForms) throw new SolutionSourceError(r.problems);
 
   let version = options.version;
   if (version === undefined) {
@@ -163,10 +167,25 @@ export function loadSolutionSource(dir: string = DEFAULT_SOURCE_DIR, options: { 
     webResourceFolders: web.folders,
     controls,
     app,
+    panelForms,
   };
-  const problems = crossCheck(source);
+  const problems = [...crossCheck(source), ...panelFormProblems(source)];
   if (problems.length > 0) throw new SolutionSourceError(problems);
   return source;
+}
+
+/** forms.json places a declared control, on standard tables only, each table and form once. */
+function panelFormProblems(s: SolutionSource): string[] {
+  const pf = s.panelForms;
+  const problems = [
+    ...duplicates(pf.forms.map((f) => f.table)).map((d) => `forms.json: table "${d}" is listed twice`),
+    ...duplicates(pf.forms.map((f) => f.formId)).map((d) => `forms.json: form ${d} is listed twice`),
+  ];
+  if (!s.controls.some((c) => `${c.namespace}.${c.constructor}` === pf.control)) problems.push(`forms.json: control "${pf.control}" is not in controls.json`);
+  for (const f of pf.forms) {
+    if (!(f.table in SYSTEM_TABLES)) problems.push(`forms.json: "${f.table}" is not a standard table the solution knows (${Object.keys(SYSTEM_TABLES).join(", ")})`);
+  }
+  return problems;
 }
 
 function duplicates(values: string[]): string[] {

@@ -234,6 +234,24 @@ export interface FieldSecurityProfileSource {
   permissions: FieldPermissionSource[];
 }
 
+/** One standard main form the record panel is added to (solution/src/forms.json). */
+export interface PanelFormSource {
+  table: string;
+  /** The form's name in the organisation (its LocalizedName). */
+  formName: string;
+  formId: string;
+  /** The column the control is bound to, and its PCF type (one of the manifest's type-group). */
+  boundColumn: string;
+  boundType: string;
+}
+
+export interface PanelFormsSource {
+  /** `<namespace>.<constructor>` of a control in controls.json. */
+  control: string;
+  tabLabel: string;
+  forms: PanelFormSource[];
+}
+
 /** Everything in solution/src, validated and cross-checked. */
 export interface SolutionSource {
   /** Folder the source was read from. */
@@ -250,4 +268,5 @@ export interface SolutionSource {
   webResourceFolders: WebResourceFolderSource[];
   controls: ControlSource[];
   app: AppSource;
+  panelForms: PanelFormsSource;
 }

@@ -281,8 +281,9 @@ describe("interruptions", () => {
       expect(r.status).toBe("completed");
       expect(r.throttled).toBeGreaterThan(0);
       // Every 503 and dropped connection was retried, and the result says so (not only the 429s).
+      // At least: a kept-alive socket the server closed as the client reused it is retried too.
       expect(faults.faults503 + faults.dropped).toBeGreaterThan(0);
-      expect(r.retried).toBe(faults.faults503 + faults.dropped);
+      expect(r.retried).toBeGreaterThanOrEqual(faults.faults503 + faults.dropped);
       expect(emu.stats().throttled).toBeGreaterThan(0);
       const total = TABLES.reduce((s, t) => s + emu.groundTruth.rows[t], 0);
       expect(r.recordsScanned).toBe(total);

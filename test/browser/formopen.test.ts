@@ -20,11 +20,12 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 const DATA_NOW = new Date("2026-06-15T00:00:00Z");
 
 /**
- * Requests of the panel per open with the default pack: the pack (1, once per page session), the
- * record with owner and parents expanded (1), its activities (1), its stage (leads, opportunities)
- * or Outlook comparison (contacts) (1), likely duplicates (accounts, contacts, leads) (1).
+ * HTTP requests of the panel per open with the default pack: the pack (1, once per page session),
+ * one `$batch` with the record (owner and parents expanded), its activities and its stage (leads,
+ * opportunities) or Outlook comparison (contacts) (1), likely duplicates, which need the record's
+ * own values (accounts, contacts, leads) (1). The issue's limit: at most 3, none refused.
  */
-const MOST: Record<string, number> = { account: 4, contact: 5, lead: 5, opportunity: 4 };
+const MOST: Record<string, number> = { account: 3, contact: 3, lead: 3, opportunity: 2 };
 
 describeBrowser("a form open in Chromium", () => {
   let sb: SandboxHandle;

@@ -8,41 +8,7 @@ import { compilePack, defaultRulePack } from "../../plugins-ts/engine";
 import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
 import { classifyError } from "../../plugins-ts/client/errors";
 import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
-import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
-import { start, tokenOf } from "../helpers/emulator";
-
-const ENTITY_SETS: Record<string, string> = {
-  account: "accounts",
-  contact: "contacts",
-  lead: "leads",
-  opportunity: "opportunities",
-  activitypointer: "activitypointers",
-  opportunitysalesprocess: "opportunitysalesprocesses",
-  leadtoopportunitysalesprocess: "leadtoopportunitysalesprocesses",
-  environmentvariabledefinition: "environmentvariabledefinitions",
-  environmentvariablevalue: "environmentvariablevalues",
-  vit_activitygap: "vit_activitygaps",
-};
-
-/** What a PCF host does with context.webAPI: GET against the Web API, errors as { status, errorCode, message }. */
-function httpPort(emu: EmulatorHandle, token: string, log: string[]): WebApiPort {
-  const get = async (path: string): Promise<WebApiRow> => {
-    log.push(path);
-    const res = await fetch(emu.baseUrl + path, { headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Prefer: 'odata.include-annotations="*"' } });
-    const body = (await res.json()) as WebApiRow & { error?: { code: string; message: string } };
-    if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: body.error?.code });
-    return body;
-  };
-  const set = (table: string) => {
-    const s = ENTITY_SETS[table];
-    if (!s) throw new Error(`test port: no entity set for ${table}`);
-    return s;
-  };
-  return {
-    retrieveRecord: (table, id, options = "") => get(`${set(table)}(${id})${options}`),
-    retrieveMultipleRecords: async (table, options = "") => ({ entities: (await get(`${set(table)}${options}`)).value as WebApiRow[] }),
-  };
-}
+import { httpPort, start, tokenOf } from "../helpers/emulator";
 
 const compiled = compilePack(defaultRulePack());
 const day = (v: unknown) => (typeof v === "string" ? Date.parse(v) : null);

@@ -103,6 +103,13 @@ describe("addresses, postcodes, ids, websites", () => {
     expect(normaliseAddress("10 St Kilda Rd")).toBe("10 saint kilda road");
   });
 
+  it("reads words that are names of Object.prototype members as words", () => {
+    expect(normaliseAddress("12 Constructor St")).toBe("12 constructor street");
+    expect(normaliseAddress("St Constructor")).toBe("saint constructor");
+    expect(normaliseCompanyName("Constructor Inc")).toBe("constructor");
+    expect(normaliseCompanyName("toString Valueof Ltd")).toBe("tostring valueof");
+  });
+
   it("normalises postcodes, identifiers and websites", () => {
     expect(normalisePostcode("sw1a 1aa")).toBe("SW1A1AA");
     expect(normalisePostcode("98052-6399")).toBe("98052");

@@ -107,6 +107,35 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(md.body).toMatchObject({ LogicalName: "purchasetimeframe", AttributeType: "Picklist" });
   });
 
+  it("takes every standard contact, lead, task and phonecall column from Microsoft's table reference, with its length and choices", async () => {
+    const res = await a.post("contacts", { lastname: "Income", annualincome: 85000, familystatuscode: 2, address3_city: "Bergen", donotsendmm: true }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ annualincome: 85000, address3_city: "Bergen", donotsendmm: true });
+    expect(res.body["familystatuscode@OData.Community.Display.V1.FormattedValue"]).toBe("Married");
+    expect(res.body["donotsendmm@OData.Community.Display.V1.FormattedValue"]).toBe("Do Not Send");
+    const badChoice = await a.post<Err>("contacts", { lastname: "x", preferredcontactmethodcode: 9 });
+    expect(badChoice.body.error).toMatchObject({ code: "0x8004431a" });
+    expect(badChoice.body.error.message).toMatch(/Accepted Values: 1,2,3,4,5$/);
+    const tooLong = await a.post<Err>("contacts", { lastname: "x", suffix: "x".repeat(11) });
+    expect(tooLong.body.error.code).toBe("0x80044331");
+    const md = await a.get("EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='annualincome')?$select=LogicalName,AttributeType");
+    expect(md.body).toMatchObject({ LogicalName: "annualincome", AttributeType: "Money" });
+    const base = await a.get("EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='annualincome_base')?$select=IsValidForUpdate");
+    expect(base.body.IsValidForUpdate).toBe(false); // computed by the platform from annualincome
+    const lead = await a.post("leads", { lastname: "Budget", subject: "Fleet", budgetstatus: 2, need: 0, estimatedamount: 1200 }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(lead.status).toBe(201);
+    expect(lead.body["budgetstatus@OData.Community.Display.V1.FormattedValue"]).toBe("Can Buy");
+    expect(lead.body["need@OData.Community.Display.V1.FormattedValue"]).toBe("Must have");
+    expect((await a.post<Err>("leads", { lastname: "x", sic: "1".repeat(21) })).body.error.code).toBe("0x80044331");
+    const task = await a.post("tasks", { subject: "Call back", category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 }, { Prefer: "return=representation" });
+    expect(task.status).toBe(201);
+    expect(task.body).toMatchObject({ category: "Follow-up", isbilled: false, scheduleddurationminutes: 30 });
+    expect((await a.post<Err>("tasks", { subject: "x", subcategory: "y".repeat(251) })).body.error.code).toBe("0x80044331");
+    const call = await a.post("phonecalls", { subject: "No answer", leftvoicemail: true, category: "Outreach" }, { Prefer: "return=representation" });
+    expect(call.status).toBe(201);
+    expect(call.body).toMatchObject({ leftvoicemail: true, category: "Outreach" });
+  });
+
   it("tracks changes only on tables with ChangeTrackingEnabled, as the solution ships its own without (Use change tracking)", async () => {
     const own = await a.get<Err>("vit_waivers?$select=vit_name", { Prefer: "odata.track-changes" });
     expect(own.status).toBe(400);

@@ -2,6 +2,7 @@
  * Test helpers for the Dataverse emulator: start one per test file and call it with Node's fetch.
  */
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../sandbox/emulator";
+import type { WebApiPort, WebApiRow } from "../../plugins-ts/client/webApiPort";
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -78,4 +79,38 @@ export function idFrom(entityId: string | null): string {
   const m = /\(([0-9a-f-]{36})\)$/.exec(entityId ?? "");
   if (!m) throw new Error(`no record id in OData-EntityId '${String(entityId)}'`);
   return m[1];
+}
+
+/** Entity sets of the tables the record panel reads. */
+const ENTITY_SETS: Record<string, string> = {
+  account: "accounts",
+  contact: "contacts",
+  lead: "leads",
+  opportunity: "opportunities",
+  activitypointer: "activitypointers",
+  opportunitysalesprocess: "opportunitysalesprocesses",
+  leadtoopportunitysalesprocess: "leadtoopportunitysalesprocesses",
+  environmentvariabledefinition: "environmentvariabledefinitions",
+  environmentvariablevalue: "environmentvariablevalues",
+  vit_activitygap: "vit_activitygaps",
+};
+
+/** What a PCF host does with context.webAPI: GET against the Web API, errors as { status, errorCode, message }. */
+export function httpPort(emu: EmulatorHandle, token: string, log: string[]): WebApiPort {
+  const get = async (path: string): Promise<WebApiRow> => {
+    log.push(path);
+    const res = await fetch(emu.baseUrl + path, { headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Prefer: 'odata.include-annotations="*"' } });
+    const body = (await res.json()) as WebApiRow & { error?: { code: string; message: string } };
+    if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { status: res.status, code: body.error?.code });
+    return body;
+  };
+  const set = (table: string) => {
+    const s = ENTITY_SETS[table];
+    if (!s) throw new Error(`test port: no entity set for ${table}`);
+    return s;
+  };
+  return {
+    retrieveRecord: (table, id, options = "") => get(`${set(table)}(${id})${options}`),
+    retrieveMultipleRecords: async (table, options = "") => ({ entities: (await get(`${set(table)}${options}`)).value as WebApiRow[] }),
+  };
 }

@@ -41,7 +41,8 @@ describe("AI readiness page", () => {
     });
     fireEvent.click(await screen.findByRole("tab", { name: "AI readiness" }));
     const panel = screen.getByRole("tabpanel", { name: "AI readiness" });
-    expect(within(panel).getByRole("heading", { name: "AI readiness" })).toBeInTheDocument();
+    // The tab's view is a chunk of its own, loaded when the tab is first chosen.
+    expect(await within(panel).findByRole("heading", { name: "AI readiness" })).toBeInTheDocument();
     const submit = within(panel).getByRole("button", { name: "Score readiness" });
     expect(submit).toBeDisabled();
     answerAll(ALL_YES);

@@ -44,8 +44,9 @@ describe("vitals solution", () => {
     const managed = out.match(/wrote (\S+_managed\.zip)/)![1];
     const words = (await run(["solution", "inspect", managed])).out;
     expect(words).toMatch(/^CRM Vitals \(CrmVitals\) version \d+\.\d+\.\d+\.0: managed solution$/m);
-    expect(words).toContain("8 tables (type 1): vit_activitygap, vit_auditrun, vit_auditschedule, vit_fixentry, vit_fixrun, vit_readinessassessment, vit_recordhealth, vit_waiver");
+    expect(words).toContain("12 tables (type 1): account, contact, lead, opportunity, vit_activitygap, vit_auditrun, vit_auditschedule, vit_fixentry, vit_fixrun, vit_readinessassessment, vit_recordhealth, vit_waiver");
     expect(words).toContain("3 security roles (type 20)");
+    expect(words).toContain("4 forms (type 60): {1fed44d1-ae68-4a41-bd2b-f13acac4acfa}, {8448b78f-8f42-454e-8e2a-f8196b0419af}");
     expect(words).toContain("1 code component (type 66): vit_CrmVitals.RecordVitals");
     expect(words).toContain("6 environment variable definitions (type 380)");
     expect(words).toContain("Controls/vit_CrmVitals.RecordVitals/bundle.js");

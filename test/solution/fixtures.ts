@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { buildPackages, type BuiltPackage } from "../../solution/packager";
 
 export const CONTROL_MANIFEST = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <manifest>
@@ -77,4 +78,16 @@ export function makeBuildDir(options: { governance?: boolean } = {}): FixtureBui
     remove: (relPath) => rmSync(join(dir, ...relPath.split("/")), { recursive: true, force: true }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The managed and unmanaged packages of a fixture build, made once for a test file (filled in by beforeAll). */
+export function packagesOnce(): { managed: BuiltPackage; unmanaged: BuiltPackage } {
+  const out = {} as { managed: BuiltPackage; unmanaged: BuiltPackage };
+  let build: FixtureBuild | undefined;
+  beforeAll(() => {
+    build = makeBuildDir();
+    [out.managed, out.unmanaged] = buildPackages(["managed", "unmanaged"], { buildDir: build.dir });
+  });
+  afterAll(() => build?.cleanup());
+  return out;
 }

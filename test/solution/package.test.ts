@@ -6,7 +6,7 @@ import { BuildOutputError } from "../../solution/packager/builds";
 import { webResourceZipPath } from "../../solution/packager/ids";
 import { readZip, writeZip } from "../../solution/packager/zip";
 import { CONTROL_MANIFEST, makeBuildDir, type FixtureBuild } from "./fixtures";
-import { EXPORTS_DIR as EXAMPLES, XSD_DIR, schemaAdjustment, validateCustomizations, withoutNewerAppModuleElements } from "./xsd";
+import { EXPORTS_DIR as EXAMPLES, XSD_DIR, schemaAdjustment, validateCustomizations, withoutFormSolutionActions, withoutNewerAppModuleElements } from "./xsd";
 
 const text = (p: BuiltPackage, path: string): string => {
   const entry = p.entries.find((e) => e.path === path);
@@ -30,8 +30,9 @@ describe("customizations.xml against Microsoft's 9.0.0.2090 schema", () => {
     const xml = text(p, "customizations.xml");
     // The app module carries what a 9.2 export does (statecode, OptimizedFor, NavigationType, appsettings) …
     expect(xml).toMatch(/<AppModule>[\s\S]*<OptimizedFor\s*\/>[\s\S]*<statecode>0<\/statecode>\s*<statuscode>1<\/statuscode>[\s\S]*<NavigationType>0<\/NavigationType>[\s\S]*<appsetting settingdefinitionid.uniquename="AppChannel">/);
-    // … which the 9.0.0.2090 schema predates: validated as a real export is, without those elements.
-    const result = await validateCustomizations(withoutNewerAppModuleElements(xml));
+    // … which the 9.0.0.2090 schema predates: validated as a real export is, without those elements
+    // (and, in the managed package, without the solutionaction the schema doesn't declare on tabs).
+    const result = await validateCustomizations(withoutFormSolutionActions(withoutNewerAppModuleElements(xml)));
     expect(result.errors.map((e) => e.rawMessage)).toEqual([]);
     expect(result.valid).toBe(true);
   });
@@ -46,7 +47,7 @@ describe("customizations.xml against Microsoft's 9.0.0.2090 schema", () => {
   });
 
   it("the validator rejects what the schema does not allow (it is not vacuous)", async () => {
-    const xml = withoutNewerAppModuleElements(text(managed, "customizations.xml"));
+    const xml = withoutFormSolutionActions(withoutNewerAppModuleElements(text(managed, "customizations.xml")));
     const withNewer = xml.replace("<IsDataSourceSecret>0</IsDataSourceSecret>", "<IsDataSourceSecret>0</IsDataSourceSecret><IsSearchable>1</IsSearchable>");
     const bad = await validateCustomizations(withNewer);
     expect(bad.valid).toBe(false);
@@ -61,8 +62,9 @@ describe("customizations.xml against Microsoft's 9.0.0.2090 schema", () => {
     const { adjusted, removed } = schemaAdjustment(formXml);
     expect(removed.startsWith('<xs:element name="parameters"')).toBe(true);
     expect(adjusted.length).toBeLessThan(formXml.length);
-    // the generated forms never use the relaxed element
-    expect(text(managed, "customizations.xml")).not.toContain("<parameters");
+    // the generated forms never use the relaxed element (the panel's <customControl><parameters> is another, declared as any content)
+    expect(text(managed, "customizations.xml")).toContain("<customControl");
+    expect(text(managed, "customizations.xml")).not.toMatch(/<control [^>]*[^/]>\s*<parameters/);
   });
 });
 
@@ -123,12 +125,17 @@ describe("solution.xml has the structure of real exports", () => {
 });
 
 describe("managed and unmanaged", () => {
-  it("differ as real exports do: the <Managed> flag of solution.xml, nothing else", () => {
+  it("differ as real exports do: the <Managed> flag of solution.xml and the managed form layer of the panel, nothing else", () => {
     expect(text(managed, "solution.xml")).toContain("<Managed>1</Managed>");
     expect(text(unmanaged, "solution.xml")).toContain("<Managed>0</Managed>");
-    expect(text(managed, "solution.xml").replace("<Managed>1</Managed>", "<Managed>0</Managed>")).toBe(text(unmanaged, "solution.xml"));
+    const withoutPanelForms = (xml: string): string =>
+      xml.replace(/\s*<RootComponent type="1" schemaName="(?:account|contact|lead|opportunity)" behavior="2"\/>|\s*<RootComponent type="60" id="\{[0-9a-f-]+\}" behavior="0"\/>/g, "");
+    expect(withoutPanelForms(text(managed, "solution.xml")).replace("<Managed>1</Managed>", "<Managed>0</Managed>")).toBe(text(unmanaged, "solution.xml"));
+    const standardEntities = /\s*<Entity>\s*<Name LocalizedName="(?:Account|Contact|Lead|Opportunity)"[\s\S]*?<\/Entity>/g;
+    expect(text(managed, "customizations.xml").replace(standardEntities, "")).toBe(text(unmanaged, "customizations.xml"));
+    expect(text(unmanaged, "customizations.xml")).not.toMatch(standardEntities);
     expect(managed.entries.map((e) => e.path)).toEqual(unmanaged.entries.map((e) => e.path));
-    for (const e of managed.entries.filter((x) => x.path !== "solution.xml")) {
+    for (const e of managed.entries.filter((x) => x.path !== "solution.xml" && x.path !== "customizations.xml")) {
       expect(Buffer.from(unmanaged.entries.find((u) => u.path === e.path)!.bytes).equals(Buffer.from(e.bytes))).toBe(true);
     }
     expect(inspectSolutionZip(managed.bytes).managed).toBe(true);
@@ -141,7 +148,7 @@ describe("what the zip holds", () => {
     const info = inspectSolutionZip(managed.bytes);
     expect(info.problems).toEqual([]);
     const byType = (type: number): string[] => info.rootComponents.filter((c) => c.type === type).map((c) => c.name).sort();
-    expect(byType(1)).toEqual(["vit_activitygap", "vit_auditrun", "vit_auditschedule", "vit_fixentry", "vit_fixrun", "vit_readinessassessment", "vit_recordhealth", "vit_waiver"]);
+    expect(byType(1)).toEqual(["account", "contact", "lead", "opportunity", "vit_activitygap", "vit_auditrun", "vit_auditschedule", "vit_fixentry", "vit_fixrun", "vit_readinessassessment", "vit_recordhealth", "vit_waiver"]);
     expect(byType(9)).toEqual(["vit_grade"]);
     expect(byType(20)).toEqual(["Vitals Administrator", "Vitals Governance Owner", "Vitals User"]);
     expect(byType(61)).toEqual([
@@ -156,9 +163,10 @@ describe("what the zip holds", () => {
     expect(byType(70)).toEqual(["Vitals Waiver Approvers", "Vitals Waiver Readers"]);
     expect(byType(66)).toEqual(["vit_CrmVitals.RecordVitals"]);
     expect(byType(80)).toEqual(["vit_CrmVitals"]);
+    expect(byType(60)).toEqual(["{1fed44d1-ae68-4a41-bd2b-f13acac4acfa}", "{8448b78f-8f42-454e-8e2a-f8196b0419af}", "{a837e4a7-01b8-4f82-a475-be9abd67e667}", "{e3b6ddb7-8df0-4410-ac7b-fd32e5053d38}"]);
     expect(byType(380)).toEqual(["vit_AuditCadenceDays", "vit_DigestRecipients", "vit_FixApproverMustDiffer", "vit_GraphIntegrationEnabled", "vit_RulePack", "vit_WaiverRequiresSeparateApprover"]);
     expect(info.subcomponents.keys).toBe(5);
-    expect(info.subcomponents.forms).toBe(8);
+    expect(info.subcomponents.forms).toBe(8 + 4);
   });
 
   it("every file customizations.xml refers to is in the zip, under a forward-slash name, with a content type", () => {
@@ -388,7 +396,7 @@ describe("missing or unusable build outputs", () => {
     expect(xml).not.toContain("vit_/governance/");
     expect(xml).toContain('Entity="vit_auditrun"');
     expect(inspectSolutionZip(p.bytes).problems).toEqual([]);
-    expect((await validateCustomizations(withoutNewerAppModuleElements(xml))).valid).toBe(true);
+    expect((await validateCustomizations(withoutFormSolutionActions(withoutNewerAppModuleElements(xml)))).valid).toBe(true);
   });
 });
 

@@ -124,6 +124,31 @@ describe("the solution source", () => {
     }
   });
 
+  it("refuses a panel form on a table it doesn't know, for a control it doesn't declare, or twice", () => {
+    const copy = sourceCopy();
+    try {
+      copy.edit("forms.json", (j) => {
+        const forms = j.forms as Json[];
+        j.control = "CrmVitals.Other";
+        forms.push({ ...forms[0], table: "incident", formId: "4a63c8d1-6c1e-48ec-9db4-3e6c7155334c" }, { ...forms[1] });
+      });
+      expect(problemsOf(copy.dir)).toEqual(
+        expect.arrayContaining([
+          'forms.json: control "CrmVitals.Other" is not in controls.json',
+          expect.stringMatching(/^forms\.json: "incident" is not a standard table the solution knows/),
+          'forms.json: table "contact" is listed twice',
+          "forms.json: form 1fed44d1-ae68-4a41-bd2b-f13acac4acfa is listed twice",
+        ]),
+      );
+      copy.edit("forms.json", (j) => {
+        (j.forms as Json[])[0].formId = "not-a-guid";
+      });
+      expect(problemsOf(copy.dir).join("\n")).toMatch(/forms\.json: \/forms\/0\/formId: must match pattern/);
+    } finally {
+      copy.cleanup();
+    }
+  });
+
   it("reports a file that is not JSON", () => {
     const copy = sourceCopy();
     try {

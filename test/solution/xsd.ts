@@ -7,7 +7,7 @@
 // that share element names) is not deterministic ("The content model is not determinist",
 // FormXml.xsd:417). For that one element we substitute "any elements" (processContents="skip"),
 // so the rest of the schema compiles and applies in full. The generated forms use no
-// <parameters> element, and `schemaAdjustment` below is asserted in the tests to still be needed
+// <control><parameters> element (the panel's <customControl><parameters> is a different one), and `schemaAdjustment` below is asserted in the tests to still be needed
 // and to change nothing else.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -69,4 +69,14 @@ export async function validateCustomizations(xml: string, adjust = true): Promis
 export function withoutNewerAppModuleElements(xml: string): string {
   return xml.replace(/<AppModule>[\s\S]*?<\/AppModule>/g, (app) =>
     app.replace(/<(OptimizedFor|statecode|statuscode|NavigationType)\s*\/>\s*|<(OptimizedFor|statecode|statuscode|NavigationType)>[^<]*<\/\2>\s*/g, "").replace(/<appsettings>[\s\S]*?<\/appsettings>\s*/g, ""));
+}
+
+/**
+ * The solutionaction attributes a managed form layer carries on the tabs, sections and cells it adds
+ * (the record panel on the standard main forms, solution/packager/panelforms.ts): Microsoft's
+ * 9.0.0.2090 FormXml.xsd declares solutionaction on none of those elements, though managed exports
+ * write it there. Removed before validating; everything else of the form is validated.
+ */
+export function withoutFormSolutionActions(xml: string): string {
+  return xml.replace(/<(tab|section|cell) ([^>]*?) solutionaction="(?:Added|Modified|Removed)"/g, "<$1 $2");
 }

@@ -6,7 +6,9 @@
  * still bring its true duplicates together.
  */
 import { phonetic, type PreparedRecord } from "./fields";
+import type { CompanyTokens } from "./company";
 import { hash53Number } from "../hash";
+import { HashIdTable } from "./idTable";
 
 export interface BlockingRule {
   name: string;
@@ -23,6 +25,16 @@ export interface BlockingRule {
 export const COMPANY_WORD_BLOCK_CAP = 60;
 /** Cap of the rules on one word (or its sound) alone. */
 export const COMPANY_RARE_WORD_BLOCK_CAP = 20;
+/**
+ * Cap of the rules whose keys records share by chance more often as the file grows: a government
+ * id's sorted digits (about 11,000 possible multisets) and a name's sound alone. Uncapped, their
+ * blocks grow with the table and so do the pairs per record (1,000,000 contacts: 2.2 million of
+ * the 3.1 million candidate pairs came from these two rules); with the cap the work per record
+ * stays bounded. Up to 100,000 generated contacts no such block reaches 12 records, so nothing
+ * changes there; larger blocks are skipped and reported, and the other rules (same e-mail, phone,
+ * surname sound with postcode, city or birth date, …) still bring their duplicates together.
+ */
+export const CHANCE_KEY_BLOCK_CAP = 20;
 
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
@@ -38,13 +50,33 @@ function nameSound(r: PreparedRecord): string | null {
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
 }
 
+/** A company name's rarest words and the blocking keys made of them. */
+interface RareWords {
+  words: string[];
+  /** The two rarest words, sorted and joined ("company-rarest-words"). */
+  pair: string | null;
+  /** "~" + Double Metaphone of the rarest word of four letters or more ("company-rarest-word-sound"). */
+  sound: string | null;
+}
+
+/** Per token list: three rules ask for each record's, and records with one name share one list (memo.ts). */
+const RAREST = new WeakMap<CompanyTokens, RareWords>();
+const NO_WORDS: RareWords = { words: [], pair: null, sound: null };
+
 /** The company name's two rarest words (highest rarity weight first; ties: the longer, then the first). */
-function rarestWords(r: PreparedRecord): string[] {
+function rarest(r: PreparedRecord): RareWords {
   const c = r.company;
-  if (c == null || c.tokens.length === 0) return [];
-  const order = c.tokens.map((_, i) => i);
-  order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
-  return [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
+  if (c == null || c.tokens.length === 0) return NO_WORDS;
+  let found = RAREST.get(c);
+  if (found === undefined) {
+    const order = c.tokens.map((_, i) => i);
+    order.sort((x, y) => c.weights[y] - c.weights[x] || c.tokens[y].length - c.tokens[x].length || x - y);
+    const words = [...new Set(order.slice(0, 2).map((i) => c.tokens[i]))];
+    const first = words[0];
+    found = { words, pair: [...words].sort().join(" "), sound: first.length < 4 ? null : `~${phonetic(first)}` };
+    RAREST.set(c, found);
+  }
+  return found;
 }
 
 function compact(s: string | null): string | null {
@@ -60,6 +92,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     name: "governmentid-digits",
     description: "government id with the same characters in any order (catches transposed digits)",
     keys: (r) => (r.governmentId == null ? null : sortedChars(r.governmentId)),
+    maxBlockSize: CHANCE_KEY_BLOCK_CAP,
   },
   { name: "website", description: "same website domain", keys: (r) => r.website },
   {
@@ -106,6 +139,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     name: "name-sound",
     description: "given name and surname sound the same (in either order)",
     keys: nameSound,
+    maxBlockSize: CHANCE_KEY_BLOCK_CAP,
   },
   {
     name: "company",
@@ -120,25 +154,19 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
     name: "company-rarest-words",
     description: "the company name's two rarest words (by how many names in the data use them) are the same",
-    keys: (r) => {
-      const w = rarestWords(r);
-      return w.length === 0 ? null : [...w].sort().join(" ");
-    },
+    keys: (r) => rarest(r).pair,
     maxBlockSize: COMPANY_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word",
     description: "the company name's rarest word is the same (blocks of rare words only)",
-    keys: (r) => rarestWords(r)[0] ?? null,
+    keys: (r) => rarest(r).words[0] ?? null,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
     name: "company-rarest-word-sound",
     description: "the company name's rarest word sounds the same (Double Metaphone: typos in the distinctive word)",
-    keys: (r) => {
-      const w = rarestWords(r)[0];
-      return w === undefined || w.length < 4 ? null : `~${phonetic(w)}`;
-    },
+    keys: (r) => rarest(r).sound,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
   {
@@ -193,7 +221,10 @@ export function keyList(keys: string | readonly string[] | null): readonly strin
 interface RuleBlocks {
   first: Int32Array;
   more: Map<number, number[]>;
-  skipped: Set<number>;
+  /** 1 for the records that have an entry in `more` (a typed-array test per pair instead of a Map lookup). */
+  several: Uint8Array;
+  /** 1 for the blocks that were skipped (too large), by block number. */
+  skipped: Uint8Array;
 }
 
 function blocksOf(rb: RuleBlocks, i: number): readonly number[] {
@@ -208,10 +239,10 @@ function firstSharedBlock(rb: RuleBlocks, a: number, b: number): number {
   const fa = rb.first[a];
   const fb = rb.first[b];
   if (fa < 0 || fb < 0) return -1;
-  if (!rb.more.has(a) && !rb.more.has(b)) return fa === fb && !rb.skipped.has(fa) ? fa : -1;
+  if (rb.several[a] === 0 && rb.several[b] === 0) return fa === fb && rb.skipped[fa] === 0 ? fa : -1;
   const bs = blocksOf(rb, b);
   let best = -1;
-  for (const x of blocksOf(rb, a)) if (bs.includes(x) && !rb.skipped.has(x) && (best < 0 || x < best)) best = x;
+  for (const x of blocksOf(rb, a)) if (bs.includes(x) && rb.skipped[x] === 0 && (best < 0 || x < best)) best = x;
   return best;
 }
 
@@ -241,23 +272,20 @@ export function generatePairs(
 
   rules.forEach((rule, r) => {
     onRule?.(r);
-    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), skipped: new Set() };
+    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), several: new Uint8Array(n), skipped: new Uint8Array(0) };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
-    // keys are looked up by a 53-bit hash: numbers make a million-key map several times smaller
-    // and faster than strings; two keys sharing a hash only merge two blocks (extra pairs compared)
-    const blockOfKey = new Map<number, number>();
+    // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
+    // cost no per-key objects; two keys sharing a hash only merge two blocks (extra pairs compared)
+    const blockOfKey = new HashIdTable();
     // most keys belong to one record: keep the first member as a number and make an array only
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
     const add = (k: string, i: number): void => {
       if (k === "") return;
-      const h = hash53Number(k);
-      let id = blockOfKey.get(h);
-      if (id === undefined) {
-        id = firstMember.length;
-        blockOfKey.set(h, id);
+      const id = blockOfKey.idOf(hash53Number(k), firstMember.length);
+      if (id === firstMember.length) {
         firstMember.push(i);
         otherMembers.push(undefined);
       } else {
@@ -271,7 +299,10 @@ export function generatePairs(
       else {
         const more = rb.more.get(i);
         if (more) more.push(id);
-        else rb.more.set(i, [id]);
+        else {
+          rb.more.set(i, [id]);
+          rb.several[i] = 1;
+        }
       }
     };
     for (let i = 0; i < n; i++) {
@@ -280,10 +311,10 @@ export function generatePairs(
       if (typeof k === "string") add(k, i);
       else for (const x of k) add(x, i);
     }
-    blockOfKey.clear();
     // decide every block first, so a pair sharing several keys is produced once, in its first block
     const usable: number[] = [];
     const members: number[][] = [];
+    rb.skipped = new Uint8Array(firstMember.length);
     for (let id = 0; id < firstMember.length; id++) {
       const others = otherMembers[id];
       if (!others) continue;
@@ -293,7 +324,7 @@ export function generatePairs(
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
       if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
-        rb.skipped.add(id);
+        rb.skipped[id] = 1;
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
         skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
@@ -313,7 +344,7 @@ export function generatePairs(
           const b = m[y];
           if (linking && b < leftCount) continue;
           if (done.length > 0 && producedEarlier(a, b)) continue;
-          if ((rb.more.has(a) || rb.more.has(b)) && firstSharedBlock(rb, a, b) !== id) continue;
+          if ((rb.several[a] === 1 || rb.several[b] === 1) && firstSharedBlock(rb, a, b) !== id) continue;
           stat.newPairs++;
           emit(a, b);
         }

@@ -56,6 +56,8 @@ export const COMPANY_ABBREVIATIONS: Readonly<Record<string, string>> = {
   invts: "investments", st: "saint", ste: "sainte", mt: "mount", ft: "fort", ny: "new york", nyc: "new york city",
 };
 
+const ABBREVIATIONS: ReadonlyMap<string, string> = new Map(Object.entries(COMPANY_ABBREVIATIONS));
+
 /** Words that carry little evidence on their own; the panel's stand-in for measured rarity. */
 const STOP_WORDS: ReadonlySet<string> = new Set(["the", "and", "of", "a", "an", "at", "in", "on", "for", "by", "to", "de", "la", "le", "les", "el", "los", "las", "der", "die", "das", "und", "et", "y", "van", "von", "du", "des", "di", "da"]);
 export const GENERIC_BUSINESS_WORDS: ReadonlySet<string> = new Set([
@@ -130,8 +132,12 @@ export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   const legal: string[] = [];
   if (tokens.length > 1 && LEADING_LEGAL_FORMS.has(tokens[0])) legal.push(tokens.shift()!);
   legal.push(...stripTrailingLegalForms(tokens));
-  const out = tokens.flatMap((t) => (COMPANY_ABBREVIATIONS[t] ?? t).split(" "));
-  const name = out.join(" ");
+  // (a loop and a Map: flatMap is slow, and an object lookup would find "constructor" on Object.prototype)
+  let name = "";
+  for (const t of tokens) {
+    const expanded = ABBREVIATIONS.get(t) ?? t;
+    name = name === "" ? expanded : `${name} ${expanded}`;
+  }
   if (name === "") return null;
   const family = legal.filter((t) => LEGAL_FORMS.has(t) || LEADING_LEGAL_FORMS.has(t)).filter((t) => !NOT_A_LEGAL_FORM.has(t)).map((t) => LEGAL_FAMILY[t] ?? t);
   return { name, legalForm: family.length ? family.join(" ") : null };
@@ -199,6 +205,15 @@ export function tokenWeights(tokens: readonly string[], stats?: TokenStats): Flo
   return w;
 }
 
+/** `long` is `short` + "s", + "es", or with a final "y" as "ies" (checked without building strings: called per token pair). */
+function isPlural(short: string, long: string): boolean {
+  const d = long.length - short.length;
+  if (d === 1) return long.endsWith("s") && long.startsWith(short);
+  if (d !== 2 || !long.endsWith("es")) return false;
+  if (long.startsWith(short)) return true;
+  return long.endsWith("ies") && short.endsWith("y") && long.startsWith(short.slice(0, -1));
+}
+
 /**
  * How well two tokens agree: 1 equal, 0.95 singular/plural ("technology"/"technologies"), 0.9 one
  * typo (five letters or more), 0.85 two typos (eight or more) or a shortened business word, else 0.
@@ -207,7 +222,7 @@ export function tokenAgreement(x: string, y: string): number {
   if (x === y) return 1;
   const short = x.length <= y.length ? x : y;
   const long = short === x ? y : x;
-  if (long === `${short}s` || long === `${short}es` || (short.endsWith("y") && long === `${short.slice(0, -1)}ies`)) return 0.95;
+  if (isPlural(short, long)) return 0.95;
   // one typo in words of five letters or more ("Rowe" and "Lowe" are two names), two from eight
   if (short.length >= 5) {
     const d = Math.abs(x.length - y.length) <= 2 ? levenshtein(x, y) : 3;

@@ -8,6 +8,7 @@ import jaroWinkler from "talisman/metrics/jaro-winkler";
 import { distance as levenshtein } from "fastest-levenshtein";
 import { FIELD_NAMES, type FieldName, type PreparedRecord } from "./fields";
 import { companyNameSimilarity, legalFormsConflict } from "./company";
+import { memoiseText } from "./memo";
 
 export type LevelName = "missing" | "exact" | "close" | "similar" | "different";
 
@@ -94,6 +95,25 @@ function sortedTokens(s: string): string {
   return s.split(" ").sort().join(" ");
 }
 
+/** The two strings are equal once spaces are removed (compared in place: called per candidate pair). */
+function equalIgnoringSpaces(a: string, b: string): boolean {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < a.length && a.charCodeAt(i) === 32) i++;
+    while (j < b.length && b.charCodeAt(j) === 32) j++;
+    if (i === a.length || j === b.length) return i === a.length && j === b.length;
+    if (a.charCodeAt(i++) !== b.charCodeAt(j++)) return false;
+  }
+}
+
+/** Σ character codes: equal for two names with the same words in any order (a cheap guard before sorting words). */
+function charSum(s: string): number {
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i);
+  return sum;
+}
+
 /** Same name, a legal form of another legal system ("Contoso AB" and "Contoso LLC" are two legal entities): "similar". */
 export const OTHER_LEGAL_FORM = 0.85;
 
@@ -103,15 +123,13 @@ function companySimilarity(a: PreparedRecord, b: PreparedRecord): number {
   const la = a.companyName.length;
   const lb = b.companyName.length;
   // (cheap guards first: most compared names differ in length)
-  if (Math.abs(la - lb) <= 3 && a.companyName.replace(/ /g, "") === b.companyName.replace(/ /g, "")) return 0.97;
-  if (la === lb && sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
+  if (Math.abs(la - lb) <= 3 && equalIgnoringSpaces(a.companyName, b.companyName)) return 0.97;
+  if (la === lb && charSum(a.companyName) === charSum(b.companyName) && sortedTokens(a.companyName) === sortedTokens(b.companyName)) return 0.95;
   return a.company && b.company ? companyNameSimilarity(a.company, b.company) : 0;
 }
 
 /** The street without its street type ("rivington street" → "rivington"), to compare what is left. */
-function streetCore(street: string): string {
-  return street.replace(STREET_TYPES_RE, " ").replace(/ +/g, " ").trim();
-}
+const streetCore = memoiseText((street) => (street as string).replace(STREET_TYPES_RE, " ").replace(/ +/g, " ").trim());
 const STREET_TYPES_RE = /(^| )(street|road|avenue|boulevard|drive|lane|court|place|way|plaza|square|parkway|highway|terrace)(?= |$)/g;
 
 /**

@@ -20,6 +20,7 @@ import {
 } from "./normalise";
 import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
 import { parseAddress } from "./address";
+import { memoiseText } from "./memo";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
 export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
@@ -183,19 +184,29 @@ function companyOf(normalised: string): CompanyTokens {
   return { tokens, weights: tokenWeights(tokens) };
 }
 
+// one normalisation per distinct raw value, shared by the records that hold it (see memo.ts)
+const personName = memoiseText(normalisePersonName);
+const companyParts = memoiseText(parseCompanyName);
+const companyTokensOf = memoiseText((name) => companyOf(name as string));
+const canonicalOf = memoiseText((name) => canonicalFirstName(name as string));
+const addressParts = memoiseText(parseAddress);
+const place = memoiseText(normalisePlace);
+const postcodeOf = memoiseText(normalisePostcode);
+const websiteOf = memoiseText(normaliseWebsite);
+
 /** Normalises one record of `table` for comparison. */
 export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
   const region = options.region ?? "US";
   const order: DateOrder = options.dateOrder ?? (region.toUpperCase() === "US" ? "MDY" : "DMY");
   const cols = TABLE_COLUMNS[table];
   const v = record.values;
-  const firstName = firstValue(v, cols.firstName, normalisePersonName);
-  const lastName = firstValue(v, cols.lastName, normalisePersonName);
-  const parsedCompany = firstValue(v, cols.companyName, parseCompanyName);
+  const firstName = firstValue(v, cols.firstName, personName);
+  const lastName = firstValue(v, cols.lastName, personName);
+  const parsedCompany = firstValue(v, cols.companyName, companyParts);
   const companyName = parsedCompany?.name ?? null;
-  const firstCanonical = firstName == null ? null : canonicalFirstName(firstName);
-  const parsed = firstValue(v, cols.address, parseAddress);
-  const city = firstValue(v, cols.city, normalisePlace);
+  const firstCanonical = firstName == null ? null : canonicalOf(firstName);
+  const parsed = firstValue(v, cols.address, addressParts);
+  const city = firstValue(v, cols.city, place);
   const street = parsed == null ? null : [parsed.street, parsed.unit].filter((x) => x != null).join(" ") || null;
   const displayName =
     text(v[NAME_COLUMN[table]]) ??
@@ -212,7 +223,7 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     lastPhonetic: lastName == null ? null : phonetic(lastName) || null,
     companyName,
     legalForm: parsedCompany?.legalForm ?? null,
-    company: companyName == null ? null : companyOf(companyName),
+    company: companyName == null ? null : companyTokensOf(companyName),
     companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
     emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),
     phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
@@ -221,9 +232,9 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     addressKey: street == null ? null : `${parsed?.number ?? ""}${street.replace(/ /g, "")}`,
     city,
     cityKey: city == null ? null : city.replace(/ /g, ""),
-    postcode: firstValue(v, cols.postcode, normalisePostcode),
+    postcode: firstValue(v, cols.postcode, postcodeOf),
     birthDate: firstValue(v, cols.birthDate, (x) => normaliseDate(x, order)),
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),
-    website: firstValue(v, cols.website, normaliseWebsite),
+    website: firstValue(v, cols.website, websiteOf),
   };
 }

@@ -10,7 +10,7 @@ import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, t
 import type { ModelParameters, Pattern } from "./model";
 import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
-import { countTokens, tokenWeights } from "./company";
+import { countTokens, tokenWeights, type CompanyTokens } from "./company";
 import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
 
 /** The records of one table, as handed to the matcher. */
@@ -182,7 +182,14 @@ function sameNamePatterns(specIndexes: readonly number[], decode: (code: number)
 function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
   const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
   if (stats.documents < 2) return;
-  for (const r of records) if (r.company) r.company = { tokens: r.company.tokens, weights: tokenWeights(r.company.tokens, stats) };
+  // records with one name share one token list (memo.ts), so they share its re-weighed form too
+  const reweighed = new Map<CompanyTokens, CompanyTokens>();
+  for (const r of records) {
+    if (!r.company) continue;
+    let c = reweighed.get(r.company);
+    if (!c) reweighed.set(r.company, (c = { tokens: r.company.tokens, weights: tokenWeights(r.company.tokens, stats) }));
+    r.company = c;
+  }
 }
 
 function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {

@@ -127,6 +127,13 @@ const ADDRESS_WORDS: Record<string, string> = {
   suite: "unit", flat: "unit", fl: "floor", bldg: "building", po: "po", nth: "north", sth: "south",
 };
 
+const ADDRESS_WORD_MAP: ReadonlyMap<string, string> = new Map(Object.entries(ADDRESS_WORDS));
+
+function startsWithDigit(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return c >= 48 && c <= 57;
+}
+
 /**
  * An address line: folded, street-type and direction abbreviations expanded ("12 Main St." →
  * "12 main street"). "St" opening the street before a name ("St Kilda Rd", "10 St Kilda Rd") is
@@ -136,12 +143,13 @@ export function normaliseAddress(value: unknown): string | null {
   const raw = text(value);
   if (raw == null) return null;
   const tokens = foldText(raw).split(" ").filter((t) => t !== "");
+  // (a Map, not an object lookup: a street word such as "constructor" must not find Object.prototype's)
   const out = tokens.map((t, i) => {
-    const opens = i === 0 || /^\d/.test(tokens[i - 1]);
-    if (t === "st" && opens && i < tokens.length - 1 && !/^\d/.test(tokens[i + 1]) && ADDRESS_WORDS[tokens[i + 1]] === undefined) {
+    const opens = i === 0 || startsWithDigit(tokens[i - 1]);
+    if (t === "st" && opens && i < tokens.length - 1 && !startsWithDigit(tokens[i + 1]) && !ADDRESS_WORD_MAP.has(tokens[i + 1])) {
       return "saint";
     }
-    return ADDRESS_WORDS[t] ?? t;
+    return ADDRESS_WORD_MAP.get(t) ?? t;
   });
   const s = out.join(" ");
   return s === "" ? null : s;

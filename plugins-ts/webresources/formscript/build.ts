@@ -3,13 +3,14 @@
  * out/webresources/vit_/scripts/ (where the solution packager expects them):
  *  - recordvitals.form.js: the form script (`CrmVitals.Form` on the page);
  *  - vitals.libs.js: the engine's data-heavy libraries (public-suffix list, phone metadata, rule-pack
- *    schema validator) that the record panel loads once instead of bundling them
- *    (plugins-ts/engine/engineLibs.browser.ts).
+ *    schema validator as ajv standalone code, ../standaloneValidator) that the record panel loads
+ *    once instead of bundling them (plugins-ts/engine/engineLibs.browser.ts).
  *
  *   npx tsx plugins-ts/webresources/formscript/build.ts [--dev] [--outfile <path>]   (--outfile: the form script's)
  */
-import { build, type BuildResult } from "esbuild";
+import { build, type BuildResult, type Plugin } from "esbuild";
 import { join, resolve } from "node:path";
+import { standalonePackValidator } from "../standaloneValidator";
 
 /** Where the solution packager picks the web resources up (out/webresources/vit_/scripts/…). */
 export const FORM_SCRIPT_PATH = join("out", "webresources", "vit_", "scripts", "recordvitals.form.js");
@@ -21,7 +22,7 @@ export interface FormScriptBuildOptions {
   minify?: boolean;
 }
 
-async function buildScript(entry: string, outfile: string, minify: boolean): Promise<{ outfile: string; result: BuildResult }> {
+async function buildScript(entry: string, outfile: string, minify: boolean, plugins: Plugin[] = []): Promise<{ outfile: string; result: BuildResult }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -33,6 +34,7 @@ async function buildScript(entry: string, outfile: string, minify: boolean): Pro
     outfile,
     logLevel: "warning",
     metafile: true,
+    plugins,
   });
   return { outfile, result };
 }
@@ -42,7 +44,7 @@ export function buildFormScript(options: FormScriptBuildOptions = {}): Promise<{
 }
 
 export function buildEngineLibs(options: FormScriptBuildOptions = {}): Promise<{ outfile: string; result: BuildResult }> {
-  return buildScript(join(ROOT, "plugins-ts", "engine", "engineLibs.entry.ts"), resolve(ROOT, options.outfile ?? ENGINE_LIBS_PATH), options.minify ?? true);
+  return buildScript(join(ROOT, "plugins-ts", "engine", "engineLibs.entry.ts"), resolve(ROOT, options.outfile ?? ENGINE_LIBS_PATH), options.minify ?? true, [standalonePackValidator]);
 }
 
 async function main(argv: string[]): Promise<void> {

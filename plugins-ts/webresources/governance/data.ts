@@ -4,7 +4,9 @@
  * (`createGovernanceData`) is a thin layer over the Dataverse gateway and `runAudit`: it never
  * builds requests of its own.
  */
-import { parseScopeKey, runAudit, type AuditOptions, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
+import type { AuditOptions, AuditProgress, AuditResult, AuditScope } from "../../audit/run";
+import { parseScopeKey } from "../../audit/plan";
+import { loadEngineLibs } from "../../engine/engineLibs";
 import type { AggregateReport } from "../../audit/aggregates";
 import { packColumnErrors } from "../../audit/packcolumns";
 import type { CompactFinding } from "../../audit/health";
@@ -12,7 +14,9 @@ import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS }
 import waiverJson from "../../../solution/src/tables/vit_waiver.json";
 import { ETAG, etagOf, type CoverageReport, type DataverseGateway, type Row } from "../../dataverse/gateway";
 import { f, guid } from "../../dataverse/requests";
-import { defaultRulePack, parseRulePack, validateRulePack, type PackError, type RulePack } from "../../engine";
+import { defaultRulePack } from "../../engine/packs";
+import { parseRulePack, validateRulePack, type PackError } from "../../engine/pack/validate";
+import type { RulePack } from "../../engine/pack/types";
 
 export const RULE_PACK_VARIABLE = "vit_RulePack";
 export const CADENCE_VARIABLE = "vit_AuditCadenceDays";
@@ -284,6 +288,7 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
     },
 
     async saveRulePack(packText, loadedVersion) {
+      await loadEngineLibs();
       const check = checkPackText(packText);
       if (!check.ok) throw new InvalidRulePackError(check.errors);
       // A rule on a column the organisation does not have would never fire: refuse it here.
@@ -330,6 +335,8 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
         onProgress: opts.onProgress,
         pageSize: options.pageSize,
       };
+      // The audit runner and the engine's libraries load with the first audit, not with the page.
+      const [{ runAudit }] = await Promise.all([import("../../audit/run"), loadEngineLibs()]);
       return runAudit(audit);
     },
 

@@ -1,6 +1,7 @@
 /**
  * Entry of the Governance Center web resource (vit_/governance/index.html loads index.js).
- * Resolves the connection (Dynamics or sandbox), creates the gateway and renders the page.
+ * Resolves the connection (Dynamics or sandbox), creates the gateway and renders the page. The
+ * tabs after the first and their sources load on demand (./lazySources, lazyTabs).
  */
 import * as React from "react";
 import * as ReactDOM from "react-dom";
@@ -8,10 +9,8 @@ import { FluentProvider, MessageBar, MessageBarBody, webLightTheme } from "@flue
 import { createGateway, recordLink, resolveConnection } from "./connection";
 import { createGovernanceData } from "./data";
 import { GovernanceCenter } from "./components/GovernanceCenter/GovernanceCenter";
-import { createReadinessSource } from "./components/ReadinessView";
-import { createInsightSource } from "./components/InsightsView";
 import { languageOf } from "./insightStrings";
-import { createScheduleSource } from "./schedules";
+import { lazyInsightSource, lazyReadinessSource, lazyScheduleSource } from "./lazySources";
 import { strings } from "./strings";
 
 function start(): void {
@@ -35,7 +34,7 @@ function start(): void {
   const { connection } = resolved;
   const gateway = createGateway(connection);
   const data = createGovernanceData(gateway);
-  ReactDOM.render(<GovernanceCenter data={data} readiness={createReadinessSource(gateway)} insights={createInsightSource(gateway)} schedules={createScheduleSource(gateway)} languageId={languageOf(window)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
+  ReactDOM.render(<GovernanceCenter data={data} readiness={lazyReadinessSource(gateway)} insights={lazyInsightSource(gateway)} schedules={lazyScheduleSource(gateway)} languageId={languageOf(window)} settings={connection.settings} linkTo={(t, id) => recordLink(connection, t, id)} />, root);
 }
 
 start();

@@ -1,19 +1,27 @@
 /**
- * The standard columns of account and opportunity from Microsoft's metadata (standard-columns.json,
- * made by generate.ts from a real organisation's capture): the emulator's schema takes each one it
- * doesn't define itself, so a client writing any standard column gets what Dataverse would answer.
- * Platform-computed columns (base-currency `_base`, rollup `_date`/`_state`, composites) are read-only.
+ * The standard columns of account, opportunity, contact, lead, task and phonecall from Microsoft's metadata: the emulator's
+ * schema takes each one it doesn't define itself, so a client writing any standard column gets
+ * what Dataverse would answer. Account and opportunity come from a real organisation's capture
+ * (standard-columns.json, made by generate.ts); contact, lead, task and phonecall from Microsoft's table reference, which
+ * lists each column's type, length and choices as the platform reports them
+ * (reference-columns.json; see SOURCES.md). Platform-computed columns (base-currency `_base`,
+ * rollup `_date`/`_state`, composites) are read-only.
  */
 import type { ColumnDef, ColumnType } from "../schema";
-import data from "./standard-columns.json";
+import captured from "./standard-columns.json";
+import documented from "./reference-columns.json";
 
 type Compact = [name: string, type: string, label: string, requiredLevel: string, extra: { maxLength?: number; options?: Record<string, string>; targets?: string[] }];
 
 const COMPUTED = /(_base|_composite|_date|_state)$/;
+const TABLES: Record<string, Compact[] | undefined> = {
+  ...(captured.tables as unknown as Record<string, Compact[]>),
+  ...(documented.tables as unknown as Record<string, Compact[]>),
+};
 
 /** The standard columns of `table` that `defined` lacks. */
 export function standardColumns(table: string, defined: readonly ColumnDef[]): ColumnDef[] {
-  const rows = (data.tables as unknown as Record<string, Compact[] | undefined>)[table] ?? [];
+  const rows = TABLES[table] ?? [];
   const have = new Set(defined.map((c) => c.name));
   return rows.filter(([name]) => !have.has(name)).map(([name, type, label, requiredLevel, extra]): ColumnDef => {
     const c: ColumnDef = { name, type: type as ColumnType, label };

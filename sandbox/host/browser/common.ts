@@ -10,10 +10,16 @@ export async function loadConfig(): Promise<HostConfig> {
 const USER_KEY = "crmVitals.sandbox.user";
 
 /** The user from `?user=`, else the last one chosen in this browser, else the default. */
+/** Name of the sandbox's session cookie (the signed-in user's token). */
+export const SESSION_COOKIE = "vitals_session";
+
 export function currentUser(cfg: HostConfig): HostUser {
   const wanted = new URLSearchParams(location.search).get("user") ?? localStorage.getItem(USER_KEY) ?? cfg.defaultUser;
   const u = cfg.users.find((x) => x.key === wanted) ?? cfg.users.find((x) => x.key === cfg.defaultUser) ?? cfg.users[0];
   localStorage.setItem(USER_KEY, u.key);
+  // The session, as Dynamics has one: same-origin requests without a bearer token (the panel's
+  // $batch over fetch) are signed in by this cookie at the proxy (../server.ts).
+  document.cookie = `${SESSION_COOKIE}=${encodeURIComponent(u.token)}; path=/; SameSite=Strict`;
   return u;
 }
 

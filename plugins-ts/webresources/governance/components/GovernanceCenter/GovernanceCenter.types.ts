@@ -34,6 +34,8 @@ export interface Loadable<T> {
 export interface GovernanceCenterState {
   tab: TabValue;
   setTab: (t: TabValue) => void;
+  /** Tabs chosen so far (their panels are mounted). */
+  visited: ReadonlySet<TabValue>;
   runs: Loadable<RunRow[]>;
   pack: Loadable<PackState>;
   cadence: Loadable<Cadence>;

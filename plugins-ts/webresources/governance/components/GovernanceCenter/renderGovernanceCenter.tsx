@@ -3,13 +3,8 @@ import { Button, MessageBar, MessageBarActions, MessageBarBody, Spinner, Tab, Ta
 import { strings } from "../../strings";
 import { AuditView } from "../AuditView";
 import { CadenceBanner } from "../CadenceBanner";
-import { InsightsView } from "../InsightsView";
 import { insightStrings } from "../../insightStrings";
-import { ReadinessView } from "../ReadinessView";
-import { ResultsView } from "../ResultsView";
-import { RulePackView } from "../RulePackView";
-import { SchedulesView } from "../SchedulesView";
-import { WaiversView } from "../WaiversView";
+import { InsightsView, ReadinessView, ResultsView, RulePackView, SchedulesView, TabErrorBoundary, WaiversView } from "./lazyTabs";
 import type { GovernanceCenterState, TabValue } from "./GovernanceCenter.types";
 import type { GovernanceClasses } from "./useGovernanceCenterStyles.styles";
 
@@ -22,7 +17,11 @@ const TABS: { value: TabValue; label: string }[] = [
 const READINESS_TAB = { value: "readiness" as const, label: strings.readinessTab };
 const SCHEDULES_TAB = { value: "schedules" as const, label: "Schedules" };
 
-/** Pure render of the Governance Center: banner, landmarks, tabs; every panel stays mounted (an audit keeps running while you look at results). */
+/**
+ * Pure render of the Governance Center: banner, landmarks, tabs. A panel mounts when its tab is
+ * first chosen (its chunk loads then, ./lazyTabs) and stays mounted (an audit keeps running while
+ * you look at results).
+ */
 export function renderGovernanceCenter(state: GovernanceCenterState, classes: GovernanceClasses): React.ReactElement {
   const { props, runs, pack, cadence, directory } = state;
   const errors = [
@@ -34,7 +33,11 @@ export function renderGovernanceCenter(state: GovernanceCenterState, classes: Go
   const ready = runs.value !== null && pack.value !== null;
   const panel = (value: TabValue, content: React.ReactNode): React.ReactElement => (
     <div role="tabpanel" id={`panel-${value}`} aria-labelledby={`tab-${value}`} hidden={state.tab !== value} tabIndex={0}>
-      {content}
+      {state.visited.has(value) && (
+        <TabErrorBoundary message={(e) => strings.loadError("this tab", e)}>
+          <React.Suspense fallback={<Spinner label={strings.loading} />}>{content}</React.Suspense>
+        </TabErrorBoundary>
+      )}
     </div>
   );
   return (

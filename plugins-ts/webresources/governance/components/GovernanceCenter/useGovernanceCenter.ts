@@ -31,6 +31,8 @@ export function useLoad<T>(load: () => Promise<T>, version: number | string): Lo
 
 export function useGovernanceCenter(props: GovernanceCenterProps): GovernanceCenterState {
   const [tab, setTab] = React.useState<TabValue>(props.initialTab ?? "audit");
+  const [visited, setVisited] = React.useState<ReadonlySet<TabValue>>(() => new Set([tab]));
+  if (!visited.has(tab)) setVisited(new Set([...visited, tab]));
   const [version, setVersion] = React.useState(0);
   const { data } = props;
   const runs = useLoad(() => data.runs(), version);
@@ -44,5 +46,5 @@ export function useGovernanceCenter(props: GovernanceCenterProps): GovernanceCen
     setTab("waivers");
   }, []);
   const now = React.useMemo(() => props.now ?? (() => new Date()), [props.now]);
-  return { tab, setTab, runs, pack, cadence, directory, refresh, waiverPrefill, requestWaiver, props, now };
+  return { tab, setTab, visited, runs, pack, cadence, directory, refresh, waiverPrefill, requestWaiver, props, now };
 }

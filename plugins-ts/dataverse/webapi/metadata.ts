@@ -1,0 +1,38 @@
+/**
+ * Who is calling and what the organisation has: WhoAmI, and every required column checked against
+ * the tables' attribute metadata (read once per table, cached) before any data is read.
+ *
+ * Failure modes: a table name or a columns list that is not one throws; missing tables and
+ * columns are reported together in one MissingColumnsError.
+ */
+import { MissingColumnsError } from "../errors";
+import type { WhoAmI } from "../gateway";
+import { assertTable, logicalColumn } from "../requests";
+import type { WebApiConnection } from "./connection";
+
+export async function whoAmI(conn: WebApiConnection): Promise<WhoAmI> {
+  const res = await conn.exec.run("GET WhoAmI", async () => conn.unwrap(await conn.client.callFunction<{ UserId: string; BusinessUnitId: string; OrganizationId: string }>({ name: "WhoAmI" })));
+  return { userId: res.UserId, businessUnitId: res.BusinessUnitId, organizationId: res.OrganizationId };
+}
+
+export async function checkColumns(conn: WebApiConnection, required: Readonly<Record<string, readonly string[]>>): Promise<void> {
+  const missing: string[] = [];
+  const entries = Object.entries(required);
+  for (const [table, columns] of entries) {
+    assertTable(table);
+    if (!Array.isArray(columns)) throw new Error(`checkColumns: the columns of ${table} must be an array of column names`);
+  }
+  const found = await Promise.all(entries.map(([table]) => conn.attributesOf(table)));
+  entries.forEach(([table, columns], i) => {
+    const attrs = found[i];
+    if (attrs === null) {
+      missing.push(`${table} (the table itself)`);
+      return;
+    }
+    for (const c of columns) {
+      if (c.startsWith("@")) continue; // related facts, not columns
+      if (!attrs.has(logicalColumn(c))) missing.push(`${table}.${c}`);
+    }
+  });
+  if (missing.length) throw new MissingColumnsError([...new Set(missing)]);
+}
