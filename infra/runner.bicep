@@ -36,6 +36,11 @@ param cronExpression string = '*/5 * * * *'
 @maxValue(16)
 param parallelism int = 1
 
+@description('Split full scheduled audits into about this many partitions (table x createdon range) that the replicas share; 0 or 1: each audit runs in one replica.')
+@minValue(0)
+@maxValue(1000)
+param partitions int = 0
+
 @description('Longest an execution may run, in seconds (an audit of a large organisation takes hours).')
 param replicaTimeout int = 21600
 
@@ -104,7 +109,10 @@ var runnerArgs = concat([
 ], empty(digestFrom) ? [] : [
   '--from'
   digestFrom
-])
+], partitions > 1 ? [
+  '--partitions'
+  string(partitions)
+] : [])
 
 resource job 'Microsoft.App/jobs@2024-03-01' = {
   name: '${namePrefix}-runner'

@@ -6,6 +6,9 @@
  *
  *   npx tsx bench/audit/run.ts                 # 100,000 records, latency 40–120 ms
  *   npx tsx bench/audit/run.ts --size 20000 --latency 0-0
+ *   npx tsx bench/audit/run.ts --size 20000 --workers 4   # and a full run split over 4 worker processes
+ *
+ * Also measures the average bytes of column data of a health row after the first run (rowbytes.ts).
  *
  * Writes bench/results/audit.md.
  */
@@ -16,6 +19,9 @@ import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runAudit, type AuditResult } from "../../plugins-ts/audit/run";
 import { defaultRulePack } from "../../plugins-ts/engine";
 import { machineLine } from "../machine";
+import { runPartitionedAudit } from "../../plugins-ts/audit/parallel";
+import { startWorkerProcesses } from "../../plugins-ts/cli/workers";
+import { measureHealthRows } from "./rowbytes";
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,6 +29,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const SIZE = Number(arg("size", "100000"));
 const LATENCY = arg("latency", "40-120");
+const WORKERS = Number(arg("workers", "0"));
 // The audit's clock is the wall clock, as in production: records edited through the Web API are
 // stamped by the server's clock, and "modified since the last run" compares the two.
 const NOW = new Date().toISOString();
@@ -79,22 +86,26 @@ interface Measured {
   emu: EmuStats;
 }
 
-async function measure(label: string, emu: Emu, mode: "full" | "incremental", now: string): Promise<Measured> {
+async function measure(label: string, emu: Emu, mode: "full" | "incremental", now: string, workers = 0): Promise<Measured> {
   await resetStats(emu);
   const gateway = createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.token });
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   const t0 = Date.now();
-  const result = await runAudit({
+  const opts = {
     gateway,
     pack: defaultRulePack(),
     scope: { tables: ["account", "contact", "lead", "opportunity"] },
     mode,
     now: new Date(now),
-    onProgress: (p) => {
+    onProgress: (p: { phase: string; pages: number; table: string | null; recordsScanned: number; requests: number }) => {
       if (p.phase === "records" && p.pages % 5 === 0) process.stderr.write(`  ${label}: ${p.table} ${p.recordsScanned} records, ${p.requests} requests\n`);
     },
-  });
+  };
+  const log = (line: string): void => void process.stderr.write(`  ${line}\n`);
+  const startWorkers = (runId: string): Promise<void> => startWorkerProcesses(workers, ["--url", emu.orgUrl, "--token", emu.token, "--run", runId], log);
+  // A split run: the partitions' requests are counted in the result; peak RSS is the coordinator's only.
+  const result = workers > 0 ? await runPartitionedAudit({ ...opts, partitions: workers, workerId: "bench", startWorkers, pollMs: 1000, log }) : await runAudit(opts);
   clearInterval(timer);
   const seconds = (Date.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss);
@@ -140,10 +151,12 @@ async function main(): Promise<void> {
   const emu = await startEmulatorProcess();
   try {
     const cold = await measure("full audit, first run (every health row written)", emu, "full", NOW);
+    const rows = await measureHealthRows(createWebApiGateway({ serverUrl: emu.orgUrl, token: () => emu.token }));
     const warm = await measure("full audit, nothing changed", emu, "full", new Date().toISOString());
     const changed = await changeOnePercent(emu, new Date().toISOString());
     const inc = await measure(`incremental audit after ${changed} records changed`, emu, "incremental", new Date().toISOString());
-    const runs = [cold, warm, inc];
+    const split = WORKERS > 0 ? [await measure(`full audit, nothing changed, ${WORKERS} partitions over ${WORKERS} worker processes`, emu, "full", new Date().toISOString(), WORKERS)] : [];
+    const runs = [cold, warm, inc, ...split];
     const pages = Object.values(cold.result.report.byTable).reduce((s, t) => s + Math.ceil(t.records / 5000), 0);
     const lines = [
       "# Audit benchmark",
@@ -162,6 +175,8 @@ async function main(): Promise<void> {
       `- Pages of records: ⌈N/5,000⌉ per table = ${pages} for this organisation (${Object.entries(cold.result.report.byTable).map(([t, s]) => `${t} ${s.records.toLocaleString("en-US")}`).join(", ")}).`,
       `- Incremental after ${changed} changed records (${((100 * changed) / cold.result.recordsScanned).toFixed(1)} %): ${inc.result.requests} requests = ${((100 * inc.result.requests) / warm.result.requests).toFixed(1)} % of the unchanged full run and ${((100 * inc.result.requests) / cold.result.requests).toFixed(1)} % of the first full run (target ≤ 5 %).`,
       `- Organisation score after each run: ${runs.map((m) => m.result.report.overall.average).join(", ")}.`,
+      `- Health rows: ${rows.averageBytes} bytes of column data on average over ${rows.rows.toLocaleString("en-US")} rows (target ≤ 600; counted as in bench/audit/rowbytes.ts: text as UTF-8, lookups 16, dates and decimals 8, numbers and choices 4, Dataverse's own system columns left out). Largest: ${Object.entries(rows.byColumn).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([c, n]) => `${c} ${n}`).join(", ")}.`,
+      ...(split.length ? [`- Split over ${WORKERS} worker processes (vitals audit-worker, partitions table × createdon range): ${split[0].seconds.toFixed(1)} s against ${warm.seconds.toFixed(1)} s in one process for the same unchanged full run; ${split[0].result.requests} requests against ${warm.result.requests} (each partition plans, opens and finishes like an audit, and each worker reads the tables it matches duplicates on). Same organisation score: ${split[0].result.report.overall.average === warm.result.report.overall.average ? "yes" : "no"}.`] : []),
       "- Where an incremental run's requests go: a fixed part per run (table metadata, who-am-I, waivers, the last run, the run row) and per table (the modified-records query, the revisit query, the gone query), then per page of changed records its related facts, stored health rows, targeted duplicate-candidate queries (the largest share: the page's records' conditions OR-ed together, split to keep each URL under 30,000 characters) and the writes.",
       "- Seconds of the incremental run are dominated by the emulator evaluating those large OR filters by scanning every row (it has no indexes); Dataverse answers them from its indexes on e-mail, phone and name columns.",
       "",

@@ -101,6 +101,42 @@ export function applyContribution(a: AggregateState, c: Contribution, sign: 1 | 
   }
 }
 
+function addSums(into: Record<string, ScoreSum>, from: Record<string, ScoreSum>): void {
+  for (const [k, s] of Object.entries(from)) {
+    const t = (into[k] ??= zero());
+    t.records += s.records;
+    t.scored += s.scored;
+    t.sum += s.sum;
+    t.failed += s.failed;
+  }
+}
+
+/**
+ * Adds the aggregates of disjoint sets of records (the partitions of one run) into `into`: the
+ * result is what one pass over all of them gives (sums and counts, so the order does not matter
+ * beyond floating-point rounding of score sums, far below the reported 0.1).
+ */
+export function mergeAggregates(into: AggregateState, from: AggregateState): AggregateState {
+  addSums({ overall: into.overall }, { overall: from.overall });
+  for (const g of Object.keys(from.grades) as (Grade | "none")[]) into.grades[g] += from.grades[g];
+  addSums(into.byTable, from.byTable);
+  addSums(into.byOwner, from.byOwner);
+  addSums(into.byBusinessUnit, from.byBusinessUnit);
+  for (const d of DIMENSIONS) {
+    const s = from.byDimension[d];
+    if (!s) continue;
+    const t = (into.byDimension[d] ??= { scored: 0, sum: 0 });
+    t.scored += s.scored;
+    t.sum += s.sum;
+  }
+  for (const [r, s] of Object.entries(from.byRule)) {
+    const t = (into.byRule[r] ??= { failed: 0, waived: 0 });
+    t.failed += s.failed;
+    t.waived += s.waived;
+  }
+  return into;
+}
+
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 export function average(s: { scored: number; sum: number }): number | null {

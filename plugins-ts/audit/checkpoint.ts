@@ -11,7 +11,7 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import { etagOf, type DataverseGateway, type GatewayStats } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway, type GatewayStats, type Row } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
@@ -73,7 +73,7 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
     }
   }
   await refuseIfBusy(gateway, scope);
-  const cp: RunCheckpoint = { v: 1, mode, since, tableIndex: 0, phase: "records", stream: null, redo: null, scanned: 0, changed: 0, retired: 0, pages: 0, requests: 0, throttled: 0, readByTable: {} };
+  const cp = newCheckpoint(mode, since);
   const created = await gateway.createMany("vit_auditrun", [
     {
       vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
@@ -91,6 +91,11 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   const row = new RunRowWriter(gateway, outcome.id, outcome.etag ?? null);
   await withdrawIfNotFirst(gateway, scope, row);
   return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey, etag: outcome.etag ?? null };
+}
+
+/** Where a new run stands: at the start of its first table. */
+export function newCheckpoint(mode: "full" | "incremental", since: string | null): RunCheckpoint {
+  return { v: 1, mode, since, tableIndex: 0, phase: "records", stream: null, redo: null, scanned: 0, changed: 0, retired: 0, pages: 0, requests: 0, throttled: 0, readByTable: {} };
 }
 
 /** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
@@ -121,6 +126,8 @@ export class RunTracker {
     private readonly estimated: number | null,
     private readonly tables: number,
     private readonly onProgress?: (p: AuditProgress) => void,
+    /** More columns for every checkpoint write (a partition's lease, partitions.ts). */
+    private readonly checkpointColumns?: () => Row,
   ) {
     this.runId = opened.runId;
     this.cp = opened.cp;
@@ -181,6 +188,7 @@ export class RunTracker {
       vit_recordschanged: cp.changed,
       vit_requestsmade: this.requestsSoFar(),
       vit_throttledcount: this.throttledSoFar(),
+      ...this.checkpointColumns?.(),
     });
   }
 }

@@ -62,9 +62,11 @@ async function runningOverlapping(gateway: DataverseGateway, scope: AuditScope):
   // Row times are Dataverse's clock: compare with this machine's, not with an audit's (possibly simulated) "now".
   const fresh = new Date(Date.now() - STALE_RUN_MS);
   const filter = f.and(f.eq("vit_status", RUN_STATUS.running), f.ge("modifiedon", fresh));
-  for await (const page of gateway.streamTable({ table: "vit_auditrun", columns: ["vit_name", "vit_scope", "createdon"], filter, orderBy: ["createdon asc"], pageSize: 50 })) {
+  for await (const page of gateway.streamTable({ table: "vit_auditrun", columns: ["vit_name", "vit_scope", "createdon", "_vit_parentrun_value"], filter, orderBy: ["createdon asc"], pageSize: 50 })) {
     for (const r of page.rows) {
       const id = String(r.vit_auditrunid).toLowerCase();
+      // A partition (partitions.ts) is covered by its run, which is running too.
+      if (r._vit_parentrun_value) continue;
       const other = parseScopeKey(r.vit_scope);
       if (!other || !scopesOverlap(scope, other)) continue;
       out.push({ id, name: str(r.vit_name) ?? id, scope: other, createdOn: str(r.createdon) ?? "" });

@@ -24,7 +24,7 @@ export async function completeRun(run: RunTracker, opts: AuditOptions, plans: Ta
   const cp = run.cp;
   run.progress("finishing", null);
   const coverage = await coverageOf(plans, cp, scope, opts.privileged);
-  const duplicateRules = await duplicateRuleFindings(gateway, scope.tables);
+  const duplicateRules = scope.createdOn ? [] : await duplicateRuleFindings(gateway, scope.tables);
   const report = reportAggregates(run.state);
   const finishedOn = run.finishedOn(opts.now);
   const overallGrade = report.overall.average === null ? null : gradeFor(report.overall.average, compiled.pack.gradeBands);

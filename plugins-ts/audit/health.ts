@@ -7,14 +7,18 @@ import { DIMENSIONS } from "../engine/types";
 import { hash53Number } from "../engine/hash";
 import type { Contribution } from "./aggregates";
 
-/** A finding as stored: passed findings are left out; message and fix come from the pack by rule id. */
+/**
+ * A finding as stored: only failed and waived ones (what the drill-down, reports and aggregates
+ * read); title, message, fix, severity and dimension come from the rule pack by rule id. Rows
+ * written before health rows were compacted also carry not-evaluated findings and `s`/`d`.
+ */
 export interface CompactFinding {
   /** rule id */
   r: string;
-  /** outcome: f failed, n not evaluated, w waived */
+  /** outcome: f failed, w waived (n not evaluated: older rows only) */
   o: "f" | "n" | "w";
-  s: Severity;
-  d: Dimension;
+  s?: Severity;
+  d?: Dimension;
   /** observed */
   v: string;
   /** expected */
@@ -31,6 +35,42 @@ export function compactFindings(findings: readonly Finding[]): CompactFinding[] 
     out.push({ r: f.ruleId, o: f.waived ? "w" : f.outcome === "failed" ? "f" : "n", s: f.severity, d: f.dimension, v: f.observedStable ?? f.observed, e: f.expected });
   }
   return out;
+}
+
+/** What `vit_findings` stores: the failed and waived findings, by rule id, with their observed and expected values. */
+export function storedFindings(findings: readonly Finding[]): CompactFinding[] {
+  const out: CompactFinding[] = [];
+  for (const f of findings) {
+    if (f.outcome !== "failed") continue;
+    out.push({ r: f.ruleId, o: f.waived ? "w" : "f", v: f.observedStable ?? f.observed, e: f.expected });
+  }
+  return out;
+}
+
+/** What `vit_dimensions` stores: the dimension scores in DIMENSIONS order (null: no rule evaluated), trailing nulls left out. */
+export function storedDimensions(s: RecordScore): (number | null)[] {
+  const out = DIMENSIONS.map((d) => s.dimensions[d]?.score ?? null);
+  while (out.length && out[out.length - 1] === null) out.pop();
+  return out;
+}
+
+/** Dimension scores read back from `vit_dimensions`: the stored array, or the object older rows carry. */
+export function parseStoredDimensions(json: string | null): Partial<Record<Dimension, number | null>> {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (Array.isArray(v)) {
+      const out: Partial<Record<Dimension, number | null>> = {};
+      DIMENSIONS.forEach((d, i) => {
+        const x: unknown = v[i];
+        if (typeof x === "number") out[d] = x;
+      });
+      return out;
+    }
+    return v && typeof v === "object" ? v : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The failed finding that matters most: highest severity, then pack order. */
@@ -89,13 +129,8 @@ export function contributionOfStored(stored: {
   ownerId: string | null;
   businessUnitId: string | null;
 }): Contribution {
-  let dims: Partial<Record<Dimension, number | null>> = {};
+  const dims = parseStoredDimensions(stored.dimensionsJson);
   let findings: CompactFinding[] = [];
-  try {
-    dims = stored.dimensionsJson ? (JSON.parse(stored.dimensionsJson) as typeof dims) : {};
-  } catch {
-    dims = {};
-  }
   try {
     findings = stored.findingsJson ? (JSON.parse(stored.findingsJson) as CompactFinding[]) : [];
   } catch {

@@ -60,6 +60,8 @@ export function healthBindProperty(table: string): string | undefined {
 
 export const HEALTH_RUN_BIND = `${navigationProperty(recordHealth, "vit_lastauditrunid")}@odata.bind`;
 export const RUN_BY_BIND = `${navigationProperty(auditRun, "vit_runby")}@odata.bind`;
+/** A partition's run (partitions.ts). */
+export const RUN_PARENT_BIND = `${navigationProperty(auditRun, "vit_parentrun")}@odata.bind`;
 export const SCHEDULE_MODE = options(auditScheduleJson, "vit_mode") as { full: number; incremental: number };
 export const SCHEDULE_LAST_RUN_BIND = `${navigationProperty(auditScheduleJson, "vit_lastrun")}@odata.bind`;
 

@@ -14,7 +14,7 @@ import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
 import { applyContribution, type AggregateState } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
-import { compactFindings, contributionOf, contributionOfStored, dimensionScores, healthFingerprint, topIssue } from "./health";
+import { contributionOf, contributionOfStored, healthFingerprint, storedDimensions, storedFindings, topIssue } from "./health";
 import { GRADE_OF_VALUE, GRADE_VALUE, HEALTH_COLUMNS, HEALTH_KEY, HEALTH_LOOKUP, HEALTH_RUN_BIND, STATECODE_ACTIVE, STATECODE_INACTIVE, healthBindProperty, str } from "./model";
 import { PRIMARY_NAME, primaryId, scopeFilter, type TablePlan } from "./plan";
 import { nextStageLedger, REGRESSED_ON_COLUMN, STAGE_HISTORY_COLUMN, type ledgerProcess } from "./stages";
@@ -151,8 +151,8 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
       vit_name: `${table}: ${name ?? id}`.slice(0, 200),
       vit_score: s.score,
       vit_grade: s.grade ? GRADE_VALUE[s.grade] : null,
-      vit_dimensions: JSON.stringify(dimensionScores(s)),
-      vit_findings: JSON.stringify(compactFindings(s.findings)),
+      vit_dimensions: JSON.stringify(storedDimensions(s)),
+      vit_findings: JSON.stringify(storedFindings(s.findings)),
       vit_findingcount: s.findings.filter((x) => x.outcome === "failed" && !x.waived).length,
       vit_topissue: top ? top.message.slice(0, 400) : null,
       vit_fingerprint: fp,

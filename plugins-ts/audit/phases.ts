@@ -107,8 +107,10 @@ async function revisitsPhase({ run, ctx, scope, waiversChanged, signal, afterPag
   cp.stream = null;
 }
 
-async function gonePhase({ run, ctx }: TableRun): Promise<void> {
+async function gonePhase({ run, ctx, scope }: TableRun): Promise<void> {
   const cp = run.cp;
+  // A run split into partitions retires gone rows once per table: in the partition that starts at the beginning.
+  if (scope.createdOn?.from) return;
   const retired = await retireGone(ctx, run.state, cp.mode === "incremental");
   cp.retired += retired;
   // A checkpoint only when this table's last pages or retirements are not saved yet.

@@ -31,6 +31,8 @@ export function scopeKey(scope: AuditScope): string {
     ownerId: scope.ownerId?.toLowerCase() ?? null,
     teamId: scope.teamId?.toLowerCase() ?? null,
     businessUnitId: scope.businessUnitId?.toLowerCase() ?? null,
+    // Only partitions have it, so keys of whole-scope runs stay what they were.
+    ...(scope.createdOn ? { createdOn: { from: scope.createdOn.from, to: scope.createdOn.to } } : {}),
   });
 }
 
@@ -38,12 +40,13 @@ export function scopeKey(scope: AuditScope): string {
 export function parseScopeKey(v: unknown): AuditScope | null {
   if (typeof v !== "string") return null;
   try {
-    const s = JSON.parse(v) as { tables?: unknown; ownerId?: unknown; teamId?: unknown; businessUnitId?: unknown };
+    const s = JSON.parse(v) as { tables?: unknown; ownerId?: unknown; teamId?: unknown; businessUnitId?: unknown; createdOn?: { from?: unknown; to?: unknown } };
     if (!Array.isArray(s.tables) || !s.tables.every((t) => typeof t === "string")) return null;
     const scope: AuditScope = { tables: s.tables };
     if (typeof s.ownerId === "string" && s.ownerId) scope.ownerId = s.ownerId;
     if (typeof s.teamId === "string" && s.teamId) scope.teamId = s.teamId;
     if (typeof s.businessUnitId === "string" && s.businessUnitId) scope.businessUnitId = s.businessUnitId;
+    if (s.createdOn) scope.createdOn = { from: typeof s.createdOn.from === "string" ? s.createdOn.from : null, to: typeof s.createdOn.to === "string" ? s.createdOn.to : null };
     return scope;
   } catch {
     return null;
@@ -64,6 +67,8 @@ export function scopeFilter(scope: AuditScope): Filter | undefined {
   if (scope.ownerId) parts.push(f.eq("_ownerid_value", guid(scope.ownerId)));
   if (scope.teamId) parts.push(f.eq("_ownerid_value", guid(scope.teamId)));
   if (scope.businessUnitId) parts.push(f.eq("_owningbusinessunit_value", guid(scope.businessUnitId)));
+  if (scope.createdOn?.from) parts.push(f.ge("createdon", new Date(scope.createdOn.from)));
+  if (scope.createdOn?.to) parts.push(f.lt("createdon", new Date(scope.createdOn.to)));
   return parts.length ? f.and(...parts) : undefined;
 }
 

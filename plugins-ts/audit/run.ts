@@ -51,7 +51,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   // 2. Resume and checkpoint: a run to resume, or a new one.
   const opened = await openRun(opts);
   const estimated = await estimateTotal(gateway, opened.cp.mode, scope);
-  const run = new RunTracker(gateway, opened, start, estimated, plans.length, opts.onProgress);
+  const run = new RunTracker(gateway, opened, start, estimated, plans.length, opts.onProgress, opts.checkpointColumns);
   const cp = run.cp;
   // 3. Waivers in force, and (incremental) the records whose waivers changed.
   // Only waivers a real approver decided count; the others are listed (waivers.ts).

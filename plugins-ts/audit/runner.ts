@@ -22,6 +22,7 @@ import { cadenceProblem, firstRun, nextRun, type Cadence } from "./cadence";
 import { AuditBusyError } from "./exclusive";
 import { SCHEDULE_LAST_RUN_BIND, SCHEDULE_MODE, STATECODE_ACTIVE, str } from "./model";
 import { parseScopeKey } from "./plan";
+import { runPartitionedAudit } from "./parallel";
 import { runAudit } from "./run";
 import type { AuditOptions, AuditResult, AuditScope } from "./types";
 
@@ -41,6 +42,8 @@ export interface RunnerOptions {
   sendDigest?: (recipientsText: string, result: AuditResult) => Promise<string>;
   /** Passed on to every audit (page size, duplicates, progress, test hooks). */
   audit?: Pick<AuditOptions, "pageSize" | "duplicates" | "onProgress" | "afterPage" | "privileged" | "signal">;
+  /** Full audits split into about this many partitions that runner replicas share (parallel.ts); absent or 1: one process. */
+  partitions?: number;
   log?: (line: string) => void;
 }
 
@@ -158,7 +161,8 @@ async function auditFor(o: RunnerOptions, s: Schedule, now: Date, resume: boolea
         if (err instanceof AuditBusyError) throw err;
       }
     }
-    return { result: await runAudit(opts) };
+    const split = (o.partitions ?? 1) > 1 && mode === "full";
+    return { result: split ? await runPartitionedAudit({ ...opts, partitions: o.partitions!, workerId: o.runnerId, log: o.log }) : await runAudit(opts) };
   } catch (err) {
     if (err instanceof AuditBusyError) return { refused: err.message };
     return { error: err instanceof Error ? err.message : String(err) };

@@ -6,7 +6,7 @@
 import type { InvalidWaiver } from "./waivers";
 import type { RulePack } from "../engine/pack/types";
 import type { DuplicateRuleFinding } from "../engine/duplicates";
-import type { CoverageReport, DataverseGateway, StreamCheckpoint } from "../dataverse/gateway";
+import type { CoverageReport, DataverseGateway, Row, StreamCheckpoint } from "../dataverse/gateway";
 import type { AggregateReport } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
 
@@ -18,6 +18,8 @@ export interface AuditScope {
   teamId?: string;
   /** Only records of this business unit (businessunitid). */
   businessUnitId?: string;
+  /** A partition of a run (partitions.ts): records created from `from` (inclusive) to `to` (exclusive); null is open-ended. */
+  createdOn?: { from: string | null; to: string | null };
 }
 
 export type AuditPhase = "preparing" | "records" | "revisits" | "gone" | "finishing" | "done";
@@ -61,6 +63,8 @@ export interface AuditOptions {
   duplicates?: boolean | DuplicateFinder;
   /** A gateway with organisation-wide read, to say how many records the caller could not read. */
   privileged?: DataverseGateway;
+  /** More columns written with every checkpoint of the run row (a partition's lease renewal, partitions.ts). */
+  checkpointColumns?: () => Row;
   /** Test hook: called after each page is fully processed (used to simulate a killed process). */
   afterPage?: (info: { table: string; phase: AuditPhase; pages: number }) => void | Promise<void>;
 }

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import type { DataverseGateway } from "../../dataverse/gateway";
 import { f, normaliseGuid } from "../../dataverse/requests";
+import { hostname } from "node:os";
 import { runAudit, type AuditProgress, type AuditResult, type AuditScope } from "../../audit/run";
+import { runPartitionedAudit } from "../../audit/parallel";
+import { startWorkerProcesses, workerConnectionArgs } from "../workers";
 import { FINDINGS_CSV_HEADER, renderAuditHtml } from "../../audit/report";
 import { BOM, csvLine } from "../../export/csv";
 import { describeInvalidWaivers } from "../../audit/waivers";
@@ -28,6 +31,9 @@ interface AuditCliOptions extends ConnectionCliOptions {
   pageSize: string;
   now?: string;
   progress: boolean;
+  partitions?: string;
+  workers: string;
+  leaseSeconds: string;
 }
 
 function parseTables(spec: string): string[] {
@@ -98,6 +104,13 @@ function summaryLines(r: AuditResult, pack: RulePack): string[] {
   return lines;
 }
 
+/** --partitions and --workers, checked before anything is started. */
+function partitionOptions(o: AuditCliOptions): { partitions: number; workers: number; leaseMs: number } | null {
+  if (o.partitions === undefined) return null;
+  if (o.incremental || o.resume) throw new UserError("--partitions splits full audits only: leave out --incremental and --resume");
+  return { partitions: positiveInt(o.partitions, "--partitions", 1000), workers: positiveInt(o.workers, "--workers", 64), leaseMs: positiveInt(o.leaseSeconds, "--lease-seconds", 7 * 24 * 3600) * 1000 };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("audit")
@@ -115,6 +128,9 @@ export function register(program: Command): void {
     .option("--page-size <n>", "records per page, up to 5000", "5000")
     .option("--now <iso>", "the audit's clock (default: now)")
     .option("--no-progress", "no progress output")
+    .option("--partitions <n>", "full audits: split the run into about this many partitions (table × createdon range) that workers claim")
+    .option("--workers <n>", "with --partitions: worker processes to start on this machine (vitals audit-worker)", "2")
+    .option("--lease-seconds <n>", "with --partitions: how long a worker's claim holds without a checkpoint renewing it", "600")
     .addHelpText(
       "after",
       `
@@ -122,6 +138,7 @@ Examples:
   vitals audit --demo --report audit.html
   vitals audit --url https://contoso.crm.dynamics.com --azure-cli --incremental
   vitals audit --url https://contoso.crm.dynamics.com --tenant-id … --client-id … --client-secret … --report findings.csv
+  vitals audit --url https://contoso.crm.dynamics.com --managed-identity --partitions 16 --workers 4
 
 Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancelled.`,
     )
@@ -140,6 +157,7 @@ Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancell
           throw new UserError(`${(err as Error).message}; nothing was started`);
         }
       }
+      const split = partitionOptions(o);
       const { gateway, orgUrl, emulator } = await connect(o, now);
 
       const abort = new AbortController();
@@ -167,17 +185,23 @@ Exit codes: 0 completed, 1 failed or refused (the message says why), 130 cancell
         };
         let result: AuditResult;
         try {
-          result = await runAudit({
+          const opts = {
             gateway,
             pack,
             scope,
-            mode: o.incremental ? "incremental" : "full",
+            mode: o.incremental ? ("incremental" as const) : ("full" as const),
             now,
             resume: o.resume === true ? "latest" : typeof o.resume === "string" ? o.resume : undefined,
             pageSize,
             signal: abort.signal,
             onProgress,
-          });
+          };
+          if (split) {
+            const args = [...workerConnectionArgs(o, orgUrl, emulator?.adminToken), ...(o.pack ? ["--pack", o.pack] : []), "--page-size", String(pageSize), "--lease-seconds", String(split.leaseMs / 1000)];
+            const log = (line: string): void => void process.stderr.write(`vitals: ${line}\n`);
+            const startWorkers = (runId: string): Promise<void> => startWorkerProcesses(split.workers, [...args, "--run", runId], log, o.clientSecret ?? process.env.AZURE_CLIENT_SECRET);
+            result = await runPartitionedAudit({ ...opts, partitions: split.partitions, workerId: `${hostname()}#${process.pid}`, leaseMs: split.leaseMs, startWorkers, log });
+          } else result = await runAudit(opts);
         } finally {
           progress?.stop();
         }

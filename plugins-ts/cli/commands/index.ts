@@ -6,6 +6,7 @@ import { register as solution } from "./solution";
 import { register as emulator } from "./emulator";
 import { register as demo } from "./demo";
 import { register as audit } from "./audit";
+import { register as auditWorker } from "./auditworker";
 import { register as readiness } from "./readiness";
 import { register as capture } from "./capture";
 import { register as digest } from "./digest";
@@ -15,4 +16,4 @@ import { register as fix } from "./fix";
 /** Every subcommand registers itself on the program; add new ones to this list. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [score, rules, dedupe, audit, readiness, capture, digest, runner, fix, solution, emulator, demo];
+export const commands: RegisterCommand[] = [score, rules, dedupe, audit, auditWorker, readiness, capture, digest, runner, fix, solution, emulator, demo];

@@ -10,6 +10,7 @@ import { DEFAULT_LEASE_MS, runDueSchedules, type RunnerOptions } from "../../aud
 import { scopeKey } from "../../audit/run";
 import { SCHEDULE_MODE } from "../../audit/model";
 import { loadOrgRulePack } from "../../audit/settings";
+import { runsWithOpenPartitions, workPartitions } from "../../audit/workers";
 import { DEFAULT_TABLES } from "../../engine";
 import { readDigestSettings, sendDigests } from "../../graph/digest";
 import { UserError } from "../errors";
@@ -21,6 +22,7 @@ interface RunnerCliOptions extends GraphCliOptions {
   from?: string;
   runnerId?: string;
   leaseMinutes: string;
+  partitions?: string;
 }
 
 export function register(program: Command): void {
@@ -31,6 +33,7 @@ export function register(program: Command): void {
     .option("--from <mailbox>", "the mailbox digests are sent from (Graph Mail.Send); without it, digests are not sent")
     .option("--runner-id <name>", "who claims the schedules (default: host name and process id; Container Apps sets the replica's host name)")
     .option("--lease-minutes <n>", "how long a claim holds before another runner may take the schedule", String(DEFAULT_LEASE_MS / 60_000))
+    .option("--partitions <n>", "split full audits into about this many partitions, shared with the other replicas (a replica first joins runs with partitions left)")
     .addHelpText(
       "after",
       `
@@ -62,13 +65,20 @@ Deploying it as a scheduled container job: docs/install.md, "The scheduled runne
           };
         }
         const runnerId = o.runnerId ?? `${hostname()}#${process.pid}`;
+        const log = (line: string): void => void process.stdout.write(`${line}\n`);
+        const partitions = o.partitions === undefined ? undefined : positiveInt(o.partitions, "--partitions", 1000);
+        // Partitions of runs other replicas split: joined first, with the pack in force.
+        for (const runId of await runsWithOpenPartitions(gateway)) {
+          await workPartitions({ gateway, runId, pack: (await loadOrgRulePack(gateway)).pack, workerId: runnerId, log }).catch((err: unknown) => log(`run ${runId}: ${(err as Error).message}`));
+        }
         const outcomes = await runDueSchedules({
           gateway,
           runnerId,
           leaseMs,
+          partitions,
           loadPack: async () => (await loadOrgRulePack(gateway)).pack,
           sendDigest,
-          log: (line) => process.stdout.write(`${line}\n`),
+          log,
         });
         if (outcomes.length === 0) process.stdout.write("No audit schedule is due.\n");
         if (outcomes.some((x) => x.status === "failed" || x.status === "refused" || x.status === "invalid")) process.exitCode = 1;

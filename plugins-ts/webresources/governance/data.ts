@@ -216,6 +216,8 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       const rows = await readAll(gateway, {
         table: "vit_auditrun",
         columns: ["vit_name", "vit_status", "vit_mode", "vit_startedon", "vit_finishedon", "vit_recordsscanned", "vit_overallscore", "vit_overallgrade", "vit_scope", "vit_error"],
+        // Partitions of a run split over workers belong to their run, not to the history.
+        filter: f.isNull("_vit_parentrun_value"),
         orderBy: ["vit_startedon desc"],
       });
       // Only interrupted runs carry a checkpoint worth reading (it is large).
