@@ -21,6 +21,7 @@ import { gradeFor } from "../../../engine/score";
 import type { Directory, GovernanceData, PackState, RunRow } from "../data";
 import { duration, formatDateTime, strings } from "../strings";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
+import { UserPicker } from "./UserPicker";
 
 export interface AuditViewProps {
   data: GovernanceData;
@@ -142,16 +143,7 @@ export function AuditView(props: AuditViewProps): React.ReactElement {
           </p>
         )}
         <div className={classes.row}>
-          <Field label={strings.ownerLabel} className={classes.picker}>
-            <Select value={s.ownerId} onChange={(_, d) => s.setOwnerId(d.value)} disabled={s.running}>
-              <option value="">{strings.anyOption}</option>
-              {users.map(([id, name]) => (
-                <option key={id} value={id}>
-                  {name}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <UserPicker label={strings.ownerLabel} anyLabel={strings.anyOption} value={s.ownerId} users={users} disabled={s.running} onChange={s.setOwnerId} className={classes.picker} />
           <Field label={strings.teamLabel} className={classes.picker}>
             <Select value={s.teamId} onChange={(_, d) => s.setTeamId(d.value)} disabled={s.running}>
               <option value="">{strings.anyOption}</option>

@@ -7,12 +7,13 @@
  * vit_FixApproverMustDiffer says so. Both are shown before anyone presses Approve.
  */
 import * as React from "react";
-import { Button, Checkbox, Field, MessageBar, MessageBarBody, MessageBarTitle, ProgressBar, Select, Spinner } from "@fluentui/react-components";
+import { Button, Checkbox, Field, MessageBar, MessageBarBody, MessageBarTitle, ProgressBar, Spinner } from "@fluentui/react-components";
 import type { Directory, PackState } from "../data";
 import type { FixSource } from "../fixes";
 import { fixStrings } from "../fixStrings";
 import { FixPlanPreview } from "./FixPlanPreview";
 import { FixRunsList } from "./FixRunsList";
+import { UserPicker } from "./UserPicker";
 import { useFixPlans, type FixPlansState } from "./useFixPlans";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
 
@@ -48,16 +49,7 @@ function ScopeForm({ s, users }: { s: FixPlansState; users: [string, string][] }
           ))}
       </fieldset>
       <div className={classes.row}>
-        <Field label={fixStrings.ownerLabel} className={classes.picker}>
-          <Select value={s.ownerId} onChange={(_, d) => s.setOwnerId(d.value)} disabled={busy}>
-            <option value="">{fixStrings.anyOwner}</option>
-            {users.map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <UserPicker label={fixStrings.ownerLabel} anyLabel={fixStrings.anyOwner} value={s.ownerId} users={users} disabled={busy} onChange={s.setOwnerId} className={classes.picker} />
       </div>
       <div className={classes.actions}>
         <Button appearance="primary" onClick={() => void s.makePlan()} disabled={busy || !s.rules.some((r) => s.chosenTables.has(r.table) && s.chosenRules.has(r.id))}>
