@@ -92,9 +92,11 @@ function itemError(answer: BatchItemAnswer): BatchItemError {
 }
 
 /** `fetch` to `<apiRoot>$batch`, same-origin credentials (the Dynamics session). */
-export function fetchBatchSender(apiRoot: string, fetchImpl: typeof fetch = fetch): BatchSender {
+export function fetchBatchSender(apiRoot: string, fetchImpl?: typeof fetch): BatchSender {
   return async (body, contentType) => {
-    const res = await fetchImpl(`${apiRoot}$batch`, {
+    // The page's fetch, looked up when a batch is sent (not when the control is made).
+    const send = fetchImpl ?? globalThis.fetch;
+    const res = await send(`${apiRoot}$batch`, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": contentType, Accept: "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0", Prefer: "odata.continue-on-error" },
