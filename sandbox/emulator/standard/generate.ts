@@ -10,11 +10,11 @@
  *
  *   npx tsx sandbox/emulator/standard/generate.ts [<metadata folder>]
  *
- * The folder defaults to $VITALS_SHARED_DATA/../reference/metadata or ../shared/reference/metadata;
- * a missing file is an error naming it. The output is written whole (temporary file, then rename).
+ * The folder defaults to `metadata/` beside this file (the two captures, vendored with their
+ * source in SOURCES.md); a missing file is an error naming it. The output is written whole (temporary file, then rename).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -67,8 +67,7 @@ export function compactColumn(a: Attr): [string, string, string, string, Record<
 }
 
 function main(): void {
-  const shared = process.env.VITALS_SHARED_DATA ? join(process.env.VITALS_SHARED_DATA, "..", "reference", "metadata") : resolve(HERE, "../../../../shared/reference/metadata");
-  const folder = process.argv[2] ?? shared;
+  const folder = process.argv[2] ?? join(HERE, "metadata");
   const tables: Record<string, unknown[]> = {};
   for (const t of TABLES) {
     const file = join(folder, `dataverse-gen_${t}-metadata.json`);
