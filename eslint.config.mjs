@@ -43,6 +43,24 @@ export default tseslint.config(
     rules: { ...powerApps.configs.paCheckerHosted.rules },
   },
   {
+    // Imports run one way: controls → plugins-ts, sandbox → plugins-ts. Product code reaches the
+    // emulator, the Graph stand-in and the sandbox host only by a lazy `import()` behind --demo
+    // (types may be imported: they vanish at build time).
+    files: ["plugins-ts/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": "off",
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/sandbox", "**/sandbox/**"], allowTypeImports: true, message: "product code reaches the sandbox only by a lazy import() behind --demo" },
+            { group: ["**/controls", "**/controls/**"], allowTypeImports: true, message: "imports run controls → plugins-ts, never back" },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.{ts,tsx}", "**/*.test.{ts,tsx}"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",

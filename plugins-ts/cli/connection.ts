@@ -3,11 +3,12 @@
  * an embedded emulator. One definition for every command that talks to Dataverse.
  */
 import type { Command } from "commander";
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../sandbox/emulator";
+import type { EmulatorHandle, EmulatorOptions } from "../../sandbox/emulator";
 import { tokenProviderFromOptions, type AuthOptions } from "../dataverse/auth";
 import type { DataverseGateway } from "../dataverse/gateway";
 import { createWebApiGateway } from "../dataverse/webapi";
 import { UserError } from "./errors";
+import { loadSandbox } from "./demoLoader";
 
 /** Sign-in options are the gateway's own (`AuthOptions`), named the same on the command line. */
 export interface ConnectionCliOptions extends Omit<AuthOptions, "onDeviceCode"> {
@@ -59,6 +60,8 @@ export async function connect(o: ConnectionCliOptions, now: Date, demo: Pick<Emu
   if (o.demo) {
     const size = positiveInt(o.size, "--size", 1_000_000);
     process.stderr.write(`vitals: starting the emulator with a demo organisation of ${size} records…\n`);
+    // The emulator is loaded only here: a command against an organisation never loads it.
+    const { startEmulator } = loadSandbox.emulator();
     const emulator = await startEmulator({ data: "demo", size, seed: positiveInt(o.seed, "--seed"), now, throttle: false, ...demo });
     const token = emulator.adminToken;
     return { gateway: createWebApiGateway({ serverUrl: emulator.orgUrl, token: () => token }), orgUrl: emulator.orgUrl, emulator };

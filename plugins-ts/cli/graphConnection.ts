@@ -4,12 +4,12 @@
  * https://graph.microsoft.com/.default (a plain `--token` is Dataverse's; Graph then needs `--graph-token`).
  */
 import type { Command } from "commander";
-import { startGraphStandIn, type GraphStandInHandle } from "../../sandbox/graph";
+import type { GraphStandInHandle } from "../../sandbox/graph";
 import { tokenProviderForScope } from "../dataverse/auth";
 import { createGraphClient, GRAPH_SCOPE, type VitalsGraphClient } from "../graph/client";
-import { standInGraphClient } from "../../sandbox/graph/client";
 import { authOptions, type Connection, type ConnectionCliOptions } from "./connection";
 import { UserError } from "./errors";
+import { loadSandbox } from "./demoLoader";
 
 export interface GraphCliOptions extends ConnectionCliOptions {
   graphToken?: string;
@@ -30,6 +30,8 @@ export async function connectGraph(o: GraphCliOptions, conn: Connection, onThrot
   if (conn.emulator) {
     const mail = conn.emulator.mail;
     if (!mail) throw new UserError("the demo organisation was started without mailboxes");
+    const { startGraphStandIn } = loadSandbox.graphStandIn();
+    const { standInGraphClient } = loadSandbox.graphStandInClient();
     const standIn = await startGraphStandIn({ mailboxes: mail.mailboxes });
     return { graph: standInGraphClient(standIn, undefined, { onThrottle: throttled }), standIn };
   }

@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from "node:util";
 import { InvalidArgumentError, type Command } from "commander";
-import { BUILD_TARGETS, bundleStaleReason, ensureSandboxBuilds, staleReason, startSandbox } from "../../../sandbox/host";
+import { loadSandbox } from "../demoLoader";
 import { UserError } from "../errors";
 
 function int(name: string, min: number, max: number): (v: string) => number {
@@ -21,15 +21,15 @@ interface Opts {
 }
 
 /** Builds what the sandbox serves that is missing or stale (all three side by side), reusing the rest. */
-async function buildAll(err: NodeJS.WriteStream): Promise<void> {
-  const stale = BUILD_TARGETS.map((t) => ({ t, reason: staleReason(t) })).filter((x) => x.reason !== null);
+async function buildAll(host: ReturnType<typeof loadSandbox.host>, err: NodeJS.WriteStream): Promise<void> {
+  const stale = host.BUILD_TARGETS.map((t) => ({ t, reason: host.staleReason(t) })).filter((x) => x.reason !== null);
   if (!stale.length) {
     err.write("Reusing the builds of the RecordVitals control, the form script and the Governance Center (sources unchanged).\n");
     return;
   }
   err.write(`Building ${stale.map((x) => `${x.t} (${x.reason})`).join(", ")}; this takes about a minute the first time…\n`);
   let lines = 0;
-  const results = await ensureSandboxBuilds({
+  const results = await host.ensureSandboxBuilds({
     onLine: (line) => {
       lines++;
       // pcf-scripts prints its phases as "[1:17:25 AM] [build] Validating manifest..."; show those
@@ -66,16 +66,18 @@ export function register(program: Command): void {
       }
       const err = process.stderr;
       const started = Date.now();
-      if (!opts.build && bundleStaleReason()?.includes("does not exist")) {
+      // The sandbox (emulator, host page, builders) is loaded by this command only.
+      const host = loadSandbox.host();
+      if (!opts.build && host.bundleStaleReason()?.includes("does not exist")) {
         throw new UserError("--no-build: out/controls/RecordVitals/bundle.js does not exist; run without --no-build once (or `node controls/pcf.cjs build`).");
       }
       // The bundlers run in their own processes, side by side with the emulator's start.
-      const builds = opts.build ? buildAll(err) : Promise.resolve();
+      const builds = opts.build ? buildAll(host, err) : Promise.resolve();
       builds.catch(() => undefined);
       err.write(`Starting the emulator with the demo organisation (${opts.size.toLocaleString("en-US")} records, seed ${opts.seed}${opts.history ? ", and its last six months of audits" : ""})…\n`);
       let sb;
       try {
-        sb = await startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port, history: opts.history });
+        sb = await host.startSandbox({ size: opts.size, seed: opts.seed, now, port: opts.port, history: opts.history });
       } catch (e) {
         await builds.catch(() => undefined);
         const x = e as NodeJS.ErrnoException;

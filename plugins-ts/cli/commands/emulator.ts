@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { startEmulator, type FaultSettings } from "../../../sandbox/emulator";
+import type { FaultSettings } from "../../../sandbox/emulator";
+import { loadSandbox } from "../demoLoader";
 import { UserError } from "../errors";
 import { writeFileAtomicSync } from "../io/atomic";
 
@@ -69,6 +70,7 @@ export function register(program: Command): void {
         if (opts.dropRate !== undefined) faults.dropRate = opts.dropRate;
       }
       const started = Date.now();
+      const { startEmulator } = loadSandbox.emulator();
       let emu;
       try {
         emu = await startEmulator({
