@@ -20,8 +20,10 @@
  * Only what the pack asks for is fetched: a fact the pack does not use stays `undefined`.
  */
 import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../engine";
-import { buildCandidateQueries, scoreCandidates } from "../engine/duplicates/targeted";
-import { columnsOf, isDuplicateTable, type MatchRecord } from "../engine/duplicates/fields";
+import type { MatchRecord } from "../engine/duplicates/fields";
+// The duplicate matcher through the engine's library seam: the panel's bundle reads it from the
+// vitals.libs.js web resource, loaded before anything is planned or scored (./rulePackSource).
+import { engineLibs } from "../engine/engineLibs";
 import { sessionRulePack, type PackChoice } from "./rulePackSource";
 import { classifyError } from "./errors";
 import { pruneFilter } from "./odataPrune";
@@ -101,6 +103,7 @@ export interface RecordQuery {
 
 /** What to ask for, from the pack's requirements for the table. Pure. */
 export function planRecordQuery(table: string, compiled: CompiledPack): RecordQuery {
+  const { columnsOf, isDuplicateTable } = engineLibs().duplicates;
   const req = compiled.requirements(table);
   const facts = new Set(req.facts);
   const select = new Set<string>(req.columns);
@@ -342,6 +345,7 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
       // 4. Likely duplicates, as soon as the record's own values are known.
       const duplicatesP = plan.duplicates
         ? recordP.then(async ({ row }) => {
+            const { buildCandidateQueries, columnsOf, isDuplicateTable, scoreCandidates } = engineLibs().duplicates;
             if (!isDuplicateTable(table)) return null;
             const self: MatchRecord = { id, values: Object.fromEntries(columnsOf(table).filter((c) => c in row).map((c) => [c, toColumnValue(row[c])])) };
             const region = compiled.pack.defaultRegion ?? "US";
