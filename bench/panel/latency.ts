@@ -5,9 +5,12 @@
  * in its status region. Also counts the panel's Web API requests of the last run (the host page's
  * own read of the record is told apart by its Prefer header). Also from the panel's first Web API
  * request to the score on screen: the part the panel's requests and scoring decide, apart from
- * page and script loading (which on a busy shared machine dominates).
+ * page and script loading (which on a busy shared machine dominates). And the sequential round
+ * trips on the critical path, which load does not change: the longest chain of Web API requests
+ * in which each one starts after the one before it has answered (the host page's own read
+ * included), from the browser's request and response events.
  */
-import { chromium } from "playwright-core";
+import { chromium, type Request } from "playwright-core";
 import { ensureControlBundle, startSandbox } from "../../sandbox/host";
 import { CHROMIUM_ARGS } from "../../test/helpers/panelPage";
 
@@ -19,6 +22,19 @@ export interface LatencyRow {
   /** Median from the panel's first request to the score on screen. */
   panelMedianMs: number;
   panelRequests: number;
+  /** Sequential round trips from navigation to the score (last run): the host's read and the panel's. */
+  roundTrips: number;
+}
+
+/** Longest chain of requests each started after the previous one answered (requests in start order). */
+export function sequentialRoundTrips(requests: readonly { start: number; end: number }[]): number {
+  const depth: number[] = [];
+  requests.forEach((r, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (requests[j].end <= r.start) before = Math.max(before, depth[j]);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
 }
 
 export async function measureLatency(executablePath: string, opts: { latencyMs: number; runs: number }): Promise<LatencyRow[]> {
@@ -33,16 +49,25 @@ export async function measureLatency(executablePath: string, opts: { latencyMs: 
       const ms: number[] = [];
       const panelMs: number[] = [];
       let panelRequests = 0;
+      let roundTrips = 0;
       for (const id of ids) {
         const page = await browser.newPage();
         const prefers: string[] = [];
+        const spans = new Map<Request, { start: number; end: number }>();
         let firstPanelRequest = 0;
         page.on("request", (r) => {
           if (!r.url().includes("/api/data/")) return;
           const prefer = r.headers().prefer ?? "";
           prefers.push(prefer);
+          spans.set(r, { start: performance.now(), end: Infinity });
           if (!firstPanelRequest && !prefer.includes("OData.Community.Display.V1.FormattedValue")) firstPanelRequest = Date.now();
         });
+        const answered = (r: Request) => {
+          const span = spans.get(r);
+          if (span) span.end = performance.now();
+        };
+        page.on("requestfinished", answered);
+        page.on("requestfailed", answered);
         const t0 = Date.now();
         await page.goto(new URL(`/form?table=${table}&id=${id}&user=admin`, sb.url).href);
         await page.getByRole("status").filter({ hasText: /of 100, grade [A-F]$/ }).waitFor({ timeout: 60_000 });
@@ -50,11 +75,12 @@ export async function measureLatency(executablePath: string, opts: { latencyMs: 
         ms.push(t1 - t0);
         panelMs.push(t1 - firstPanelRequest);
         panelRequests = prefers.filter((p) => !p.includes("OData.Community.Display.V1.FormattedValue")).length;
+        roundTrips = sequentialRoundTrips([...spans.values()]);
         await page.close();
       }
       const sorted = [...ms].sort((a, b) => a - b);
       const panelSorted = [...panelMs].sort((a, b) => a - b);
-      rows.push({ table, medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], panelMedianMs: panelSorted[Math.floor(panelSorted.length / 2)], panelRequests });
+      rows.push({ table, medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], panelMedianMs: panelSorted[Math.floor(panelSorted.length / 2)], panelRequests, roundTrips });
     }
   } finally {
     sb.emulator.setFaults(null);

@@ -64,7 +64,7 @@ it("loads the record again when the organisation's pack asks for other facts tha
   expect(waves).toHaveLength(2);
   expect(waves[1]).toEqual(["opportunity"]);
   // Only what the organisation's pack reads: the default pack's activity facts are not kept.
-  expect(opened.snapshot?.record.related.lastActivityOn).toBeUndefined();
+  expect(opened.snapshot?.record.related?.lastActivityOn).toBeUndefined();
   expect(Object.keys(opened.snapshot?.record.values ?? {})).toContain(column);
 });
 
