@@ -176,8 +176,10 @@ ${gc.composition.filter((p) => p.bytes >= 5000).map((p) => `| ${p.part} | ${p.by
 ## Score on screen after navigation, ${LATENCY_MS} ms per Web API request
 
 The sandbox host in Chromium (production bundle, emulator with ${LATENCY_MS} ms added to every
-request), ${latencyRuns} fresh page loads per table, from just before navigation to the score in the
-panel's status region. The host page reads the record for its own fields first (one request, as a
+request), ${latencyRuns} fresh page loads per table, from navigation start to the score in the panel's
+status region, in the page's own clock (a MutationObserver notes \`performance.now()\` when the score
+appears; the requests' times are Resource Timing entries — Playwright's polling, which added up to
+half a second to earlier measurements, is no longer in the numbers). The host page reads the record for its own fields first (one request, as a
 form does), then mounts the panel. Panel requests: HTTP requests counted on the last load (one
 \`$batch\` carries the rule pack's lookup — once per page session, so every fresh page load pays
 it — with the record, activities and stage or Outlook comparison; the duplicate query, which needs
