@@ -28,9 +28,22 @@ import { measureLatency } from "./latency";
 
 const ROOT = resolve(__dirname, "..", "..");
 const RESULTS = join(ROOT, "bench", "results", "panel.md");
-const TARGET_BYTES = 200 * 1024;
-const TARGET_GZIP = 60 * 1024;
-const AIM_BYTES = 60 * 1024;
+/** The panel's bundle budget in bytes, from pcf.config.json `budgets` (must: raw and gzip -9; headroom and aim: raw). */
+function budgets(): { bundleBytes: number; bundleGzipBytes: number; bundleHeadroomBytes: number; bundleAimBytes: number } {
+  const file = join(ROOT, "pcf.config.json");
+  const b = (JSON.parse(readFileSync(file, "utf8")) as { budgets?: Record<string, unknown> }).budgets ?? {};
+  const read = (key: string): number => {
+    const v = b[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`${file}: budgets.${key} must be a positive integer (bytes), found ${JSON.stringify(v)}`);
+    return v;
+  };
+  return { bundleBytes: read("bundleBytes"), bundleGzipBytes: read("bundleGzipBytes"), bundleHeadroomBytes: read("bundleHeadroomBytes"), bundleAimBytes: read("bundleAimBytes") };
+}
+const BUDGET = budgets();
+const TARGET_BYTES = BUDGET.bundleBytes;
+const TARGET_GZIP = BUDGET.bundleGzipBytes;
+const HEADROOM_BYTES = BUDGET.bundleHeadroomBytes;
+const AIM_BYTES = BUDGET.bundleAimBytes;
 const FORM_SCRIPT_BUDGET = 30 * 1024;
 const LATENCY_MS = 100;
 const TARGET_MS = 150;
@@ -95,6 +108,7 @@ async function main(): Promise<void> {
   const [cold, ...warm] = result.ms;
   const med = median(warm);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const met = (ok: boolean) => (ok ? "met" : "not met");
   const browserVersion = execFileSync(executablePath, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   const md = `# Record panel benchmark
 
@@ -105,14 +119,17 @@ Machine: ${machineLine()}; \`nproc\` ${availableParallelism()}; ${browserVersion
 
 | | bytes | | target |
 |---|---:|---:|---|
-| raw | ${raw} | ${kb(raw)} | ≤ 200 KiB: **${raw <= TARGET_BYTES ? "met" : "not met"}**; aim ≤ 60 KiB: ${raw <= AIM_BYTES ? "met" : "not met"} |
-| gzip -9 | ${gzip} | ${kb(gzip)} | ≤ 60 KiB: **${gzip <= TARGET_GZIP ? "met" : "not met"}** |
+| raw | ${raw} | ${kb(raw)} | ≤ ${TARGET_BYTES}: **${met(raw <= TARGET_BYTES)}**; headroom ≤ ${HEADROOM_BYTES}: **${met(raw <= HEADROOM_BYTES)}**; aim ≤ ${AIM_BYTES}: ${met(raw <= AIM_BYTES)} |
+| gzip -9 | ${gzip} | ${kb(gzip)} | ≤ ${TARGET_GZIP}: **${met(gzip <= TARGET_GZIP)}** |
 | brotli 11 | ${brotli} | ${kb(brotli)} | |
 
-React 16.14 and Fluent UI v9 are platform libraries (not in the bundle). The engine's data-heavy
-libraries are not in it either: the panel loads them once per page from the web resource
-\`vit_/scripts/vitals.libs.js\` (cached by the browser; every score uses the same library code and
-data as audits and the CLI).
+The budget (bytes, not KiB; \`budgets\` in \`pcf.config.json\`): **≤ ${TARGET_BYTES} raw and ≤ ${TARGET_GZIP} gzip -9**, with
+≤ ${HEADROOM_BYTES} raw as the headroom a next feature must leave; \`npm run bench:panel\` prints met / not
+met for each and exits with status 2 when a must is not met. React 16.14 and Fluent UI v9 are platform libraries (not in
+the bundle). The engine's data-heavy parts are not in it either: the panel loads them once per
+page from the web resource \`vit_/scripts/vitals.libs.js\` (cached by the browser; every score uses
+the same library code and data as audits and the CLI) — the public-suffix list, the phone
+metadata, the rule-pack validator, the built-in default pack's JSON and the duplicate matcher.
 
 What is in the bundle, from an esbuild metafile of the same entry with the same module swap
 (minified bytes; esbuild total ${parts.total}, webpack's bundle.js above adds its runtime):
@@ -159,15 +176,21 @@ ${gc.composition.filter((p) => p.bytes >= 5000).map((p) => `| ${p.part} | ${p.by
 ## Score on screen after navigation, ${LATENCY_MS} ms per Web API request
 
 The sandbox host in Chromium (production bundle, emulator with ${LATENCY_MS} ms added to every
-request), ${latencyRuns} fresh page loads per table, from just before navigation to the score in the
-panel's status region. The host page reads the record for its own fields first (one request, as a
-form does), then mounts the panel. Panel requests: HTTP requests counted on the last load (the
-pack is read once per page, so every fresh page load pays it; the record, activities and stage or
-Outlook comparison travel as one \`$batch\`; the duplicate query follows it).
+request), ${latencyRuns} fresh page loads per table, from navigation start to the score in the panel's
+status region, in the page's own clock (a MutationObserver notes \`performance.now()\` when the score
+appears; the requests' times are Resource Timing entries — Playwright's polling, which added up to
+half a second to earlier measurements, is no longer in the numbers). The host page reads the record for its own fields first (one request, as a
+form does), then mounts the panel. Panel requests: HTTP requests counted on the last load (one
+\`$batch\` carries the rule pack's lookup — once per page session, so every fresh page load pays
+it — with the record, activities and stage or Outlook comparison; the duplicate query, which needs
+the record's values, follows it). Round trips: the sequential Web API round trips on the critical
+path of the last load, the host's read included (the longest chain of requests each sent after the
+one before answered) — independent of the machine's load; at ${LATENCY_MS} ms a request, their floor is
+round trips × ${LATENCY_MS} ms.
 
-| table | navigation → score, median ms | min / max ms | panel's first request → score, median ms | panel requests |
-|---|---:|---:|---:|---:|
-${latency.map((r) => `| ${r.table} | ${r.medianMs} | ${r.minMs} / ${r.maxMs} | ${r.panelMedianMs} | ${r.panelRequests} |`).join("\n")}
+| table | navigation → score, median ms | min / max ms | panel's first request → score, median ms | panel requests | round trips (host + panel) |
+|---|---:|---:|---:|---:|---:|
+${latency.map((r) => `| ${r.table} | ${r.medianMs} | ${r.minMs} / ${r.maxMs} | ${r.panelMedianMs} | ${r.panelRequests} | ${r.roundTrips} |`).join("\n")}
 
 Target ≤ 600 ms after navigation: **${latency.every((r) => r.medianMs <= 600) ? "met" : "not met"}** (median of every table);
 from the panel's first request: ${latency.every((r) => r.panelMedianMs <= 600) ? "within 600 ms" : "over 600 ms"}.
@@ -189,6 +212,9 @@ gaps (${result.findings} findings rendered, ${Math.round(result.requests / resul
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(RESULTS, md);
   console.log(md);
+  const budget = [`bundle raw ${raw} ≤ ${TARGET_BYTES}: ${met(raw <= TARGET_BYTES)}`, `bundle gzip -9 ${gzip} ≤ ${TARGET_GZIP}: ${met(gzip <= TARGET_GZIP)}`, `headroom raw ≤ ${HEADROOM_BYTES}: ${met(raw <= HEADROOM_BYTES)}`];
+  console.log(`Panel bundle budget: ${budget.join("; ")}`);
+  if (raw > TARGET_BYTES || gzip > TARGET_GZIP) process.exitCode = 2;
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,12 @@ import { getRootProps, isDataUpdate } from "./getRootProps";
 import { LAYOUT_ONLY_UPDATES } from "./ManifestConstants";
 import { createWebApiVitalsSource, type VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
 import { createBatchingPort, fetchBatchSender, webApiRoot } from "../../plugins-ts/client/batchPort";
+import { loadEngineLibs } from "../../plugins-ts/engine/engineLibs";
+
+// The engine's libraries (vitals.libs.js) start loading with the bundle, while the form still
+// reads its record: the panel's first request waits for them. A failure here is not reported;
+// the panel's own call tries again and shows the error.
+loadEngineLibs().catch(() => undefined);
 
 /** The record vitals panel: a virtual control; all behaviour lives in RecordVitalsRoot. */
 export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IOutputs> {

@@ -41,17 +41,34 @@ export async function readRulePackText(api: WebApiPort, schemaName = RULE_PACK_V
   return text && text.trim() !== "" ? text : null;
 }
 
+let defaultCompiled: CompiledPack | undefined;
+
+/**
+ * The built-in default pack, compiled once per page (a compiled pack is read-only). Needs the
+ * engine's libraries (the pack's JSON and its validator come from them).
+ */
+export function defaultPack(): CompiledPack {
+  return (defaultCompiled ??= compilePack(defaultRulePack()));
+}
+
 /** Turns the variable's text into the pack in force. Never throws: a bad pack is refused whole and the default applies. */
 export function choosePack(text: string | null): PackChoice {
-  if (text === null) return { compiled: compilePack(defaultRulePack()), source: "default" };
+  if (text === null) return { compiled: defaultPack(), source: "default" };
   try {
     return { compiled: compilePack(parseRulePack(text, `environment variable ${RULE_PACK_VARIABLE}`)), source: "organisation" };
   } catch (err) {
-    return { compiled: compilePack(defaultRulePack()), source: "default", fallbackReason: (err as Error).message };
+    return { compiled: defaultPack(), source: "default", fallbackReason: (err as Error).message };
   }
 }
 
 let session: Promise<PackChoice> | undefined;
+/** The session's pack once its promise resolved (until then, and after a reset, undefined). */
+let settled: PackChoice | undefined;
+
+/** The pack in force for this page session when it is already known, else undefined (no request). */
+export function knownSessionRulePack(): PackChoice | undefined {
+  return settled;
+}
 
 /**
  * The pack in force for this page session (read once, then cached), with the engine's libraries
@@ -62,7 +79,8 @@ let session: Promise<PackChoice> | undefined;
  * tries again.
  */
 export function sessionRulePack(api: WebApiPort): Promise<PackChoice> {
-  session ??= Promise.all([
+  if (session) return session;
+  const pending: Promise<PackChoice> = Promise.all([
     loadEngineLibs(),
     readRulePackText(api).then(
       (text) => ({ text }),
@@ -72,20 +90,26 @@ export function sessionRulePack(api: WebApiPort): Promise<PackChoice> {
     .then(([, read]): PackChoice =>
       "err" in read
         ? {
-            compiled: compilePack(defaultRulePack()),
+            compiled: defaultPack(),
             source: "default",
             fallbackReason: `environment variable ${RULE_PACK_VARIABLE} could not be read: ${classifyError(read.err).message}`,
           }
         : choosePack(read.text),
     )
+    .then((choice) => {
+      if (session === pending) settled = choice;
+      return choice;
+    })
     .catch((err: unknown) => {
-      session = undefined;
+      if (session === pending) session = undefined;
       throw err;
     });
-  return session;
+  session = pending;
+  return pending;
 }
 
 /** Forgets the cached pack (tests; a host that knows the variable changed). */
 export function resetSessionRulePack(): void {
   session = undefined;
+  settled = undefined;
 }

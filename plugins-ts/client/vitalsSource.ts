@@ -15,14 +15,17 @@
  *  5. contacts: the last activity-capture comparison with Outlook (`vit_activitygap`, keyed by the
  *     contact's id), when the pack has an engagement-captured rule.
  *
- * 1–3 and 5 start together (over ./batchPort, as one `$batch`); 4 needs the record's own values,
- * so it starts as soon as 1 arrives.
+ * 1–3 and 5 start together (over ./batchPort, as one `$batch`; on a form open with the rule pack's
+ * lookup, ./openRecord); 4 needs the record's own values, so it starts as soon as 1 arrives.
  * Only what the pack asks for is fetched: a fact the pack does not use stays `undefined`.
  */
 import type { CompiledPack, EngineRecord, ColumnValue, RelatedFacts, RelatedRecord, StageFact, DuplicateCandidate } from "../engine";
-import { buildCandidateQueries, scoreCandidates } from "../engine/duplicates/targeted";
-import { columnsOf, isDuplicateTable, type MatchRecord } from "../engine/duplicates/fields";
+import type { MatchRecord } from "../engine/duplicates/fields";
+// The duplicate matcher through the engine's library seam: the panel's bundle reads it from the
+// vitals.libs.js web resource, loaded before anything is planned or scored (./rulePackSource).
+import { engineLibs } from "../engine/engineLibs";
 import { sessionRulePack, type PackChoice } from "./rulePackSource";
+import { openRecord, type Opened } from "./openRecord";
 import { classifyError } from "./errors";
 import { pruneFilter } from "./odataPrune";
 import { normaliseId, xmlEscape, type WebApiPort, type WebApiRow } from "./webApiPort";
@@ -49,6 +52,11 @@ export interface VitalsDataSource {
   rulePack(): Promise<PackChoice>;
   /** Everything the pack needs to score the record. */
   load(table: string, id: string, compiled: CompiledPack): Promise<VitalsSnapshot>;
+  /**
+   * A form open: the pack in force and, when it has rules for the table, the record's snapshot —
+   * the pack's lookup travelling with the facts (./openRecord). The panel's way in.
+   */
+  open(table: string, id: string): Promise<Opened<VitalsSnapshot>>;
   /** The saved row version only (one small request), to see whether a reload is worth it. */
   version(table: string, id: string): Promise<string | null>;
 }
@@ -101,6 +109,7 @@ export interface RecordQuery {
 
 /** What to ask for, from the pack's requirements for the table. Pure. */
 export function planRecordQuery(table: string, compiled: CompiledPack): RecordQuery {
+  const { columnsOf, isDuplicateTable } = engineLibs().duplicates;
   const req = compiled.requirements(table);
   const facts = new Set(req.facts);
   const select = new Set<string>(req.columns);
@@ -293,8 +302,9 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
     return c.kind === "noAccess" ? c.message : null;
   };
 
-  return {
+  const source: VitalsDataSource = {
     rulePack: () => sessionRulePack(api),
+    open: (table, id) => openRecord(api, table, id, (t, i, c) => source.load(t, i, c), planRecordQuery),
 
     async version(table, id) {
       const row = await api.retrieveRecord(table, normaliseId(id), "?$select=versionnumber,modifiedon");
@@ -342,6 +352,7 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
       // 4. Likely duplicates, as soon as the record's own values are known.
       const duplicatesP = plan.duplicates
         ? recordP.then(async ({ row }) => {
+            const { buildCandidateQueries, columnsOf, isDuplicateTable, scoreCandidates } = engineLibs().duplicates;
             if (!isDuplicateTable(table)) return null;
             const self: MatchRecord = { id, values: Object.fromEntries(columnsOf(table).filter((c) => c in row).map((c) => [c, toColumnValue(row[c])])) };
             const region = compiled.pack.defaultRegion ?? "US";
@@ -406,4 +417,5 @@ export function createWebApiVitalsSource(api: WebApiPort, options: WebApiSourceO
       };
     },
   };
+  return source;
 }

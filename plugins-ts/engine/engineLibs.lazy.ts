@@ -2,7 +2,8 @@
  * The engine's libraries in the Governance Center (plugins-ts/webresources/governance/build.ts
  * swaps this module in for ./engineLibs): the rule-pack validator is at hand at once (in the page's
  * build it is ajv standalone code, small), so the page can read and check packs on its first load;
- * the public-suffix list and the phone metadata, which only scoring needs, come from ./engineLibs
+ * the default pack's JSON is at hand too (the page shows it); the public-suffix list, the phone
+ * metadata and the duplicate matcher, which only scoring needs, come from ./engineLibs
  * as a chunk of their own, fetched the first time `loadEngineLibs()` is called (an audit, a tab
  * that scores).
  *
@@ -11,7 +12,9 @@
  * next call tries again.
  */
 import type { EngineLibs } from "./engineLibs.types";
+import type { DuplicateTable } from "./duplicates/fields";
 import { compilePackSchemaValidator } from "./pack/schemaValidator";
+import defaultPackJson from "./packs/default.json";
 
 let libs: EngineLibs | undefined;
 let loading: Promise<void> | undefined;
@@ -20,7 +23,7 @@ const notYet = (): never => {
   throw new Error("CRM Vitals: the engine libraries are not loaded yet; call loadEngineLibs() first");
 };
 
-/** Until the chunk arrived: the validator, and scoring libraries that refuse to run. */
+/** Until the chunk arrived: the validator and the default pack, and scoring libraries that refuse to run. */
 const validatorOnly: EngineLibs = {
   parseDomain: notYet,
   getDomain: notYet,
@@ -28,6 +31,8 @@ const validatorOnly: EngineLibs = {
   isValidPhoneNumber: notYet,
   parsePhoneNumberFromString: notYet,
   packSchemaValidator: compilePackSchemaValidator,
+  defaultPackJson,
+  duplicates: { buildCandidateQueries: notYet, scoreCandidates: notYet, columnsOf: notYet, isDuplicateTable: (_table: string): _table is DuplicateTable => notYet() },
 };
 
 export function engineLibs(): EngineLibs {

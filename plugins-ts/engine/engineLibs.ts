@@ -8,7 +8,10 @@
 import { getDomain, parse } from "tldts";
 import { getCountries, isValidPhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js";
 import { compilePackSchemaValidator } from "./pack/schemaValidator";
-import type { EngineLibs } from "./engineLibs.types";
+import defaultPackJson from "./packs/default.json";
+import { buildCandidateQueries, scoreCandidates } from "./duplicates/targeted";
+import { columnsOf, isDuplicateTable } from "./duplicates/fields";
+import type { DuplicateLibs, EngineLibs } from "./engineLibs.types";
 
 export const bundledEngineLibs: EngineLibs = {
   parseDomain: parse,
@@ -17,6 +20,12 @@ export const bundledEngineLibs: EngineLibs = {
   isValidPhoneNumber,
   parsePhoneNumberFromString,
   packSchemaValidator: compilePackSchemaValidator,
+  defaultPackJson,
+  // A getter: ./duplicates imports this module back (for the phone and domain libraries), so its
+  // functions are read when first used, not while the modules are still loading.
+  get duplicates(): DuplicateLibs {
+    return { buildCandidateQueries, scoreCandidates, columnsOf, isDuplicateTable };
+  },
 };
 
 export function engineLibs(): EngineLibs {

@@ -11,6 +11,7 @@ import { OPPORTUNITY_ID, loadResx, mockContext } from "../helpers/pcfContext";
 const dataSource: VitalsDataSource = {
   rulePack: () => Promise.reject(new Error("unused")),
   load: () => Promise.reject(new Error("unused")),
+  open: () => Promise.reject(new Error("unused")),
   version: () => Promise.resolve(null),
 };
 

@@ -45,6 +45,7 @@ it("shows only the latest record's result when an earlier load finishes last", a
       loads.set(id, d);
       return d.promise;
     },
+    open: (t, id) => source.load(t, id, pack.compiled).then((snapshot) => ({ pack, snapshot })),
     version: () => Promise.resolve("1"),
   };
   const h = harness(source);
@@ -71,6 +72,7 @@ it("keeps the old result visible while a save is re-scored, and reports each sco
   const source: VitalsDataSource = {
     rulePack: () => Promise.resolve(pack),
     load: (_t, id) => Promise.resolve(snapshot(id, name, version)),
+    open: (t, id) => source.load(t, id, pack.compiled).then((snapshot) => ({ pack, snapshot })),
     version: () => Promise.resolve(version),
   };
   const h = harness(source, { onScored: (s) => scored.push(s.score) });
@@ -90,7 +92,7 @@ it("keeps the old result visible while a save is re-scored, and reports each sco
 });
 
 it("loads nothing for a masked column or a new record", async () => {
-  const source: VitalsDataSource = { rulePack: jest.fn(() => Promise.resolve(pack)), load: jest.fn(), version: jest.fn() };
+  const source: VitalsDataSource = { rulePack: jest.fn(() => Promise.resolve(pack)), load: jest.fn(), open: jest.fn(), version: jest.fn() };
   const masked = harness(source, { masked: true });
   await act(() => Promise.resolve());
   expect(masked.last().state.status).toBe("masked");
@@ -98,4 +100,5 @@ it("loads nothing for a masked column or a new record", async () => {
   await act(() => Promise.resolve());
   expect(fresh.last().state.status).toBe("newRecord");
   expect(source.rulePack).not.toHaveBeenCalled();
+  expect(source.open).not.toHaveBeenCalled();
 });

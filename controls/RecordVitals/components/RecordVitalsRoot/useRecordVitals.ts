@@ -1,6 +1,6 @@
 /**
- * State of the panel: loads the pack and the record's data, scores it with the engine (once per
- * open), re-scores after a save, and re-scores the form's own values the form script reports
+ * State of the panel: loads the pack and the record's data (one `open` of the data source: the
+ * pack's lookup travels with the facts), scores it with the engine (once per open), re-scores after a save, and re-scores the form's own values the form script reports
  * (./useFormChannel) without a request. A host `updateView` with a data change bumps `refreshSignal`; the hook
  * then asks for the saved row version only and reloads when it changed, so unrelated refreshes
  * cost one small request and never a full reload.
@@ -59,16 +59,11 @@ export function useRecordVitals(props: RecordVitalsRootProps): RecordVitalsViewM
       if (!recordId || !table) return setState({ status: "newRecord" });
       setState((prev) => (keepVisible && prev.status === "ready" ? { ...prev, refreshing: true } : { status: "loading" }));
       dataSource
-        .rulePack()
-        .then(async (pack) => {
-          if (pack.compiled.rules(table).length === 0) return { kind: "unsupported" as const };
-          const snapshot = await dataSource.load(table, recordId, pack.compiled);
-          return { kind: "loaded" as const, pack, snapshot };
-        })
-        .then((r) => {
+        .open(table, recordId)
+        .then(({ pack, snapshot }) => {
             if (mine !== sequence.current) return;
-            if (r.kind === "unsupported") return setState({ status: "unsupported", table });
-            setState(scored(r.pack, r.snapshot, nowRef.current()));
+            if (!snapshot) return setState({ status: "unsupported", table });
+            setState(scored(pack, snapshot, nowRef.current()));
         })
         .catch((err: unknown) => {
             if (mine !== sequence.current) return;
