@@ -18,6 +18,7 @@ import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
 import { MAILBOX_TABLE } from "./mailbox";
 import { standardColumns } from "./standard/columns";
+import { SYSTEMFORM_TABLE } from "./systemforms";
 import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
 import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 
@@ -38,7 +39,9 @@ export type ColumnType =
   | "lookup"
   | "customer"
   | "owner"
-  | "entityname";
+  | "entityname"
+  /** A BooleanManagedProperty (`{ Value, CanBeChanged, ManagedPropertyLogicalName }`), e.g. systemform.iscustomizable. */
+  | "managedproperty";
 
 /** "None": a child table without its own owner or privileges (activityparty follows its activity). */
 export type Ownership = "UserOwned" | "OrganizationOwned" | "BusinessOwned" | "None";
@@ -613,6 +616,7 @@ export const TABLES: TableDef[] = [
     ],
   }),
   MAILBOX_TABLE,
+  SYSTEMFORM_TABLE,
   ...SOLUTION_TABLES.map(solutionTable),
 ];
 // Every standard column of the customer and activity tables from Microsoft's metadata (standard/columns.ts).
