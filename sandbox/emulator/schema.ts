@@ -466,7 +466,7 @@ export const TABLES: TableDef[] = [
     logicalName: "email", schemaName: "Email", entitySetName: "emails", displayName: "Email", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4202, isActivity: true, storage: "activitypointer",
     columns: [
-      ...activityColumns(800), str("sender", "From", 250), memo("torecipients", "To Recipients"), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" }),
+      ...activityColumns(800), str("sender", "From", 250), str("torecipients", "To Recipients", 500), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" }),
       // The RFC 5322 Internet Message-ID; server-side synchronization matches emails on it.
       str("messageid", "Message ID", 320), col("senton", "datetime", "Date Sent"),
     ],

@@ -76,7 +76,7 @@ interface FormElement {
 }
 
 /** The main forms the managed package customises, as the emulator holds them "after import". */
-export function systemFormRows(source: SolutionSource = loadSolutionSource(), publishedOn = new Date(0)): Row[] {
+export function systemFormRows(source: SolutionSource = loadSolutionSource(), publishedOn = new Date()): Row[] {
   const prefix = source.manifest.publisher.customizationPrefix;
   const builds: ResolvedBuilds = {
     webResources: [],
