@@ -17,7 +17,8 @@
  * objecttypecode, type (2 = Main), formxml, formactivationstate, formpresentation, isdefault,
  * ismanaged, iscustomizable (a BooleanManagedProperty), introducedversion, componentstate,
  * publishedon, solutionid. Read-only here: customising a form is refused with the documented error
- * body (400 0x80040800, naming the operation); every user may read, as Basic User does.
+ * body (403 without the privilege; with it 400 0x80040800, naming the operation); every user may read,
+ * as Basic User does.
  * Failure modes: a forms.json or control the packager rejects throws at start, naming the problem.
  */
 import { create } from "xmlbuilder2";
@@ -28,6 +29,7 @@ import { panelFormEntities } from "../../solution/packager/panelforms";
 import type { SolutionSource } from "../../solution/packager/types";
 import { CODES, ODataError } from "./errors";
 import type { ColumnDef, TableDef } from "./schema";
+import { assertWrite, type Principal } from "./security";
 import type { Row } from "./store";
 
 const c = (name: string, type: ColumnDef["type"], label: string, extra: Partial<ColumnDef> = {}): ColumnDef => ({ name, type, label, readOnly: true, ...extra });
@@ -117,9 +119,13 @@ export function systemFormRows(source: SolutionSource = loadSolutionSource(), pu
   });
 }
 
-/** Forms are read-only in the emulator: a create, update or delete answers the documented error body. */
-export function assertFormOperation(method: string): void {
+/**
+ * Forms are read-only in the emulator: a create, update or delete answers the documented error body
+ * (after the privilege check, so a user without the privilege gets 403 as in Dataverse).
+ */
+export function assertFormOperation(method: string, p: Principal, t: TableDef): void {
   const message = method === "POST" ? "Create" : method === "PATCH" || method === "PUT" ? "Update" : method === "DELETE" ? "Delete" : null;
   if (!message) return;
+  assertWrite(p, t, null, message === "Update" ? "Write" : message);
   throw new ODataError(400, CODES.notSupported, `The '${message}' method on 'systemform' is not supported by the emulator: its forms are the main forms as the CRM Vitals managed solution leaves them after import. Customise forms in a real organisation (docs/install.md).`);
 }

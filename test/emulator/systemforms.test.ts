@@ -55,7 +55,7 @@ describe("systemforms after import", () => {
     expect(form).toEqual(packagedForm(packages.managed, f.formId));
   });
 
-  it("lets every user read the forms, and refuses to customise them with the documented error body", async () => {
+  it("lets every user read the forms, and refuses to customise them with the documented error bodies", async () => {
     const rep = api(emu, tokenOf(emu, "rep1"));
     const all = await rep.get<{ value: X[] }>("systemforms?$select=objecttypecode&$orderby=objecttypecode");
     expect(all.status).toBe(200);
@@ -68,6 +68,9 @@ describe("systemforms after import", () => {
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe("0x80040800");
     }
+    const noPrivilege = await rep.patch<Err>(`systemforms(${id})`, { name: "Mine" });
+    expect(noPrivilege.status).toBe(403); // a salesperson has no prvWriteSystemForm
+    expect(noPrivilege.body.error.message).toMatch(/prvWriteSystemForm/);
     expect((await admin.get(`systemforms(${id})?$select=name`)).body.name).toBe("Account");
     const md = await admin.get("EntityDefinitions(LogicalName='systemform')/Attributes(LogicalName='iscustomizable')?$select=LogicalName,AttributeType");
     expect(md.body).toMatchObject({ LogicalName: "iscustomizable", AttributeType: "ManagedProperty" });
