@@ -73,10 +73,6 @@ export const SYSTEMFORM_TABLE: TableDef = {
   ],
 };
 
-interface FormElement {
-  att(name: string): string | undefined;
-}
-
 /** The main forms the managed package customises, as the emulator holds them "after import". */
 export function systemFormRows(source: SolutionSource = loadSolutionSource(), publishedOn = new Date()): Row[] {
   const prefix = source.manifest.publisher.customizationPrefix;
@@ -94,13 +90,12 @@ export function systemFormRows(source: SolutionSource = loadSolutionSource(), pu
     const sf = entity.find((n) => n.node.nodeName === "systemform", false, true);
     const form = sf?.find((n) => n.node.nodeName === "form");
     const formId = sf?.find((n) => n.node.nodeName === "formid")?.node.textContent;
-    const name = sf?.find((n) => n.node.nodeName === "LocalizedName")?.node as unknown as FormElement | undefined;
     const table = source.panelForms.forms.find((f) => `{${f.formId}}` === formId);
     if (!sf || !form || !formId || !table) throw new Error("systemforms: the packager's form layer has no <systemform> with a form of forms.json");
     form.each((n) => { if (n.node.nodeName !== "#text") n.removeAtt("solutionaction"); }, false, true);
     return {
       formid: table.formId,
-      name: name?.att("description") ?? table.formName,
+      name: table.formName, // the form layer's LocalizedName
       description: null,
       objecttypecode: table.table,
       type: 2,
