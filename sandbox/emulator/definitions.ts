@@ -84,13 +84,16 @@ function withKeyStatus(e: Record<string, unknown>, indexes: KeyIndexes): Record<
   return { ...e, Keys: keys };
 }
 
+/** The complex type of managed properties (systemform.iscustomizable), as in Dataverse's CSDL. */
+const MANAGED_PROPERTY = `<ComplexType Name="BooleanManagedProperty"><Property Name="Value" Type="Edm.Boolean" Nullable="false" /><Property Name="CanBeChanged" Type="Edm.Boolean" Nullable="false" /><Property Name="ManagedPropertyLogicalName" Type="Edm.String" /></ComplexType>`;
+
 export function csdl(em: Emulator): Res {
   const types = TABLES.map((t) => {
     const props = t.columns.map((c) => `<Property Name="${propertyName(c)}" Type="${edmType(c)}" />`).join("");
     return `<EntityType Name="${t.logicalName}"><Key><PropertyRef Name="${t.primaryId}" /></Key>${props}</EntityType>`;
   }).join("");
   const sets = TABLES.map((t) => `<EntitySet Name="${t.entitySetName}" EntityType="Microsoft.Dynamics.CRM.${t.logicalName}" />`).join("");
-  const xml = `<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices><Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">${types}<EntityContainer Name="System">${sets}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`;
+  const xml = `<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices><Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">${types}${MANAGED_PROPERTY}<EntityContainer Name="System">${sets}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`;
   em.count("metadata");
   return { status: 200, headers: { "Content-Type": "application/xml" }, text: xml };
 }
@@ -127,6 +130,7 @@ function edmType(c: ColumnDef): string {
     case "boolean": return "Edm.Boolean";
     case "datetime": return "Edm.DateTimeOffset";
     case "dateonly": return "Edm.Date";
+    case "managedproperty": return "mscrm.BooleanManagedProperty";
     default: return "Edm.String";
   }
 }

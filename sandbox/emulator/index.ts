@@ -17,6 +17,7 @@ import { DEMO_FIELD_PROFILES } from "./fieldsecurity";
 import { DEMO_ROLES } from "./roles";
 import { EmulatorServer, type EmulatorStats, type UserEntry } from "./server";
 import { TABLES } from "./schema";
+import { systemFormRows } from "./systemforms";
 import { EmulatorStore } from "./store";
 
 export type { DemoUser } from "../demo/users";
@@ -103,6 +104,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const plan = opts.history && opts.data !== "empty" ? planDemoHistory(org, seed, opts.history === true ? {} : opts.history) : null;
   const store = new EmulatorStore();
   for (const [table, rows] of Object.entries(plan ? plan.stateAt(0) : org.tables)) if (rows.length) store.load(table, rows);
+  store.load("systemform", systemFormRows()); // what importing the managed solution leaves on the main forms
   const childUnits = (id: string): string[] => org.people.rows.businessunit.filter((b) => b._parentbusinessunitid_value === id).flatMap((b) => [String(b.businessunitid), ...childUnits(String(b.businessunitid))]);
   const users: UserEntry[] = org.people.users.map((u) => ({
     id: u.systemuserid,

@@ -24,6 +24,7 @@ const TYPE: Record<ColumnType, [attributeType: string, typeName: string, odataTy
   customer: ["Customer", "CustomerType", "LookupAttributeMetadata"],
   owner: ["Owner", "OwnerType", "LookupAttributeMetadata"],
   entityname: ["EntityName", "EntityNameType", "EntityNameAttributeMetadata"],
+  managedproperty: ["ManagedProperty", "ManagedPropertyType", "ManagedPropertyAttributeMetadata"],
 };
 
 /** Deterministic metadata id from a name. */

@@ -89,10 +89,10 @@ export function roleSet(roles: readonly Role[]): RoleSet {
 // --- Dynamics' own roles (not shipped by the solution; simplified stand-ins) ----------------------
 
 const SALES = new Set(["account", "contact", "lead", "opportunity", "activitypointer"]);
-/** Tables every licensed user reads organisation-wide: users, teams, business units, processes, roles, duplicate rules. */
+/** Tables every licensed user reads organisation-wide: users, teams, business units, processes, roles, duplicate rules, forms. */
 const REFERENCE = new Set([
   "systemuser", "businessunit", "team", "teammembership", "role", "systemuserroles", "processstage", "opportunitysalesprocess",
-  "leadtoopportunitysalesprocess", "duplicaterule", "duplicaterulecondition",
+  "leadtoopportunitysalesprocess", "duplicaterule", "duplicaterulecondition", "systemform",
 ]);
 
 function platformRole(name: string, grant: (privilege: Privilege, table: string, t: TableDef) => Depth, miscellaneous: readonly string[] = []): Role {

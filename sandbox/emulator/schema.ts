@@ -18,6 +18,7 @@ import recordHealthJson from "../../solution/src/tables/vit_recordhealth.json";
 import waiverJson from "../../solution/src/tables/vit_waiver.json";
 import { MAILBOX_TABLE } from "./mailbox";
 import { standardColumns } from "./standard/columns";
+import { SYSTEMFORM_TABLE } from "./systemforms";
 import fixRunJson from "../../solution/src/tables/vit_fixrun.json";
 import fixEntryJson from "../../solution/src/tables/vit_fixentry.json";
 
@@ -38,7 +39,9 @@ export type ColumnType =
   | "lookup"
   | "customer"
   | "owner"
-  | "entityname";
+  | "entityname"
+  /** A BooleanManagedProperty (`{ Value, CanBeChanged, ManagedPropertyLogicalName }`), e.g. systemform.iscustomizable. */
+  | "managedproperty";
 
 /** "None": a child table without its own owner or privileges (activityparty follows its activity). */
 export type Ownership = "UserOwned" | "OrganizationOwned" | "BusinessOwned" | "None";
@@ -196,7 +199,10 @@ export function partiesNavigation(t: TableDef): string | null {
   return (PARTY_ACTIVITY_TABLES as readonly string[]).includes(t.logicalName) ? `${t.logicalName}_activity_parties` : null;
 }
 
-/** `subjectLength`: the table's MaxLength of subject (task: 200, as in "Execute batch operations", Handling errors). */
+/**
+ * `subjectLength`: the table's MaxLength of subject from its table reference (activitypointer 400, email 800,
+ * task/phonecall/appointment 200; task's 200 is also the example in "Execute batch operations", Handling errors).
+ */
 function activityColumns(subjectLength = 400): ColumnDef[] {
   return [
     col("activityid", "uniqueidentifier", "Activity", { requiredLevel: "SystemRequired" }),
@@ -460,7 +466,7 @@ export const TABLES: TableDef[] = [
     logicalName: "email", schemaName: "Email", entitySetName: "emails", displayName: "Email", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4202, isActivity: true, storage: "activitypointer",
     columns: [
-      ...activityColumns(), str("sender", "From", 250), memo("torecipients", "To Recipients"), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" }),
+      ...activityColumns(800), str("sender", "From", 250), str("torecipients", "To Recipients", 500), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" }),
       // The RFC 5322 Internet Message-ID; server-side synchronization matches emails on it.
       str("messageid", "Message ID", 320), col("senton", "datetime", "Date Sent"),
     ],
@@ -473,13 +479,13 @@ export const TABLES: TableDef[] = [
   table({
     logicalName: "phonecall", schemaName: "PhoneCall", entitySetName: "phonecalls", displayName: "Phone Call", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4210, isActivity: true, storage: "activitypointer",
-    columns: [...activityColumns(), str("phonenumber", "Phone Number", 200), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" })],
+    columns: [...activityColumns(200), str("phonenumber", "Phone Number", 200), bool("directioncode", "Direction", { 0: "Incoming", 1: "Outgoing" })],
   }),
   table({
     logicalName: "appointment", schemaName: "Appointment", entitySetName: "appointments", displayName: "Appointment", primaryId: "activityid",
     primaryName: "subject", ownership: "UserOwned", objectTypeCode: 4201, isActivity: true, storage: "activitypointer",
     columns: [
-      ...activityColumns(), str("location", "Location", 200), memo("requiredattendees", "Required Attendees"),
+      ...activityColumns(200), str("location", "Location", 200), memo("requiredattendees", "Required Attendees"),
       str("globalobjectid", "Outlook Appointment ID", 300),
     ],
   }),
@@ -610,9 +616,10 @@ export const TABLES: TableDef[] = [
     ],
   }),
   MAILBOX_TABLE,
+  SYSTEMFORM_TABLE,
   ...SOLUTION_TABLES.map(solutionTable),
 ];
-// Every standard column of account and opportunity from Microsoft's metadata (standard/columns.ts).
+// Every standard column of the customer and activity tables from Microsoft's metadata (standard/columns.ts).
 for (const t of TABLES) t.columns.push(...standardColumns(t.logicalName, t.columns));
 
 /** Lookup by logical name and by entity set name. */

@@ -19,6 +19,7 @@ import { mergeAction } from "./merge";
 import { oneToManyRelationships } from "./relationship-metadata";
 import { type QueryContext } from "./odata";
 import { assertPartyOperation } from "./parties";
+import { assertFormOperation } from "./systemforms";
 import { type FaultInjector, type ServiceProtection } from "./protection";
 import { keyIndexesOf } from "./keyindexes";
 import { subResource } from "./navigation";
@@ -179,6 +180,7 @@ export class EmulatorServer implements Emulator {
     const sub = m[3];
     const prefs = parsePrefer(r.headers.prefer);
     if (t.logicalName === "activityparty") assertPartyOperation(r.method, keyText !== undefined);
+    if (t.logicalName === "systemform") assertFormOperation(r.method, p, t);
     if (keyText === undefined) {
       if (sub === "$count" && r.method === "GET") return countOnly(this, r, t, p);
       if (sub !== undefined) throw new ODataError(404, CODES.badQuery, `Resource not found for the segment '${sub}'.`);

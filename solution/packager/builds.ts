@@ -84,11 +84,16 @@ interface ParsedManifest {
   };
 }
 
+/** `<prefix>_<namespace>.<constructor>`, the name Dataverse knows a code component by (forms place it under this name). */
+export function controlName(control: ControlSource, prefix: string): string {
+  return `${prefix}_${control.namespace}.${control.constructor}`;
+}
+
 /** The files pcf-scripts built for one control: the manifest and every resource it lists. */
 function resolveControl(control: ControlSource, prefix: string, buildDir: string, problems: string[]): ResolvedControl | undefined {
   const dir = join(buildDir, control.build);
   const manifestPath = join(dir, "ControlManifest.xml");
-  const name = `${prefix}_${control.namespace}.${control.constructor}`;
+  const name = controlName(control, prefix);
   if (!isFile(manifestPath)) {
     problems.push(`${shown(manifestPath)} (code component ${control.namespace}.${control.constructor}) does not exist: run \`${control.builtBy}\``);
     return undefined;

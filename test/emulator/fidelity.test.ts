@@ -136,6 +136,39 @@ describe("emulator fidelity to the documented Web API", () => {
     expect(call.body).toMatchObject({ leftvoicemail: true, category: "Outreach" });
   });
 
+  it("takes every standard email, appointment and activitypointer column from Microsoft's table reference, with its length and choices", async () => {
+    const mailbox = emu.store.rows("mailbox")[0];
+    const mail = await a.post("emails", {
+      subject: "s".repeat(800), trackingtoken: "CRM:0001", deliveryprioritycode: 2, readreceiptrequested: true,
+      "receivingmailboxid@odata.bind": `/mailboxes(${String(mailbox.mailboxid)})`,
+    }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(mail.status).toBe(201);
+    expect(mail.body).toMatchObject({ trackingtoken: "CRM:0001", readreceiptrequested: true, _receivingmailboxid_value: mailbox.mailboxid });
+    expect(mail.body["deliveryprioritycode@OData.Community.Display.V1.FormattedValue"]).toBe("High");
+    const reply = await a.post("emails", { subject: "Re", "parentactivityid@odata.bind": `/emails(${String(mail.body.activityid)})` }, { Prefer: "return=representation" });
+    expect(reply.body._parentactivityid_value).toBe(mail.body.activityid);
+    expect((await a.post<Err>("emails", { subject: "s".repeat(801) })).body.error.code).toBe("0x80044331");
+    expect((await a.post<Err>("emails", { subject: "x", trackingtoken: "t".repeat(51) })).body.error.code).toBe("0x80044331");
+    const badMail = await a.post<Err>("emails", { subject: "x", emailremindertype: 3 });
+    expect(badMail.body.error).toMatchObject({ code: "0x8004431a" });
+    expect(badMail.body.error.message).toMatch(/Accepted Values: 0,1,2$/);
+
+    const appt = await a.post("appointments", { subject: "Demo", isalldayevent: true, attachmenterrors: 0, outlookownerapptid: 7 }, { Prefer: 'return=representation,odata.include-annotations="*"' });
+    expect(appt.status).toBe(201);
+    expect(appt.body).toMatchObject({ isalldayevent: true, outlookownerapptid: 7 });
+    expect(appt.body["isalldayevent@OData.Community.Display.V1.FormattedValue"]).toBe("Yes");
+    expect((await a.post<Err>("appointments", { subject: "a".repeat(201) })).body.error.code).toBe("0x80044331");
+    expect((await a.post<Err>("appointments", { subject: "x", subcategory: "y".repeat(251) })).body.error.code).toBe("0x80044331");
+    expect((await a.post<Err>("appointments", { subject: "x", attachmenterrors: 2 })).body.error.code).toBe("0x8004431a");
+
+    const call = await a.post("phonecalls", { subject: "Voicemail", leftvoicemail: true }, { Prefer: "return=representation" });
+    const viaPointer = await a.get(`activitypointers(${String(call.body.activityid)})?$select=leftvoicemail,community,exchangeweblink`);
+    expect(viaPointer.status).toBe(200);
+    expect(viaPointer.body).toMatchObject({ leftvoicemail: true, community: null, exchangeweblink: null });
+    const md = await a.get("EntityDefinitions(LogicalName='activitypointer')/Attributes(LogicalName='exchangeweblink')?$select=LogicalName,AttributeType,MaxLength");
+    expect(md.body).toMatchObject({ LogicalName: "exchangeweblink", AttributeType: "String", MaxLength: 1250 });
+  });
+
   it("tracks changes only on tables with ChangeTrackingEnabled, as the solution ships its own without (Use change tracking)", async () => {
     const own = await a.get<Err>("vit_waivers?$select=vit_name", { Prefer: "odata.track-changes" });
     expect(own.status).toBe(400);

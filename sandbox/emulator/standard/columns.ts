@@ -1,8 +1,9 @@
 /**
- * The standard columns of account, opportunity, contact, lead, task and phonecall from Microsoft's metadata: the emulator's
+ * The standard columns of account, opportunity, contact, lead and the activity tables (task, phonecall, email,
+ * appointment, activitypointer) from Microsoft's metadata: the emulator's
  * schema takes each one it doesn't define itself, so a client writing any standard column gets
  * what Dataverse would answer. Account and opportunity come from a real organisation's capture
- * (standard-columns.json, made by generate.ts); contact, lead, task and phonecall from Microsoft's table reference, which
+ * (standard-columns.json, made by generate.ts); the others from Microsoft's table reference, which
  * lists each column's type, length and choices as the platform reports them
  * (reference-columns.json; see SOURCES.md). Platform-computed columns (base-currency `_base`,
  * rollup `_date`/`_state`, composites) are read-only.
