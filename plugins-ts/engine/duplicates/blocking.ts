@@ -8,7 +8,7 @@
 import { phonetic, type PreparedRecord } from "./fields";
 import type { CompanyTokens } from "./company";
 import { hash53Number } from "../hash";
-import { HashIdTable } from "./idTable";
+import { HashIdTable, HashNumberSet } from "./idTable";
 
 export interface BlockingRule {
   name: string;
@@ -213,40 +213,6 @@ export function keyList(keys: string | readonly string[] | null): readonly strin
 }
 
 /**
- * Which block(s) each record fell into under one rule, as block numbers: `first[i]` is the
- * record's first block (-1 for none), `more` holds the other blocks of the few records with
- * several keys. Integers instead of key strings keep a million records × many rules small and
- * make "did an earlier rule already pair these two?" an integer comparison.
- */
-interface RuleBlocks {
-  first: Int32Array;
-  more: Map<number, number[]>;
-  /** 1 for the records that have an entry in `more` (a typed-array test per pair instead of a Map lookup). */
-  several: Uint8Array;
-  /** 1 for the blocks that were skipped (too large), by block number. */
-  skipped: Uint8Array;
-}
-
-function blocksOf(rb: RuleBlocks, i: number): readonly number[] {
-  const f = rb.first[i];
-  if (f < 0) return [];
-  const more = rb.more.get(i);
-  return more ? [f, ...more] : [f];
-}
-
-/** The smallest block the two records share under a rule, not counting skipped blocks; -1 if none. */
-function firstSharedBlock(rb: RuleBlocks, a: number, b: number): number {
-  const fa = rb.first[a];
-  const fb = rb.first[b];
-  if (fa < 0 || fb < 0) return -1;
-  if (rb.several[a] === 0 && rb.several[b] === 0) return fa === fb && rb.skipped[fa] === 0 ? fa : -1;
-  const bs = blocksOf(rb, b);
-  let best = -1;
-  for (const x of blocksOf(rb, a)) if (bs.includes(x) && rb.skipped[x] === 0 && (best < 0 || x < best)) best = x;
-  return best;
-}
-
-/**
  * Generates the candidate pairs: for every rule, every block within the cap, every pair in it
  * (every left × right pair when `leftCount` is given: records [0, leftCount) are the left file),
  * skipping pairs an earlier rule already produced. `emit(a, b)` gets a < b (left before right).
@@ -261,18 +227,15 @@ export function generatePairs(
 ): { stats: BlockingStats[]; skipped: SkippedBlock[] } {
   const n = records.length;
   const linking = leftCount !== undefined;
-  const done: RuleBlocks[] = [];
   const stats: BlockingStats[] = [];
   const skipped: SkippedBlock[] = [];
-
-  const producedEarlier = (a: number, b: number): boolean => {
-    for (const rb of done) if (firstSharedBlock(rb, a, b) >= 0) return true;
-    return false;
-  };
+  // every pair produced so far, as a·n + b: a pair is emitted the first time it is met — in the
+  // first rule that has it, in that rule's first (lowest-numbered) block within the cap — and one
+  // probe per pair replaces asking every earlier rule whether it shared a block
+  const produced = new HashNumberSet(n);
 
   rules.forEach((rule, r) => {
     onRule?.(r);
-    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), several: new Uint8Array(n), skipped: new Uint8Array(0) };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
     // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
@@ -295,15 +258,6 @@ export function generatePairs(
         if (others) others.push(i);
         else otherMembers[id] = [i];
       }
-      if (rb.first[i] < 0) rb.first[i] = id;
-      else {
-        const more = rb.more.get(i);
-        if (more) more.push(id);
-        else {
-          rb.more.set(i, [id]);
-          rb.several[i] = 1;
-        }
-      }
     };
     for (let i = 0; i < n; i++) {
       const k = rule.keys(records[i]);
@@ -311,10 +265,8 @@ export function generatePairs(
       if (typeof k === "string") add(k, i);
       else for (const x of k) add(x, i);
     }
-    // decide every block first, so a pair sharing several keys is produced once, in its first block
-    const usable: number[] = [];
-    const members: number[][] = [];
-    rb.skipped = new Uint8Array(firstMember.length);
+    // blocks in order of their numbers, so a pair sharing several keys is produced in its first block
+    const cap = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
     for (let id = 0; id < firstMember.length; id++) {
       const others = otherMembers[id];
       if (!others) continue;
@@ -323,19 +275,12 @@ export function generatePairs(
         // members are in ascending order, so left records come first
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
-      if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
-        rb.skipped[id] = 1;
+      if (m.length > cap) {
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
         skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
         continue;
       }
-      usable.push(id);
-      members.push(m);
-    }
-    for (let u = 0; u < usable.length; u++) {
-      const id = usable[u];
-      const m = members[u];
       stat.blocks++;
       for (let x = 0; x < m.length; x++) {
         const a = m[x];
@@ -343,15 +288,12 @@ export function generatePairs(
         for (let y = x + 1; y < m.length; y++) {
           const b = m[y];
           if (linking && b < leftCount) continue;
-          if (done.length > 0 && producedEarlier(a, b)) continue;
-          if ((rb.several[a] === 1 || rb.several[b] === 1) && firstSharedBlock(rb, a, b) !== id) continue;
+          if (!produced.add(a * n + b)) continue;
           stat.newPairs++;
           emit(a, b);
         }
       }
     }
-    // a rule no record has a key for can never have produced a pair
-    if (firstMember.length > 0) done.push(rb);
   });
   skipped.sort((p, q) => q.size - p.size);
   return { stats, skipped };
