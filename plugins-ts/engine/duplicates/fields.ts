@@ -238,3 +238,24 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     website: firstValue(v, cols.website, websiteOf),
   };
 }
+
+/**
+ * Prepares `records` of `table` onto the end of `out` (positions continue from `out.length`),
+ * reporting ("prepare", done, total) about a hundred times over `total` records. The caller may
+ * drop `records` afterwards: prepared records keep only normalised values (and the ids).
+ */
+export function prepareInto(
+  out: PreparedRecord[],
+  table: DuplicateTable,
+  records: readonly MatchRecord[],
+  options: PrepareOptions,
+  total: number,
+  onProgress?: (stage: "prepare", done: number, total: number) => void,
+): void {
+  const step = Math.max(1, Math.floor(total / 100));
+  for (const record of records) {
+    const k = out.length;
+    out.push(prepareRecord(table, record, k, options));
+    if ((k + 1) % step === 0) onProgress?.("prepare", k + 1, Math.max(total, k + 1));
+  }
+}

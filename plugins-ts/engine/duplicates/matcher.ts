@@ -6,7 +6,7 @@
 import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
 import { clusterRecords } from "./cluster";
 import { FIELD_SPECS, levelOf } from "./compare";
-import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
+import { prepareInto, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
 import type { ModelParameters, Pattern } from "./model";
 import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
@@ -194,16 +194,8 @@ function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
 
 function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {
   const total = inputs.reduce((s, i) => s + i.records.length, 0);
-  const out: PreparedRecord[] = new Array<PreparedRecord>(total);
-  let k = 0;
-  const step = Math.max(1, Math.floor(total / 100));
-  for (const input of inputs) {
-    for (const record of input.records) {
-      out[k] = prepareRecord(input.table, record, k, options);
-      k++;
-      if (k % step === 0) options.onProgress?.("prepare", k, total);
-    }
-  }
+  const out: PreparedRecord[] = [];
+  for (const input of inputs) prepareInto(out, input.table, input.records, options, total, options.onProgress);
   options.onProgress?.("prepare", total, total);
   return out;
 }
