@@ -2,11 +2,13 @@
  * The matcher's small data structures, by what their callers rely on: the memoised normalisers
  * (memo.ts) give f's answer for every input, share one result per distinct value and stay bounded;
  * the blocking hash table (idTable.ts) gives every distinct key one id, however many keys, whatever
- * their low bits, across growth.
+ * their low bits, across growth; the set of produced pairs (HashNumberSet) says "new" exactly once
+ * per number; a two-part blocking key hashes as its joined string does.
  */
 import { memoiseText } from "../../plugins-ts/engine/duplicates/memo";
-import { HashIdTable } from "../../plugins-ts/engine/duplicates/idTable";
-import { hash53Number } from "../../plugins-ts/engine/hash";
+import { HashIdTable, HashNumberSet } from "../../plugins-ts/engine/duplicates/idTable";
+import { hash53Number, hash53Pair } from "../../plugins-ts/engine/hash";
+import { DEFAULT_BLOCKING_RULES, prepareRecord } from "../../plugins-ts/engine/duplicates";
 
 describe("memoiseText", () => {
   it("answers what the normaliser answers and calls it once per distinct string", () => {
@@ -107,5 +109,50 @@ describe("HashIdTable", () => {
     let wrong = 0;
     for (let i = 0; i < 50_000; i++) if (t.idOf(i * 1024, -5) !== i) wrong++;
     expect(wrong).toBe(0);
+  });
+});
+
+describe("HashNumberSet", () => {
+  it("says a number is new exactly once, 0 included", () => {
+    const s = new HashNumberSet();
+    expect([s.add(0), s.add(0), s.add(5), s.add(2 ** 53 - 2), s.add(5), s.add(2 ** 53 - 2)]).toEqual([true, false, true, true, false, false]);
+    expect(s.size).toBe(3);
+  });
+
+  it("holds millions of pair numbers (a·n + b, in runs) across growth from a tiny start", () => {
+    const s = new HashNumberSet(1);
+    const n = 1_000_000;
+    let fresh = 0;
+    // pairs of neighbouring records, as blocks produce them, and their repeats
+    for (let a = 0; a < 400_000; a++) for (let b = a + 1; b <= a + 5; b++) if (s.add(a * n + b)) fresh++;
+    expect(fresh).toBe(2_000_000);
+    let again = 0;
+    for (let a = 0; a < 400_000; a++) for (let b = a + 1; b <= a + 5; b++) if (s.add(a * n + b)) again++;
+    expect(again).toBe(0);
+    expect(s.add(400_000 * n + 400_001)).toBe(true);
+  });
+});
+
+describe("two-part blocking keys", () => {
+  it("hash53Pair(a, b) is hash53Number of the joined key, for empty, accented and long parts", () => {
+    const parts = ["", "a", "smith", "müller", "O'Brien-Ñúñez", "x".repeat(300), "|", "12 main street"];
+    for (const a of parts) for (const b of parts) expect(hash53Pair(a, b)).toBe(hash53Number(`${a}|${b}`));
+  });
+
+  it("rules with parts give the joined key from keys(), and null when a part is missing", () => {
+    const rows = [
+      { firstname: "Ann", lastname: "Lee", address1_line1: "12 Main St", address1_city: "Salem", address1_postalcode: "97301", birthdate: "1990-01-02" },
+      { firstname: "Bob", address1_city: "Salem" },
+    ];
+    const records = rows.map((values, i) => prepareRecord("contact", { id: `r${i}`, values }, i));
+    const twoPart = DEFAULT_BLOCKING_RULES.filter((r) => r.parts);
+    expect(twoPart.length).toBeGreaterThan(5);
+    for (const rule of twoPart) {
+      for (const r of records) {
+        const [x, y] = [rule.parts![0](r), rule.parts![1](r)];
+        expect(rule.keys(r)).toBe(x == null || y == null ? null : `${x}|${y}`);
+      }
+    }
+    expect(twoPart.find((r) => r.name === "address+postcode")!.keys(records[0])).toBe("12mainstreet|97301");
   });
 });

@@ -7,13 +7,19 @@
  */
 import { phonetic, type PreparedRecord } from "./fields";
 import type { CompanyTokens } from "./company";
-import { hash53Number } from "../hash";
+import { hash53Number, hash53Pair } from "../hash";
 import { HashIdTable, HashNumberSet } from "./idTable";
 
 export interface BlockingRule {
   name: string;
   description: string;
   keys(r: PreparedRecord): string | readonly string[] | null;
+  /**
+   * A two-part key ("surname sound" and "postcode"): the parts, so the matcher hashes them without
+   * building the joined string per record (hash53Pair). `keys` must then give `${first}|${second}`
+   * (or null when either part is null); it is only asked for when a block is reported.
+   */
+  parts?: readonly [(r: PreparedRecord) => string | null, (r: PreparedRecord) => string | null];
   /**
    * A lower cap on this rule's blocks than the matcher's (a word of a company name is shared by
    * many more records than an e-mail address; its large blocks would be n² pairs of chance).
@@ -39,6 +45,24 @@ export const CHANCE_KEY_BLOCK_CAP = 20;
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
 }
+
+/** A rule on a two-part key: `keys` joins the parts, `parts` lets the matcher hash them in place. */
+function twoPart(
+  name: string,
+  description: string,
+  first: (r: PreparedRecord) => string | null,
+  second: (r: PreparedRecord) => string | null,
+  maxBlockSize?: number,
+): BlockingRule {
+  return { name, description, keys: (r) => both(first(r), second(r)), parts: [first, second], ...(maxBlockSize === undefined ? {} : { maxBlockSize }) };
+}
+
+const lastPhonetic = (r: PreparedRecord): string | null => r.lastPhonetic;
+const postcode = (r: PreparedRecord): string | null => r.postcode;
+const birthDate = (r: PreparedRecord): string | null => r.birthDate;
+const cityKey = (r: PreparedRecord): string | null => r.cityKey;
+const addressKey = (r: PreparedRecord): string | null => r.addressKey;
+const companyPhonetic = (r: PreparedRecord): string | null => r.companyPhonetic;
 
 function sortedChars(s: string): string {
   return [...s].sort().join("");
@@ -95,46 +119,14 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     maxBlockSize: CHANCE_KEY_BLOCK_CAP,
   },
   { name: "website", description: "same website domain", keys: (r) => r.website },
-  {
-    name: "surname-sound+postcode",
-    description: "surname sounds the same (Double Metaphone) and same postal code",
-    keys: (r) => both(r.lastPhonetic, r.postcode),
-  },
-  {
-    name: "surname-sound+birthdate",
-    description: "surname sounds the same and same birth date",
-    keys: (r) => both(r.lastPhonetic, r.birthDate),
-  },
-  {
-    name: "initial+birthdate",
-    description: "same first initial of the given name (after nicknames) and same birth date",
-    keys: (r) => both(r.firstCanonical == null ? null : r.firstCanonical[0], r.birthDate),
-  },
-  {
-    name: "surname-sound+city",
-    description: "surname sounds the same and same city (spaces ignored)",
-    keys: (r) => both(r.lastPhonetic, r.cityKey),
-  },
-  {
-    name: "address+postcode",
-    description: "same address line (spaces ignored) and same postal code",
-    keys: (r) => both(r.addressKey, r.postcode),
-  },
-  {
-    name: "address+city",
-    description: "same address line (spaces ignored) and same city",
-    keys: (r) => both(r.addressKey, r.cityKey),
-  },
-  {
-    name: "birthdate+postcode",
-    description: "same birth date and same postal code",
-    keys: (r) => both(r.birthDate, r.postcode),
-  },
-  {
-    name: "name-sound+city",
-    description: "given name and surname sound the same (in either order), same city",
-    keys: (r) => both(nameSound(r), r.cityKey),
-  },
+  twoPart("surname-sound+postcode", "surname sounds the same (Double Metaphone) and same postal code", lastPhonetic, postcode),
+  twoPart("surname-sound+birthdate", "surname sounds the same and same birth date", lastPhonetic, birthDate),
+  twoPart("initial+birthdate", "same first initial of the given name (after nicknames) and same birth date", (r) => (r.firstCanonical == null ? null : r.firstCanonical[0]), birthDate),
+  twoPart("surname-sound+city", "surname sounds the same and same city (spaces ignored)", lastPhonetic, cityKey),
+  twoPart("address+postcode", "same address line (spaces ignored) and same postal code", addressKey, postcode),
+  twoPart("address+city", "same address line (spaces ignored) and same city", addressKey, cityKey),
+  twoPart("birthdate+postcode", "same birth date and same postal code", birthDate, postcode),
+  twoPart("name-sound+city", "given name and surname sound the same (in either order), same city", nameSound, cityKey),
   {
     name: "name-sound",
     description: "given name and surname sound the same (in either order)",
@@ -169,18 +161,8 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     keys: (r) => rarest(r).sound,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
-  {
-    name: "company-sound+city",
-    description: "company name's first word sounds the same, same city",
-    keys: (r) => both(r.companyPhonetic, r.cityKey),
-    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
-  },
-  {
-    name: "company-sound+postcode",
-    description: "company name's first word sounds the same, same postal code",
-    keys: (r) => both(r.companyPhonetic, r.postcode),
-    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
-  },
+  twoPart("company-sound+city", "company name's first word sounds the same, same city", companyPhonetic, cityKey, COMPANY_RARE_WORD_BLOCK_CAP),
+  twoPart("company-sound+postcode", "company name's first word sounds the same, same postal code", companyPhonetic, postcode, COMPANY_RARE_WORD_BLOCK_CAP),
 ];
 
 /** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
@@ -245,9 +227,8 @@ export function generatePairs(
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
-    const add = (k: string, i: number): void => {
-      if (k === "") return;
-      const id = blockOfKey.idOf(hash53Number(k), firstMember.length);
+    const add = (h: number, i: number): void => {
+      const id = blockOfKey.idOf(h, firstMember.length);
       if (id === firstMember.length) {
         firstMember.push(i);
         otherMembers.push(undefined);
@@ -259,11 +240,22 @@ export function generatePairs(
         else otherMembers[id] = [i];
       }
     };
-    for (let i = 0; i < n; i++) {
-      const k = rule.keys(records[i]);
-      if (k == null) continue;
-      if (typeof k === "string") add(k, i);
-      else for (const x of k) add(x, i);
+    if (rule.parts) {
+      const [first, second] = rule.parts;
+      for (let i = 0; i < n; i++) {
+        const x = first(records[i]);
+        if (x == null) continue;
+        const y = second(records[i]);
+        if (y != null) add(hash53Pair(x, y), i);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = rule.keys(records[i]);
+        if (k == null) continue;
+        if (typeof k === "string") {
+          if (k !== "") add(hash53Number(k), i);
+        } else for (const x of k) if (x !== "") add(hash53Number(x), i);
+      }
     }
     // blocks in order of their numbers, so a pair sharing several keys is produced in its first block
     const cap = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
