@@ -10,6 +10,13 @@
  *
  * HashNumberSet (below) is the matching set of integers, for pairs already produced.
  */
+/** Slots for `expected` keys: a power of two, at least 1,024, at most half full. */
+function capacityFor(expected: number): number {
+  let capacity = 1024;
+  while (capacity < expected * 2) capacity *= 2;
+  return capacity;
+}
+
 export class HashIdTable {
   private keys: Float64Array;
   private ids: Int32Array;
@@ -17,8 +24,7 @@ export class HashIdTable {
   size = 0;
 
   constructor(expected = 1024) {
-    let capacity = 1024;
-    while (capacity < expected * 2) capacity *= 2;
+    const capacity = capacityFor(expected);
     this.keys = new Float64Array(capacity);
     this.ids = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
@@ -78,8 +84,7 @@ export class HashNumberSet {
   size = 0;
 
   constructor(expected = 1024) {
-    let capacity = 1024;
-    while (capacity < expected * 2) capacity *= 2;
+    const capacity = capacityFor(expected);
     this.slots = new Float64Array(capacity);
     this.mask = capacity - 1;
   }
