@@ -33,7 +33,23 @@ export interface GeneratedData {
 const DOMAINS = ["example.com", "contoso.com", "fabrikam.com", "northwind.net", "adatum.org", "gmail.com", "outlook.com", "yahoo.com", "tailspin.io", "litware.biz"];
 const SUFFIXES = [["Street", "St"], ["Road", "Rd"], ["Avenue", "Ave"], ["Lane", "Ln"], ["Drive", "Dr"], ["Court", "Ct"], ["Place", "Pl"], ["Boulevard", "Blvd"]] as const;
 
+/** Default size of the pages the generators hand out (the Web API's page size). */
+export const PAGE_SIZE = 5000;
+
+/** Generated records and their truth, whole (`records`) — see the pages form below. */
 export function generateContacts(n: number, seed = 42): GeneratedData {
+  const entity = new Int32Array(n);
+  const records: MatchRecord[] = [];
+  for (const page of contactPages(n, seed, entity)) for (const r of page) records.push(r);
+  return { records, entity };
+}
+
+/**
+ * The same records as `generateContacts(n, seed)`, in pages of about `pageSize` (a person's copies
+ * stay on one page), so a consumer can drop each page once it has read it; `entity` (length n)
+ * receives the truth. Ids are "c" + the record's position.
+ */
+export function* contactPages(n: number, seed: number, entity: Int32Array, pageSize = PAGE_SIZE): Generator<MatchRecord[]> {
   const rng = xoroshiro128plus(seed);
   const int = (lo: number, hi: number): number => uniformInt(rng, lo, hi);
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)];
@@ -65,10 +81,14 @@ export function generateContacts(n: number, seed = 42): GeneratedData {
         return s.slice(0, i - 1) + s[i] + s[i - 1] + s.slice(i + 1); // transposition
     }
   };
-  const records: MatchRecord[] = [];
-  const entity = new Int32Array(n);
+  let page: MatchRecord[] = [];
+  let count = 0;
+  const push = (values: Record<string, string | null>, person: number): void => {
+    page.push({ id: `c${count}`, values });
+    entity[count++] = person;
+  };
   let person = 0;
-  while (records.length < n) {
+  while (count < n) {
     const first = pick(firstNames);
     const last = pick(lastNames);
     const digits = `${int(201, 989)}${int(200, 999)}${String(int(0, 9999)).padStart(4, "0")}`;
@@ -89,10 +109,9 @@ export function generateContacts(n: number, seed = 42): GeneratedData {
       birthdate: chance(0.5) ? `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}` : null,
       governmentid: chance(0.2) ? `${int(100, 899)}-${int(10, 99)}-${int(1000, 9999)}` : null,
     };
-    records.push({ id: `c${records.length}`, values: base });
-    entity[records.length - 1] = person;
+    push(base, person);
     const copies = chance(0.2) ? (chance(0.25) ? 2 : 1) : 0;
-    for (let c = 0; c < copies && records.length < n; c++) {
+    for (let c = 0; c < copies && count < n; c++) {
       const v = { ...base };
       const edits = int(1, 3);
       for (let e = 0; e < edits; e++) {
@@ -137,10 +156,13 @@ export function generateContacts(n: number, seed = 42): GeneratedData {
             if (v.address1_line1) v.address1_line1 = typo(v.address1_line1);
         }
       }
-      records.push({ id: `c${records.length}`, values: v });
-      entity[records.length - 1] = person;
+      push(v, person);
     }
     person++;
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
   }
-  return { records, entity };
+  if (page.length > 0) yield page;
 }

@@ -14,7 +14,7 @@ import { fakerDE, fakerEN_US, fakerFR, fakerIT, fakerNL, fakerSV } from "@faker-
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import type { MatchRecord } from "../../plugins-ts/engine/duplicates";
-import type { GeneratedData } from "./generate";
+import { PAGE_SIZE, type GeneratedData } from "./generate";
 
 export type OrganisationKind = "name-only" | "address-rich";
 
@@ -48,7 +48,20 @@ interface Org {
   site: string;
 }
 
+/** Generated accounts and their truth, whole (`records`) — see the pages form below. */
 export function generateOrganisations(n: number, kind: OrganisationKind, seed = 7): GeneratedData {
+  const entity = new Int32Array(n);
+  const records: MatchRecord[] = [];
+  for (const page of organisationPages(n, kind, seed, entity)) for (const r of page) records.push(r);
+  return { records, entity };
+}
+
+/**
+ * The same records as `generateOrganisations(n, kind, seed)`, in pages of about `pageSize` (an
+ * organisation's variants, branches and neighbour stay on one page), so a consumer can drop each
+ * page once read; `entity` (length n) receives the truth. Ids are "o" + the record's position.
+ */
+export function* organisationPages(n: number, kind: OrganisationKind, seed: number, entity: Int32Array, pageSize = PAGE_SIZE): Generator<MatchRecord[]> {
   const rng = xoroshiro128plus(seed);
   const int = (lo: number, hi: number): number => uniformInt(rng, lo, hi);
   const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)];
@@ -102,15 +115,19 @@ export function generateOrganisations(n: number, kind: OrganisationKind, seed = 
     values.websiteurl = variant && chance(0.2) ? null : variant ? pick([`https://www.${o.site}/contact`, o.site, `http://${o.site}/`]) : `www.${o.site}`;
     return values;
   };
-  const records: MatchRecord[] = [];
-  const entity = new Int32Array(n);
+  let page: MatchRecord[] = [];
+  let count = 0;
   let next = 0;
   const add = (o: Org, id: number, variant: boolean): void => {
-    if (records.length >= n) return;
-    entity[records.length] = id;
-    records.push({ id: `o${records.length}`, values: recordOf(o, variant) });
+    if (count >= n) return;
+    entity[count] = id;
+    page.push({ id: `o${count++}`, values: recordOf(o, variant) });
   };
-  while (records.length < n) {
+  while (count < n) {
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
     const org = newOrg();
     const id = next++;
     add(org, id, false);
@@ -123,5 +140,5 @@ export function generateOrganisations(n: number, kind: OrganisationKind, seed = 
     // a neighbour: another business at the same address
     if (chance(0.08)) add({ ...newOrg(), street: org.street, suffix: org.suffix, number: org.number, city: org.city, zip: org.zip }, next++, false);
   }
-  return { records, entity };
+  if (page.length > 0) yield page;
 }

@@ -7,13 +7,19 @@
  */
 import { phonetic, type PreparedRecord } from "./fields";
 import type { CompanyTokens } from "./company";
-import { hash53Number } from "../hash";
-import { HashIdTable } from "./idTable";
+import { hash53Number, hash53Pair } from "../hash";
+import { HashIdTable, HashNumberSet } from "./idTable";
 
 export interface BlockingRule {
   name: string;
   description: string;
   keys(r: PreparedRecord): string | readonly string[] | null;
+  /**
+   * A two-part key ("surname sound" and "postcode"): the parts, so the matcher hashes them without
+   * building the joined string per record (hash53Pair). `keys` must then give `${first}|${second}`
+   * (or null when either part is null); it is only asked for when a block is reported.
+   */
+  parts?: readonly [(r: PreparedRecord) => string | null, (r: PreparedRecord) => string | null];
   /**
    * A lower cap on this rule's blocks than the matcher's (a word of a company name is shared by
    * many more records than an e-mail address; its large blocks would be n² pairs of chance).
@@ -39,6 +45,24 @@ export const CHANCE_KEY_BLOCK_CAP = 20;
 function both(a: string | null, b: string | null): string | null {
   return a == null || b == null ? null : `${a}|${b}`;
 }
+
+/** A rule on a two-part key: `keys` joins the parts, `parts` lets the matcher hash them in place. */
+function twoPart(
+  name: string,
+  description: string,
+  first: (r: PreparedRecord) => string | null,
+  second: (r: PreparedRecord) => string | null,
+  maxBlockSize?: number,
+): BlockingRule {
+  return { name, description, keys: (r) => both(first(r), second(r)), parts: [first, second], ...(maxBlockSize === undefined ? {} : { maxBlockSize }) };
+}
+
+const lastPhonetic = (r: PreparedRecord): string | null => r.lastPhonetic;
+const postcode = (r: PreparedRecord): string | null => r.postcode;
+const birthDate = (r: PreparedRecord): string | null => r.birthDate;
+const cityKey = (r: PreparedRecord): string | null => r.cityKey;
+const addressKey = (r: PreparedRecord): string | null => r.addressKey;
+const companyPhonetic = (r: PreparedRecord): string | null => r.companyPhonetic;
 
 function sortedChars(s: string): string {
   return [...s].sort().join("");
@@ -95,46 +119,14 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     maxBlockSize: CHANCE_KEY_BLOCK_CAP,
   },
   { name: "website", description: "same website domain", keys: (r) => r.website },
-  {
-    name: "surname-sound+postcode",
-    description: "surname sounds the same (Double Metaphone) and same postal code",
-    keys: (r) => both(r.lastPhonetic, r.postcode),
-  },
-  {
-    name: "surname-sound+birthdate",
-    description: "surname sounds the same and same birth date",
-    keys: (r) => both(r.lastPhonetic, r.birthDate),
-  },
-  {
-    name: "initial+birthdate",
-    description: "same first initial of the given name (after nicknames) and same birth date",
-    keys: (r) => both(r.firstCanonical == null ? null : r.firstCanonical[0], r.birthDate),
-  },
-  {
-    name: "surname-sound+city",
-    description: "surname sounds the same and same city (spaces ignored)",
-    keys: (r) => both(r.lastPhonetic, r.cityKey),
-  },
-  {
-    name: "address+postcode",
-    description: "same address line (spaces ignored) and same postal code",
-    keys: (r) => both(r.addressKey, r.postcode),
-  },
-  {
-    name: "address+city",
-    description: "same address line (spaces ignored) and same city",
-    keys: (r) => both(r.addressKey, r.cityKey),
-  },
-  {
-    name: "birthdate+postcode",
-    description: "same birth date and same postal code",
-    keys: (r) => both(r.birthDate, r.postcode),
-  },
-  {
-    name: "name-sound+city",
-    description: "given name and surname sound the same (in either order), same city",
-    keys: (r) => both(nameSound(r), r.cityKey),
-  },
+  twoPart("surname-sound+postcode", "surname sounds the same (Double Metaphone) and same postal code", lastPhonetic, postcode),
+  twoPart("surname-sound+birthdate", "surname sounds the same and same birth date", lastPhonetic, birthDate),
+  twoPart("initial+birthdate", "same first initial of the given name (after nicknames) and same birth date", (r) => (r.firstCanonical == null ? null : r.firstCanonical[0]), birthDate),
+  twoPart("surname-sound+city", "surname sounds the same and same city (spaces ignored)", lastPhonetic, cityKey),
+  twoPart("address+postcode", "same address line (spaces ignored) and same postal code", addressKey, postcode),
+  twoPart("address+city", "same address line (spaces ignored) and same city", addressKey, cityKey),
+  twoPart("birthdate+postcode", "same birth date and same postal code", birthDate, postcode),
+  twoPart("name-sound+city", "given name and surname sound the same (in either order), same city", nameSound, cityKey),
   {
     name: "name-sound",
     description: "given name and surname sound the same (in either order)",
@@ -169,18 +161,8 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     keys: (r) => rarest(r).sound,
     maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
   },
-  {
-    name: "company-sound+city",
-    description: "company name's first word sounds the same, same city",
-    keys: (r) => both(r.companyPhonetic, r.cityKey),
-    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
-  },
-  {
-    name: "company-sound+postcode",
-    description: "company name's first word sounds the same, same postal code",
-    keys: (r) => both(r.companyPhonetic, r.postcode),
-    maxBlockSize: COMPANY_RARE_WORD_BLOCK_CAP,
-  },
+  twoPart("company-sound+city", "company name's first word sounds the same, same city", companyPhonetic, cityKey, COMPANY_RARE_WORD_BLOCK_CAP),
+  twoPart("company-sound+postcode", "company name's first word sounds the same, same postal code", companyPhonetic, postcode, COMPANY_RARE_WORD_BLOCK_CAP),
 ];
 
 /** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
@@ -213,40 +195,6 @@ export function keyList(keys: string | readonly string[] | null): readonly strin
 }
 
 /**
- * Which block(s) each record fell into under one rule, as block numbers: `first[i]` is the
- * record's first block (-1 for none), `more` holds the other blocks of the few records with
- * several keys. Integers instead of key strings keep a million records × many rules small and
- * make "did an earlier rule already pair these two?" an integer comparison.
- */
-interface RuleBlocks {
-  first: Int32Array;
-  more: Map<number, number[]>;
-  /** 1 for the records that have an entry in `more` (a typed-array test per pair instead of a Map lookup). */
-  several: Uint8Array;
-  /** 1 for the blocks that were skipped (too large), by block number. */
-  skipped: Uint8Array;
-}
-
-function blocksOf(rb: RuleBlocks, i: number): readonly number[] {
-  const f = rb.first[i];
-  if (f < 0) return [];
-  const more = rb.more.get(i);
-  return more ? [f, ...more] : [f];
-}
-
-/** The smallest block the two records share under a rule, not counting skipped blocks; -1 if none. */
-function firstSharedBlock(rb: RuleBlocks, a: number, b: number): number {
-  const fa = rb.first[a];
-  const fb = rb.first[b];
-  if (fa < 0 || fb < 0) return -1;
-  if (rb.several[a] === 0 && rb.several[b] === 0) return fa === fb && rb.skipped[fa] === 0 ? fa : -1;
-  const bs = blocksOf(rb, b);
-  let best = -1;
-  for (const x of blocksOf(rb, a)) if (bs.includes(x) && rb.skipped[x] === 0 && (best < 0 || x < best)) best = x;
-  return best;
-}
-
-/**
  * Generates the candidate pairs: for every rule, every block within the cap, every pair in it
  * (every left × right pair when `leftCount` is given: records [0, leftCount) are the left file),
  * skipping pairs an earlier rule already produced. `emit(a, b)` gets a < b (left before right).
@@ -261,18 +209,15 @@ export function generatePairs(
 ): { stats: BlockingStats[]; skipped: SkippedBlock[] } {
   const n = records.length;
   const linking = leftCount !== undefined;
-  const done: RuleBlocks[] = [];
   const stats: BlockingStats[] = [];
   const skipped: SkippedBlock[] = [];
-
-  const producedEarlier = (a: number, b: number): boolean => {
-    for (const rb of done) if (firstSharedBlock(rb, a, b) >= 0) return true;
-    return false;
-  };
+  // every pair produced so far, as a·n + b: a pair is emitted the first time it is met — in the
+  // first rule that has it, in that rule's first (lowest-numbered) block within the cap — and one
+  // probe per pair replaces asking every earlier rule whether it shared a block
+  const produced = new HashNumberSet(n);
 
   rules.forEach((rule, r) => {
     onRule?.(r);
-    const rb: RuleBlocks = { first: new Int32Array(n).fill(-1), more: new Map(), several: new Uint8Array(n), skipped: new Uint8Array(0) };
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
     // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
@@ -282,9 +227,8 @@ export function generatePairs(
     // when a second record arrives (a million single-record arrays would be garbage)
     const firstMember: number[] = [];
     const otherMembers: (number[] | undefined)[] = [];
-    const add = (k: string, i: number): void => {
-      if (k === "") return;
-      const id = blockOfKey.idOf(hash53Number(k), firstMember.length);
+    const add = (h: number, i: number): void => {
+      const id = blockOfKey.idOf(h, firstMember.length);
       if (id === firstMember.length) {
         firstMember.push(i);
         otherMembers.push(undefined);
@@ -295,26 +239,26 @@ export function generatePairs(
         if (others) others.push(i);
         else otherMembers[id] = [i];
       }
-      if (rb.first[i] < 0) rb.first[i] = id;
-      else {
-        const more = rb.more.get(i);
-        if (more) more.push(id);
-        else {
-          rb.more.set(i, [id]);
-          rb.several[i] = 1;
-        }
-      }
     };
-    for (let i = 0; i < n; i++) {
-      const k = rule.keys(records[i]);
-      if (k == null) continue;
-      if (typeof k === "string") add(k, i);
-      else for (const x of k) add(x, i);
+    if (rule.parts) {
+      const [first, second] = rule.parts;
+      for (let i = 0; i < n; i++) {
+        const x = first(records[i]);
+        if (x == null) continue;
+        const y = second(records[i]);
+        if (y != null) add(hash53Pair(x, y), i);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = rule.keys(records[i]);
+        if (k == null) continue;
+        if (typeof k === "string") {
+          if (k !== "") add(hash53Number(k), i);
+        } else for (const x of k) if (x !== "") add(hash53Number(x), i);
+      }
     }
-    // decide every block first, so a pair sharing several keys is produced once, in its first block
-    const usable: number[] = [];
-    const members: number[][] = [];
-    rb.skipped = new Uint8Array(firstMember.length);
+    // blocks in order of their numbers, so a pair sharing several keys is produced in its first block
+    const cap = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
     for (let id = 0; id < firstMember.length; id++) {
       const others = otherMembers[id];
       if (!others) continue;
@@ -323,19 +267,12 @@ export function generatePairs(
         // members are in ascending order, so left records come first
         if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
       }
-      if (m.length > Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity)) {
-        rb.skipped[id] = 1;
+      if (m.length > cap) {
         stat.skippedBlocks++;
         stat.skippedRecords += m.length;
         skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
         continue;
       }
-      usable.push(id);
-      members.push(m);
-    }
-    for (let u = 0; u < usable.length; u++) {
-      const id = usable[u];
-      const m = members[u];
       stat.blocks++;
       for (let x = 0; x < m.length; x++) {
         const a = m[x];
@@ -343,15 +280,12 @@ export function generatePairs(
         for (let y = x + 1; y < m.length; y++) {
           const b = m[y];
           if (linking && b < leftCount) continue;
-          if (done.length > 0 && producedEarlier(a, b)) continue;
-          if ((rb.several[a] === 1 || rb.several[b] === 1) && firstSharedBlock(rb, a, b) !== id) continue;
+          if (!produced.add(a * n + b)) continue;
           stat.newPairs++;
           emit(a, b);
         }
       }
     }
-    // a rule no record has a key for can never have produced a pair
-    if (firstMember.length > 0) done.push(rb);
   });
   skipped.sort((p, q) => q.size - p.size);
   return { stats, skipped };

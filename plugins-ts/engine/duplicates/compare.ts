@@ -1,10 +1,10 @@
 /**
  * Field comparisons. Each field has a similarity function (0..1, or -1 when either side is
  * missing) and comparison levels chosen by thresholds on that similarity:
- * missing / exact / close / similar / different. Jaro-Winkler and Double Metaphone come from
- * talisman, edit distance from fastest-levenshtein.
+ * missing / exact / close / similar / different. Jaro-Winkler is talisman's, computed without
+ * allocating (jaro.ts); Double Metaphone comes from talisman, edit distance from fastest-levenshtein.
  */
-import jaroWinkler from "talisman/metrics/jaro-winkler";
+import { jaroWinkler } from "./jaro";
 import { distance as levenshtein } from "fastest-levenshtein";
 import { FIELD_NAMES, type FieldName, type PreparedRecord } from "./fields";
 import { companyNameSimilarity, legalFormsConflict } from "./company";

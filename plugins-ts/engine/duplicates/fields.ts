@@ -121,8 +121,8 @@ export interface PreparedRecord {
   /** The company name's evidence tokens and their rarity weights (re-weighed from the data by the matcher). */
   company: CompanyTokens | null;
   companyPhonetic: string | null;
-  emails: string[];
-  phones: string[];
+  emails: readonly string[];
+  phones: readonly string[];
   /** The street and unit of the address line, without the street number ("main street unit 3"). */
   address: string | null;
   /** The street number of the address line ("12", "12b"). */
@@ -169,14 +169,19 @@ function firstValue<T>(values: Readonly<Record<string, unknown>>, columns: reado
   return null;
 }
 
-function allValues(values: Readonly<Record<string, unknown>>, columns: readonly string[] | undefined, f: (v: unknown) => string | null): string[] {
-  const out: string[] = [];
-  if (!columns) return out;
+/** The list of a record without e-mail addresses (or phones): one shared empty list, not one per record. */
+const NONE: readonly string[] = Object.freeze([]);
+
+function allValues(values: Readonly<Record<string, unknown>>, columns: readonly string[] | undefined, f: (v: unknown) => string | null): readonly string[] {
+  if (!columns) return NONE;
+  let out: string[] | undefined;
   for (const c of columns) {
     const v = f(values[c]);
-    if (v != null && !out.includes(v)) out.push(v);
+    if (v == null) continue;
+    if (!out) out = [v];
+    else if (!out.includes(v)) out.push(v);
   }
-  return out;
+  return out ?? NONE;
 }
 
 function companyOf(normalised: string): CompanyTokens {
@@ -237,4 +242,25 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),
     website: firstValue(v, cols.website, websiteOf),
   };
+}
+
+/**
+ * Prepares `records` of `table` onto the end of `out` (positions continue from `out.length`),
+ * reporting ("prepare", done, total) about a hundred times over `total` records. The caller may
+ * drop `records` afterwards: prepared records keep only normalised values (and the ids).
+ */
+export function prepareInto(
+  out: PreparedRecord[],
+  table: DuplicateTable,
+  records: readonly MatchRecord[],
+  options: PrepareOptions,
+  total: number,
+  onProgress?: (stage: "prepare", done: number, total: number) => void,
+): void {
+  const step = Math.max(1, Math.floor(total / 100));
+  for (const record of records) {
+    const k = out.length;
+    out.push(prepareRecord(table, record, k, options));
+    if ((k + 1) % step === 0) onProgress?.("prepare", k + 1, Math.max(total, k + 1));
+  }
 }

@@ -12,6 +12,7 @@ export { estimateParameters, withoutMatches, MIN_FIELDS_FOR_EM, type Training } 
 export * from "./scorer";
 export * from "./cluster";
 export * from "./matcher";
+export * from "./paged";
 export * from "./candidates";
 export * from "./targeted";
 export * from "./duplicateRules";

@@ -6,7 +6,7 @@
 import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
 import { clusterRecords } from "./cluster";
 import { FIELD_SPECS, levelOf } from "./compare";
-import { prepareRecord, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
+import { prepareInto, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
 import type { ModelParameters, Pattern } from "./model";
 import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
@@ -114,6 +114,9 @@ export interface MatchResult {
   stats: MatchStats;
 }
 
+/** The order of record ids among pairs of equal probability: what `localeCompare` gives, without making a collator per comparison. */
+const ID_ORDER = new Intl.Collator();
+
 class GrowableInt32 {
   data = new Int32Array(1 << 16);
   length = 0;
@@ -194,16 +197,8 @@ function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
 
 function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord[] {
   const total = inputs.reduce((s, i) => s + i.records.length, 0);
-  const out: PreparedRecord[] = new Array<PreparedRecord>(total);
-  let k = 0;
-  const step = Math.max(1, Math.floor(total / 100));
-  for (const input of inputs) {
-    for (const record of input.records) {
-      out[k] = prepareRecord(input.table, record, k, options);
-      k++;
-      if (k % step === 0) options.onProgress?.("prepare", k, total);
-    }
-  }
+  const out: PreparedRecord[] = [];
+  for (const input of inputs) prepareInto(out, input.table, input.records, options, total, options.onProgress);
   options.onProgress?.("prepare", total, total);
   return out;
 }
@@ -360,7 +355,7 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     addPair(e.a, e.b, isSplit ? "near-miss" : "match", isSplit);
   }
   for (const k of nearIdx) addPair(pa.data[k], pb.data[k], "near-miss", false);
-  pairs.sort((p, q) => q.probability - p.probability || p.left.id.localeCompare(q.left.id) || p.right.id.localeCompare(q.right.id));
+  pairs.sort((p, q) => q.probability - p.probability || ID_ORDER.compare(p.left.id, q.left.id) || ID_ORDER.compare(p.right.id, q.right.id));
   options.onProgress?.("explain", total, total);
 
   const matches = pairs.filter((p) => p.decision === "match").length;
