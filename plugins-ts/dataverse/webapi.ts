@@ -10,14 +10,15 @@
  */
 import type { RelatedFacts } from "../engine/types";
 import { fallbackTableInfo } from "./entitysets";
-import type { DataverseGateway, FetchRelatedFactsOptions } from "./gateway";
+import { cleanRow, type DataverseGateway, type FetchRelatedFactsOptions } from "./gateway";
 import { createMergePort } from "./merge";
 import { fetchRelatedFactsWith } from "./related";
 import type { GatewayStats } from "./resilience";
 import { createConnection, type WebApiGatewayOptions } from "./webapi/connection";
 import { coverage } from "./webapi/coverage";
 import { checkColumns, whoAmI } from "./webapi/metadata";
-import { createQueryPort, retrieveRecord, streamTable } from "./webapi/reads";
+import { prefetchMetadata } from "./webapi/prefetch";
+import { createQueryPort, queryAllMany, retrieveRecord, streamTable } from "./webapi/reads";
 import { createMany, deleteMany, readVersioned, updateMany, upsertMany, writeFixes } from "./webapi/writes";
 
 export type { ProgressEvent, WebApiGatewayOptions } from "./webapi/connection";
@@ -40,6 +41,8 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     upsertMany: (table, rows, o) => upsertMany(conn, table, rows, o),
     deleteMany: (table, ids, o) => deleteMany(conn, table, ids, o),
     readVersioned: (table, ids, columns) => readVersioned(conn, table, ids, columns),
+    prefetchMetadata: (tables, withAttributes) => prefetchMetadata(conn, tables, withAttributes),
+    queryMany: async (table, columns, filters, describe) => (await queryAllMany(conn, table, columns, filters, describe)).map((rows) => rows.map(cleanRow)),
     writeFixes: (table, writes, o) => writeFixes(conn, table, writes, o),
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),
