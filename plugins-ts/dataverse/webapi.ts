@@ -17,6 +17,7 @@ import type { GatewayStats } from "./resilience";
 import { createConnection, type WebApiGatewayOptions } from "./webapi/connection";
 import { coverage } from "./webapi/coverage";
 import { checkColumns, whoAmI } from "./webapi/metadata";
+import { coalescingPort } from "./webapi/coalesce";
 import { prefetchMetadata } from "./webapi/prefetch";
 import { createQueryPort, queryAllMany, retrieveRecord, streamTable } from "./webapi/reads";
 import { createMany, deleteMany, readVersioned, updateMany, upsertMany, writeFixes } from "./webapi/writes";
@@ -26,7 +27,7 @@ export { relativeNextLink } from "./webapi/reads";
 
 export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGateway {
   const conn = createConnection(opts);
-  const port = createQueryPort(conn);
+  const port = coalescingPort(conn, createQueryPort(conn));
   const stageNames = new Map<string, string>();
   const gateway: DataverseGateway = {
     adapter: "webapi",
