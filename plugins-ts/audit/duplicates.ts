@@ -12,6 +12,7 @@ import { buildCandidateQueries, columnsOf, deduplicate, duplicateCandidatesByRec
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
+import { readAll } from "./readall";
 
 /** Finds likely duplicates for a page of records (the uniqueness dimension). */
 export type DuplicateFinder = (table: string, rows: readonly Row[]) => Promise<Map<string, DuplicateCandidate[]>>;
@@ -94,7 +95,7 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
  * phone conditions of the whole page become one `Microsoft.Dynamics.CRM.In` per column (indexed
  * equality: the same rows as the per-record `eq`s OR-ed together, without a filter that grows with
  * the page); the other conditions stay OR-ed per record. Each target table's queries go in one
- * `$batch` (gateway.queryMany), so a page costs a request or two per target table.
+ * `$batch` with the page's other reads (gateway.queryMany).
  */
 export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions & { parameters?: ModelParameters } = {}): DuplicateFinder {
   return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {
@@ -107,7 +108,7 @@ export function createTargetedDuplicateFinder(gateway: DataverseGateway, options
     const fetched = await Promise.all(
       [...byTarget].map(async ([target, q]) => {
         const seen = new Map<string, MatchRecord>();
-        for (const r of await queryAll(gateway, target, [...q.select], q.filters)) {
+        for (const r of await readAll(gateway, target, [...q.select], q.filters, `duplicate candidates in ${target}`)) {
           const id = String(r[`${target}id`]).toLowerCase();
           seen.set(id, { id, values: r });
         }
@@ -162,13 +163,4 @@ function emailsOf(rec: MatchRecord): string[] {
 /** Every spelling of the record's phone numbers buildCandidateQueries matches on. */
 function phonesOf(rec: MatchRecord, region: string): string[] {
   return ["telephone1", "mobilephone", "telephone2"].map((c) => text(rec.values[c])).filter((p): p is string => p != null).flatMap((p) => phoneSpellings(p, region));
-}
-
-/** Every row of several queries of one table: one `$batch` where the gateway can, else one query after another. */
-async function queryAll(gateway: DataverseGateway, table: DupTable, columns: readonly string[], filters: readonly Filter[]): Promise<Row[]> {
-  if (filters.length === 0) return [];
-  if (gateway.queryMany) return (await gateway.queryMany(table, columns, filters, `duplicate candidates (${filters.length} queries)`)).flat();
-  const rows: Row[] = [];
-  for (const filter of filters) for await (const page of gateway.streamTable({ table, columns, filter })) rows.push(...page.rows);
-  return rows;
 }

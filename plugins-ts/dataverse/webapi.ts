@@ -17,9 +17,9 @@ import type { GatewayStats } from "./resilience";
 import { createConnection, type WebApiGatewayOptions } from "./webapi/connection";
 import { coverage } from "./webapi/coverage";
 import { checkColumns, whoAmI } from "./webapi/metadata";
-import { coalescingPort } from "./webapi/coalesce";
+import { coalescingPort, createCoalescer } from "./webapi/coalesce";
 import { prefetchMetadata } from "./webapi/prefetch";
-import { createQueryPort, queryAllMany, retrieveRecord, streamTable } from "./webapi/reads";
+import { createQueryPort, retrieveRecord, streamTable } from "./webapi/reads";
 import { createMany, deleteMany, readVersioned, updateMany, upsertMany, writeFixes } from "./webapi/writes";
 
 export type { ProgressEvent, WebApiGatewayOptions } from "./webapi/connection";
@@ -27,7 +27,9 @@ export { relativeNextLink } from "./webapi/reads";
 
 export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGateway {
   const conn = createConnection(opts);
-  const port = coalescingPort(conn, createQueryPort(conn));
+  const plain = createQueryPort(conn);
+  const together = createCoalescer(conn, plain);
+  const port = coalescingPort(plain, together);
   const stageNames = new Map<string, string>();
   const gateway: DataverseGateway = {
     adapter: "webapi",
@@ -43,7 +45,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     deleteMany: (table, ids, o) => deleteMany(conn, table, ids, o),
     readVersioned: (table, ids, columns) => readVersioned(conn, table, ids, columns),
     prefetchMetadata: (tables, withAttributes) => prefetchMetadata(conn, tables, withAttributes),
-    queryMany: async (table, columns, filters, describe) => (await queryAllMany(conn, table, columns, filters, describe)).map((rows) => rows.map(cleanRow)),
+    queryMany: async (table, columns, filters, describe) => (await Promise.all(filters.map((filter, i) => together.query(table, columns, filter, filters.length > 1 ? `${describe}, ${i + 1} of ${filters.length}` : describe)))).map((rows) => rows.map(cleanRow)),
     writeFixes: (table, writes, o) => writeFixes(conn, table, writes, o),
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),

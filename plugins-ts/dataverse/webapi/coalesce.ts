@@ -1,8 +1,10 @@
 /**
- * Related-facts queries sent together: the queries and FetchXML aggregates a page's facts ask for
- * at the same time (../related.ts runs them concurrently) are held until the current turn of the
- * event loop ends, then sent as one `$batch` of GETs instead of one request each. A lone query goes
- * as it is; a result with more pages is followed one request at a time, as queryAllMany does.
+ * Reads sent together: the queries and FetchXML aggregates asked for at the same time — a page's
+ * related facts (../related.ts runs them concurrently), and whatever the caller asks through
+ * gateway.queryMany meanwhile (an audit page's stored health rows and duplicate candidates) — are
+ * held until the current turn of the event loop ends, then sent as one `$batch` of GETs (at most
+ * MAX_ITEMS each) instead of one request each. A lone query goes as it is; a result with more
+ * pages is followed one request at a time.
  *
  * Failure modes: those of getMany (reads.ts): a transient item failure sends the batch again, any
  * other failed item rejects only its own caller with its DataverseError.
@@ -27,11 +29,18 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-export function coalescingPort(conn: WebApiConnection, port: QueryPort): QueryPort {
+/** Most GETs one `$batch` carries here (the service allows 1,000 operations). */
+const MAX_ITEMS = 200;
+
+export interface Coalescer {
+  query(table: string, columns: readonly string[], filter: Filter, describe: string, annotations?: string): Promise<RawRow[]>;
+  fetchXml(table: string, fetchXml: string, describe: string): Promise<RawRow[]>;
+}
+
+/** One per connection: every read asked through it in the same turn shares a `$batch`. */
+export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coalescer {
   let queue: Pending[] = [];
-  const flush = async (): Promise<void> => {
-    const items = queue;
-    queue = [];
+  const send = async (items: Pending[]): Promise<void> => {
     if (items.length === 1) return items[0].single().then(items[0].resolve, items[0].reject);
     try {
       const sets = await Promise.all(items.map(async (p) => (await conn.tableInfo(p.table)).entitySetName));
@@ -41,11 +50,18 @@ export function coalescingPort(conn: WebApiConnection, port: QueryPort): QueryPo
         const req = toWebApiRequest({ entitySet: sets[i], columns: q.columns, filter: q.filter, pageSize: MAX_PAGE_SIZE });
         return c.retrieveMultiple({ ...req, select: [...req.select], ...(q.annotations ? { includeAnnotations: q.annotations } : {}) });
       });
-      const results = await getMany(conn, `related facts: ${items.map((p) => p.describe).join("; ")}`.slice(0, 400), queued);
+      const results = await getMany(conn, `reads asked together: ${items.map((p) => p.describe).join("; ")}`.slice(0, 400), queued);
       await Promise.all(results.map((r, i) => rest(conn, items[i], sets[i], r).then(items[i].resolve, items[i].reject)));
     } catch (err) {
       for (const p of items) p.reject(err);
     }
+  };
+  const flush = async (): Promise<void> => {
+    const items = queue;
+    queue = [];
+    const groups: Pending[][] = [];
+    for (let i = 0; i < items.length; i += MAX_ITEMS) groups.push(items.slice(i, i + MAX_ITEMS));
+    await Promise.all(groups.map(send));
   };
   const enqueue = (p: Omit<Pending, "resolve" | "reject">): Promise<RawRow[]> =>
     new Promise<RawRow[]>((resolve, reject) => {
@@ -53,9 +69,20 @@ export function coalescingPort(conn: WebApiConnection, port: QueryPort): QueryPo
       queue.push({ ...p, resolve, reject });
     });
   return {
-    ...port,
-    queryAll: (table, columns, filter, describe, annotations) => enqueue({ table, describe, query: { columns, filter, annotations }, single: () => port.queryAll(table, columns, filter, describe, annotations) }),
+    query: (table, columns, filter, describe, annotations) => enqueue({ table, describe, query: { columns, filter, annotations }, single: () => port.queryAll(table, columns, filter, describe, annotations) }),
     fetchXml: (table, fetchXml, describe) => enqueue({ table, describe, fetchXml, single: () => port.fetchXml(table, fetchXml, describe) }),
+  };
+}
+
+/** The related facts' port with its single queries sent through the coalescer. */
+export function coalescingPort(port: QueryPort, coalescer: Coalescer): QueryPort {
+  return {
+    ...port,
+    queryAll: (...a) => coalescer.query(...a),
+    fetchXml: (...a) => coalescer.fetchXml(...a),
+    queryAllMany: (table, columns, filters, describe) => Promise.all(filters.map((filter, i) => coalescer.query(table, columns, filter, `${describe}, chunk ${i + 1}`))),
+    fetchXmlMany: (table, xmls, describe) =>
+      Promise.all(xmls.map((xml, i) => coalescer.fetchXml(table, xml, `${describe}, chunk ${i + 1}`).catch((err: unknown) => (err instanceof DataverseError ? err : Promise.reject(err))))),
   };
 }
 
