@@ -45,7 +45,12 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     deleteMany: (table, ids, o) => deleteMany(conn, table, ids, o),
     readVersioned: (table, ids, columns) => readVersioned(conn, table, ids, columns),
     prefetchMetadata: (tables, withAttributes) => prefetchMetadata(conn, tables, withAttributes),
-    queryMany: async (table, columns, filters, describe) => (await Promise.all(filters.map((filter, i) => together.query(table, columns, filter, filters.length > 1 ? `${describe}, ${i + 1} of ${filters.length}` : describe)))).map((rows) => rows.map(cleanRow)),
+    queryMany: async (table, columns, filters, describe) => {
+      // With the primary id column, as streamTable reads it.
+      const select = [...new Set([...columns, (await conn.tableInfo(table)).primaryIdAttribute])];
+      const results = await Promise.all(filters.map((filter, i) => together.query(table, select, filter, filters.length > 1 ? `${describe}, ${i + 1} of ${filters.length}` : describe)));
+      return results.map((rows) => rows.map(cleanRow));
+    },
     writeFixes: (table, writes, o) => writeFixes(conn, table, writes, o),
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),

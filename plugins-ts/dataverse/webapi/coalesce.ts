@@ -22,9 +22,10 @@ interface Pending {
   table: string;
   describe: string;
   /** A query (with its columns and filter) or a FetchXML aggregate. */
-  query?: { columns: readonly string[]; filter: Filter; annotations?: string };
+  query?: { columns: readonly string[]; filter: Filter | undefined; annotations?: string };
+  /** Sends it alone, when nothing else was asked for; absent: it goes as a `$batch` of one. */
   fetchXml?: string;
-  single: () => Promise<RawRow[]>;
+  single?: () => Promise<RawRow[]>;
   resolve: (rows: RawRow[]) => void;
   reject: (err: unknown) => void;
 }
@@ -33,7 +34,7 @@ interface Pending {
 const MAX_ITEMS = 200;
 
 export interface Coalescer {
-  query(table: string, columns: readonly string[], filter: Filter, describe: string, annotations?: string): Promise<RawRow[]>;
+  query(table: string, columns: readonly string[], filter: Filter | undefined, describe: string, annotations?: string): Promise<RawRow[]>;
   fetchXml(table: string, fetchXml: string, describe: string): Promise<RawRow[]>;
 }
 
@@ -41,7 +42,8 @@ export interface Coalescer {
 export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coalescer {
   let queue: Pending[] = [];
   const send = async (items: Pending[]): Promise<void> => {
-    if (items.length === 1) return items[0].single().then(items[0].resolve, items[0].reject);
+    const alone = items.length === 1 ? items[0].single : undefined;
+    if (alone) return alone().then(items[0].resolve, items[0].reject);
     try {
       const sets = await Promise.all(items.map(async (p) => (await conn.tableInfo(p.table)).entitySetName));
       const queued = items.map((p, i) => (c: DynamicsWebApi): Promise<unknown> => {
@@ -69,7 +71,8 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
       queue.push({ ...p, resolve, reject });
     });
   return {
-    query: (table, columns, filter, describe, annotations) => enqueue({ table, describe, query: { columns, filter, annotations }, single: () => port.queryAll(table, columns, filter, describe, annotations) }),
+    query: (table, columns, filter, describe, annotations) =>
+      enqueue({ table, describe, query: { columns, filter, annotations }, single: filter ? () => port.queryAll(table, columns, filter, describe, annotations) : undefined }),
     fetchXml: (table, fetchXml, describe) => enqueue({ table, describe, fetchXml, single: () => port.fetchXml(table, fetchXml, describe) }),
   };
 }
@@ -82,7 +85,10 @@ export function coalescingPort(port: QueryPort, coalescer: Coalescer): QueryPort
     fetchXml: (...a) => coalescer.fetchXml(...a),
     queryAllMany: (table, columns, filters, describe) => Promise.all(filters.map((filter, i) => coalescer.query(table, columns, filter, `${describe}, chunk ${i + 1}`))),
     fetchXmlMany: (table, xmls, describe) =>
-      Promise.all(xmls.map((xml, i) => coalescer.fetchXml(table, xml, `${describe}, chunk ${i + 1}`).catch((err: unknown) => (err instanceof DataverseError ? err : Promise.reject(err))))),
+      Promise.all(xmls.map((xml, i) => coalescer.fetchXml(table, xml, `${describe}, chunk ${i + 1}`).catch((err: unknown) => {
+        if (err instanceof DataverseError) return err;
+        throw err;
+      }))),
   };
 }
 

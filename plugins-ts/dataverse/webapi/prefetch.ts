@@ -9,7 +9,6 @@
  * it later and reports its error in its place.
  */
 import { DataverseError } from "../errors";
-import type { EntityDefinitionRow } from "../entitysets";
 import { assertTable } from "../requests";
 import type { WebApiConnection } from "./connection";
 import { getMany } from "./reads";
@@ -28,7 +27,7 @@ export async function prefetchMetadata(conn: WebApiConnection, tables: readonly 
   defs.forEach((t, i) => {
     const r = results[i];
     if (missing(r)) conn.prime.tableInfo(t, null);
-    else if (r && !(r instanceof Error)) conn.prime.tableInfo(t, r as EntityDefinitionRow);
+    else if (r && !(r instanceof Error)) conn.prime.tableInfo(t, r);
   });
   attrs.forEach((t, i) => {
     const r = results[defs.length + i] as { value?: { LogicalName: string }[] } | Error | undefined;
