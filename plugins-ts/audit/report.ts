@@ -2,6 +2,7 @@
  * Audit reports for people: a self-contained HTML page (no scripts, no external assets, prints
  * well) and CSV rows of the records that have findings. Pure: callers supply names and rows.
  */
+import escape from "validator/lib/escape";
 import type { RulePack } from "../engine/pack/types";
 import { gradeFor } from "../engine/score";
 import { DIMENSIONS } from "../engine/types";
@@ -17,12 +18,7 @@ export interface ReportNames {
   orgUrl?: string;
 }
 
-const esc = (s: string | number | null | undefined): string =>
-  String(s ?? "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+const esc = (s: string | number | null | undefined): string => escape(String(s ?? ""));
 
 const fmt = (n: number | null | undefined): string => (n === null || n === undefined ? "—" : n.toLocaleString("en-US"));
 

@@ -14,9 +14,8 @@
  * failed (next run set as usual; the failed run can be resumed), a digest that could not be sent.
  */
 import type { RulePack } from "../engine/pack/types";
-import { DataverseError } from "../dataverse/errors";
-import { ETAG, etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
-import { versionIfOurs } from "../dataverse/ownwrite";
+import { etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
+import { updateIfUnchanged } from "../dataverse/ownwrite";
 import { f } from "../dataverse/requests";
 import { cadenceProblem, firstRun, nextRun, type Cadence } from "./cadence";
 import { AuditBusyError } from "./exclusive";
@@ -93,14 +92,9 @@ async function readSchedules(gateway: DataverseGateway, now: Date): Promise<Sche
  * the new version, or null when someone changed the row meanwhile (412).
  */
 async function update(gateway: DataverseGateway, s: Schedule, patch: Row, etag: string = etagOf(s.row)): Promise<string | null> {
-  const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: s.id, ...patch, [ETAG]: etag }], { batchSize: 1 });
-  if (!res) throw new Error(`schedule ${s.name}: the update returned no outcome`);
-  if (!res.ok) {
-    if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
-    // A claim sent twice (retried after a dropped connection) finds its own first attempt: still ours.
-    return versionIfOurs(gateway, "vit_auditschedule", s.id, patch);
-  }
-  return res.etag ?? etag;
+  // A claim sent twice (retried after a dropped connection) finds its own first attempt: still ours.
+  const out = await updateIfUnchanged(gateway, "vit_auditschedule", "vit_auditscheduleid", s.id, patch, etag);
+  return out.written ? out.etag : null;
 }
 
 async function readSchedule(gateway: DataverseGateway, id: string): Promise<Schedule | null> {

@@ -11,9 +11,8 @@
  * platform's error; a row whose version is not known yet (its create was repeated after a dropped
  * connection) is read once for it.
  */
-import { DataverseError } from "../dataverse/errors";
-import { ETAG, etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
-import { versionIfOurs } from "../dataverse/ownwrite";
+import { etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
+import { updateIfUnchanged } from "../dataverse/ownwrite";
 
 /** The run row changed since this process last wrote it. */
 export class RunRowChangedError extends Error {
@@ -38,17 +37,9 @@ export class RunRowWriter {
   /** Updates the row if it is still at the version this process last saw; remembers the new one. */
   async write(patch: Row): Promise<void> {
     const expected = this.etag ?? (await this.currentVersion());
-    const [res] = await this.gateway.updateMany("vit_auditrun", [{ ...patch, vit_auditrunid: this.runId, [ETAG]: expected }], { batchSize: 1 });
-    if (!res) throw new Error(`audit run ${this.runId}: the update returned no outcome`);
-    if (!res.ok) {
-      if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
-      // Our own write seen twice (a retry after a dropped connection), or someone else's?
-      const ours = await versionIfOurs(this.gateway, "vit_auditrun", this.runId, patch);
-      if (ours === null) throw new RunRowChangedError(this.runId);
-      this.etag = ours;
-      return;
-    }
-    this.etag = res.etag ?? null;
+    const out = await updateIfUnchanged(this.gateway, "vit_auditrun", "vit_auditrunid", this.runId, patch, expected);
+    if (!out.written) throw new RunRowChangedError(this.runId);
+    this.etag = out.etag;
   }
 
   private async currentVersion(): Promise<string> {

@@ -18,8 +18,8 @@
  * that is not found, not running, or was started with another rule pack is refused with a message.
  */
 import type { RulePack } from "../engine/pack/types";
-import { DataverseError } from "../dataverse/errors";
-import { ETAG, etagOf, type DataverseGateway } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway } from "../dataverse/gateway";
+import { updateIfUnchanged } from "../dataverse/ownwrite";
 import { f } from "../dataverse/requests";
 import { createDuplicateFinder } from "./duplicates";
 import { RUN_STATUS, str } from "./model";
@@ -50,15 +50,14 @@ export function claimable(p: PartitionRow, nowMs: number): boolean {
   return p.status === RUN_STATUS.running && (!p.claimedUntil || Date.parse(p.claimedUntil) <= nowMs);
 }
 
-/** Takes `p` for this worker; false when another worker changed the row first (412). */
+/**
+ * Takes `p` for this worker; false when another worker changed the row first (412). A claim
+ * retried after a dropped connection that finds its own first attempt is still this worker's.
+ */
 async function claim(o: WorkerOptions, p: PartitionRow): Promise<boolean> {
   const until = new Date(Date.now() + (o.leaseMs ?? DEFAULT_PARTITION_LEASE_MS)).toISOString();
-  const [res] = await o.gateway.updateMany("vit_auditrun", [{ vit_auditrunid: p.id, vit_claimedby: o.workerId.slice(0, 200), vit_claimeduntil: until, [ETAG]: etagOf(p.row) }], { batchSize: 1 });
-  if (res && !res.ok) {
-    if (res.error instanceof DataverseError && res.error.status === 412) return false;
-    throw res.error;
-  }
-  return true;
+  const out = await updateIfUnchanged(o.gateway, "vit_auditrun", "vit_auditrunid", p.id, { vit_claimedby: o.workerId.slice(0, 200), vit_claimeduntil: until }, etagOf(p.row));
+  return out.written;
 }
 
 /** The run's clock and pack, as its row says: every partition is scored at the run's "now" with its pack. */

@@ -3,6 +3,8 @@
  * `Xrm.WebApi` both satisfy it as they are, and tests pass a fake. Keep it this small so any
  * other adapter (the gateway's PCF adapter, the sandbox host) can stand in.
  */
+import { xmlEscape } from "../export/xml";
+
 export type WebApiRow = Record<string, unknown>;
 
 export interface WebApiPort {
@@ -24,7 +26,4 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** XML-escapes text for FetchXML attribute values. */
-export function xmlEscape(value: string): string {
-  return value.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c] ?? c);
-}
+export { xmlEscape };

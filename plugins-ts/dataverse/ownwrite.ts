@@ -1,14 +1,24 @@
 /**
- * A conditional update (`If-Match`) answered 412 may be our own write seen twice: the first
- * attempt went through, its answer was lost with a dropped connection, and the retry found the
- * row at the version the first attempt made. `versionIfOurs` tells the two apart by reading the
- * row back: when every column holds what we wrote, the write is ours and its version is returned;
- * otherwise someone else changed the row (null).
+ * Conditional updates: one way to write a row only if it is still at the version the caller read.
  *
- * Failure modes: a row that is gone is "not ours" (null); read errors propagate. Columns bound by
- * `@odata.bind` are not compared (their lookups read back under another name).
+ * `updateIfUnchanged` sends the patch with `If-Match` on that version (never `*`) and answers
+ * `{ written: true, etag }` with the row's new version, or `{ written: false }` when someone else
+ * changed the row since (412). The caller decides what "changed meanwhile" means for it: an audit
+ * run taken over, a schedule another runner claimed, a page that must reload.
+ *
+ * A 412 may also be our own write seen twice: the first attempt went through, its answer was lost
+ * with a dropped connection, and the retry found the row at the version the first attempt made.
+ * `versionIfOurs` tells the two apart by reading the row back: when every column holds what we
+ * wrote, the write is ours and its version is returned; otherwise someone else changed the row.
+ *
+ * Failure modes: a row that is gone is "not ours" (written: false); any failure other than 412,
+ * and read errors, propagate as the gateway's DataverseError. Columns bound by `@odata.bind` are
+ * not compared (their lookups read back under another name).
  */
-import { etagOf, type DataverseGateway, type Row } from "./gateway";
+import { DataverseError } from "./errors";
+import { ETAG, etagOf, type DataverseGateway, type Row } from "./gateway";
+
+export type ConditionalUpdate = { written: true; etag: string } | { written: false };
 
 function same(wrote: unknown, found: unknown): boolean {
   if (wrote === undefined || wrote === null || wrote === "") return found === undefined || found === null || found === "";
@@ -26,4 +36,24 @@ export async function versionIfOurs(gateway: DataverseGateway, table: string, id
   const row = await gateway.retrieveRecord(table, id, [...columns, "versionnumber"]);
   if (!row) return null;
   return columns.every((c) => same(patch[c], row[c])) ? etagOf(row) : null;
+}
+
+async function currentVersion(gateway: DataverseGateway, table: string, id: string): Promise<string> {
+  const row = await gateway.retrieveRecord(table, id, ["versionnumber"]);
+  if (!row) throw new Error(`${table} ${id} was not found after it was updated (deleted meanwhile?)`);
+  return etagOf(row);
+}
+
+/**
+ * Updates `table(id)` with `patch` only if the row is still at `etag`. `primaryId` is the table's
+ * primary key column (the gateway's update addresses the row by it).
+ */
+export async function updateIfUnchanged(gateway: DataverseGateway, table: string, primaryId: string, id: string, patch: Row, etag: string): Promise<ConditionalUpdate> {
+  if (!etag || etag === "*") throw new Error(`${table} ${id}: a conditional update needs the version that was read, not ${JSON.stringify(etag)}`);
+  const [res] = await gateway.updateMany(table, [{ ...patch, [primaryId]: id, [ETAG]: etag }], { batchSize: 1 });
+  if (!res) throw new Error(`${table} ${id}: the update returned no outcome`);
+  if (res.ok) return { written: true, etag: res.etag ?? (await currentVersion(gateway, table, id)) };
+  if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
+  const ours = await versionIfOurs(gateway, table, id, patch);
+  return ours === null ? { written: false } : { written: true, etag: ours };
 }

@@ -3,6 +3,7 @@
  * OData query string and the dynamics-web-api request object; FetchXML aggregates for related
  * facts; alternate-key segments. No I/O here, so every rule of quoting and escaping is unit-tested.
  */
+import { xmlEscape } from "../export/xml";
 
 const GUID_RE = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
 /** A column, a lookup value column (`_x_value`), or a single-valued navigation path (`a/b`). */
@@ -294,10 +295,7 @@ export function chunkTextForIn(column: string, values: readonly string[], maxCha
   return chunks;
 }
 
-/** Escapes text for an XML attribute or element. */
-export function xmlEscape(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
-}
+export { xmlEscape };
 
 export interface FetchCondition {
   attribute: string;

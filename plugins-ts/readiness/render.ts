@@ -2,15 +2,11 @@
  * The scorecard for people: plain text for the terminal and a self-contained HTML page (no
  * scripts, no external assets) that prints on A4. Pure: takes a Scorecard, returns text.
  */
+import escape from "validator/lib/escape";
 import { QUESTIONS, type Answers } from "./questions";
 import type { Scorecard } from "./score";
 
-const esc = (s: string | number | null | undefined): string =>
-  String(s ?? "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+const esc = (s: string | number | null | undefined): string => escape(String(s ?? ""));
 
 const num = (x: number | null): string => (x === null ? "not measured" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 

@@ -182,7 +182,7 @@ describe("executive summary", () => {
     expect(html).not.toMatch(/<script|<link|src=|url\(/i);
     expect(html).toContain("@media print");
     expect(html).toContain("<caption>Self-assessment answers the data contradicts</caption>");
-    expect(html).toContain("<td>28 % of open opportunities (28 of 100) entered a stage without meeting the earlier stages' exit criteria</td>");
+    expect(html).toContain("<td>28 % of open opportunities (28 of 100) entered a stage without meeting the earlier stages&#x27; exit criteria</td>");
     expect(html).toContain('<td class="notready">Not ready</td><td>40 won (needs 40), 39 lost (needs 40) in the last 730 days</td>');
   });
 });

@@ -12,8 +12,9 @@ import { packColumnErrors } from "../../audit/packcolumns";
 import type { CompactFinding } from "../../audit/health";
 import { GRADE_OF_VALUE, RUN_MODE, RUN_STATUS, STATECODE_ACTIVE, WAIVER_STATUS } from "../../audit/model";
 import waiverJson from "../../../solution/src/tables/vit_waiver.json";
-import { ETAG, etagOf, type CoverageReport, type DataverseGateway, type Row } from "../../dataverse/gateway";
+import { etagOf, type CoverageReport, type DataverseGateway, type Row } from "../../dataverse/gateway";
 import { f, guid } from "../../dataverse/requests";
+import { updateIfUnchanged } from "../../dataverse/ownwrite";
 import { defaultRulePack } from "../../engine/packs";
 import { parseRulePack, validateRulePack, type PackError } from "../../engine/pack/validate";
 import type { RulePack } from "../../engine/pack/types";
@@ -301,9 +302,10 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       // Saved over the version this page loaded: a concurrent save is refused, never overwritten.
       if (v.valueId) {
         if (loadedVersion === null) throw changedMeanwhile;
-        const [out] = await gateway.updateMany("environmentvariablevalue", [{ environmentvariablevalueid: v.valueId, value, [ETAG]: loadedVersion }]);
-        if (out && !out.ok && out.error.status === 412) throw changedMeanwhile;
-        firstFailure([out], RULE_PACK_VARIABLE);
+        const out = await updateIfUnchanged(gateway, "environmentvariablevalue", "environmentvariablevalueid", v.valueId, { value }, loadedVersion).catch((e: unknown) => {
+          throw new Error(`${RULE_PACK_VARIABLE}: ${e instanceof Error ? e.message : String(e)}`);
+        });
+        if (!out.written) throw changedMeanwhile;
         return;
       }
       if (loadedVersion !== null) throw changedMeanwhile;
@@ -433,8 +435,7 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
     async decideWaiver(id, decision, expiresOn, etag) {
       const me = await gateway.whoAmI();
       const at = now().toISOString();
-      const row: Row = { vit_waiverid: id, vit_waiverstatus: WAIVER_STATUS[decision] };
-      if (etag) row["@odata.etag"] = etag;
+      const row: Row = { vit_waiverstatus: WAIVER_STATUS[decision] };
       if (decision === "approved") {
         row.vit_approvedon = at;
         row.vit_expireson = expiresOn;
@@ -442,9 +443,16 @@ export function createGovernanceData(gateway: DataverseGateway, options: Governa
       } else if (decision === "expired") {
         row.vit_expireson = at;
       }
-      const [out] = await gateway.updateMany("vit_waiver", [row]);
-      if (out && !out.ok && out.error.status === 412) throw new Error(`The waiver could not be ${decision}: it was changed by someone else since you loaded it — reload to see the current decision.`);
-      firstFailure([out], `the waiver could not be ${decision}`);
+      const what = `the waiver could not be ${decision}`;
+      if (!etag) {
+        const [out] = await gateway.updateMany("vit_waiver", [{ ...row, vit_waiverid: id }]);
+        firstFailure([out], what);
+        return;
+      }
+      const out = await updateIfUnchanged(gateway, "vit_waiver", "vit_waiverid", id, row, etag).catch((e: unknown) => {
+        throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (!out.written) throw new Error(`The waiver could not be ${decision}: it was changed by someone else since you loaded it — reload to see the current decision.`);
     },
   };
   return api;

@@ -9,7 +9,8 @@
  * the page loaded it (If-Match on the version shown, 412) says so and asks for a reload; other
  * write errors from Dataverse propagate.
  */
-import { ETAG, etagOf, type DataverseGateway, type Row } from "../../dataverse/gateway";
+import { etagOf, type DataverseGateway, type Row } from "../../dataverse/gateway";
+import { updateIfUnchanged } from "../../dataverse/ownwrite";
 import { cadenceProblem, firstRun, type Cadence } from "../../audit/cadence";
 import { SCHEDULE_MODE, str } from "../../audit/model";
 import { parseScopeKey, scopeKey } from "../../audit/plan";
@@ -102,11 +103,8 @@ export function createScheduleSource(gateway: DataverseGateway, now: () => Date 
       if (res && !res.ok) throw res.error;
     },
     async runNow(row) {
-      const [res] = await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: row.id, vit_nextrunon: now().toISOString(), vit_enabled: true, [ETAG]: row.etag }]);
-      if (res && !res.ok) {
-        if (res.error.status === 412) throw new Error(`"${row.name}" was changed by someone else since you loaded it (a runner may have just taken it) — reload to see it as it is now.`);
-        throw res.error;
-      }
+      const out = await updateIfUnchanged(gateway, "vit_auditschedule", "vit_auditscheduleid", row.id, { vit_nextrunon: now().toISOString(), vit_enabled: true }, row.etag);
+      if (!out.written) throw new Error(`"${row.name}" was changed by someone else since you loaded it (a runner may have just taken it) — reload to see it as it is now.`);
     },
   };
 }

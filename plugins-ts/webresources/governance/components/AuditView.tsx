@@ -1,21 +1,6 @@
 import * as React from "react";
-import {
-  Button,
-  Checkbox,
-  Field,
-  MessageBar,
-  MessageBarBody,
-  ProgressBar,
-  Radio,
-  RadioGroup,
-  Select,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-} from "@fluentui/react-components";
+import { Button, Checkbox, Field, MessageBar, MessageBarBody, ProgressBar, Radio, RadioGroup, Select, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { AuditProgress, AuditScope } from "../../../audit/run";
 import { gradeFor } from "../../../engine/score";
 import type { Directory, GovernanceData, PackState, RunRow } from "../data";
@@ -217,34 +202,22 @@ export function AuditView(props: AuditViewProps): React.ReactElement {
         {resumable.length === 0 ? (
           <p className={classes.muted}>{strings.resumeNone}</p>
         ) : (
-          <Table aria-labelledby="resume-heading" size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>{strings.colRun}</TableHeaderCell>
-                <TableHeaderCell>{strings.colStatus}</TableHeaderCell>
-                <TableHeaderCell>{strings.colStarted}</TableHeaderCell>
-                <TableHeaderCell>{strings.colScanned}</TableHeaderCell>
-                <TableHeaderCell>{strings.colError}</TableHeaderCell>
-                <TableHeaderCell>{strings.colActions}</TableHeaderCell>
+          <HeadedTable labelledBy="resume-heading" fitContent={false} columns={[strings.colRun, strings.colStatus, strings.colStarted, strings.colScanned, strings.colError, strings.colActions]}>
+            {resumable.map((r) => (
+              <TableRow key={r.id}>
+                <TableCell>{r.name}</TableCell>
+                <TableCell>{strings.runStatus[r.status] ?? r.status}</TableCell>
+                <TableCell>{formatDateTime(r.startedOn)}</TableCell>
+                <TableCell className={classes.numberCell}>{r.recordsScanned ?? ""}</TableCell>
+                <TableCell>{r.error ?? ""}</TableCell>
+                <TableCell>
+                  <Button size="small" onClick={() => s.resume(r)} disabled={s.running} aria-label={strings.resumeRowLabel(r.name)}>
+                    {strings.resumeRun}
+                  </Button>
+                </TableCell>
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {resumable.map((r) => (
-                <TableRow key={r.id}>
-                  <TableCell>{r.name}</TableCell>
-                  <TableCell>{strings.runStatus[r.status] ?? r.status}</TableCell>
-                  <TableCell>{formatDateTime(r.startedOn)}</TableCell>
-                  <TableCell className={classes.numberCell}>{r.recordsScanned ?? ""}</TableCell>
-                  <TableCell>{r.error ?? ""}</TableCell>
-                  <TableCell>
-                    <Button size="small" onClick={() => s.resume(r)} disabled={s.running} aria-label={strings.resumeRowLabel(r.name)}>
-                      {strings.resumeRun}
-                    </Button>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+            ))}
+          </HeadedTable>
         )}
       </section>
     </div>

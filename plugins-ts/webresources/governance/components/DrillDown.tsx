@@ -1,5 +1,6 @@
 import * as React from "react";
-import { Button, Link, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Button, Link, Spinner, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { RecordLink } from "../connection";
 import { csvFileName, downloadCsv, toCsv } from "../csv";
 import type { Directory, DrillRow, GovernanceData } from "../data";
@@ -87,41 +88,29 @@ export function DrillDown(props: DrillDownProps): React.ReactElement {
       )}
       {list.length > 0 && (
         <div className={classes.tableWrap}>
-          <Table size="small" aria-labelledby={headingId} className={classes.autoTable}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>{strings.colRecord}</TableHeaderCell>
-                <TableHeaderCell>{strings.colScore}</TableHeaderCell>
-                <TableHeaderCell>{strings.colObserved}</TableHeaderCell>
-                <TableHeaderCell>{strings.colExpected}</TableHeaderCell>
-                {ownerName && <TableHeaderCell>{strings.colOwner}</TableHeaderCell>}
-                {props.onRequestWaiver && <TableHeaderCell>{strings.colActions}</TableHeaderCell>}
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {list.map((r) => (
-                <TableRow key={r.recordId}>
+          <HeadedTable labelledBy={headingId} columns={[strings.colRecord, strings.colScore, strings.colObserved, strings.colExpected, ownerName && strings.colOwner, props.onRequestWaiver && strings.colActions]}>
+            {list.map((r) => (
+              <TableRow key={r.recordId}>
+                <TableCell>
+                  <RecordAnchor link={props.linkTo(r.table, r.recordId)} name={r.name} />
+                </TableCell>
+                <TableCell className={classes.numberCell}>
+                  {r.score ?? ""}
+                  {r.grade ? ` (${r.grade})` : ""}
+                </TableCell>
+                <TableCell>{r.observed}</TableCell>
+                <TableCell>{r.expected}</TableCell>
+                {ownerName && <TableCell>{ownerName(r.ownerId)}</TableCell>}
+                {props.onRequestWaiver && (
                   <TableCell>
-                    <RecordAnchor link={props.linkTo(r.table, r.recordId)} name={r.name} />
+                    <Button size="small" onClick={() => props.onRequestWaiver!(r)} aria-label={strings.requestWaiverFor(r.name)}>
+                      {strings.requestSubmit}
+                    </Button>
                   </TableCell>
-                  <TableCell className={classes.numberCell}>
-                    {r.score ?? ""}
-                    {r.grade ? ` (${r.grade})` : ""}
-                  </TableCell>
-                  <TableCell>{r.observed}</TableCell>
-                  <TableCell>{r.expected}</TableCell>
-                  {ownerName && <TableCell>{ownerName(r.ownerId)}</TableCell>}
-                  {props.onRequestWaiver && (
-                    <TableCell>
-                      <Button size="small" onClick={() => props.onRequestWaiver!(r)} aria-label={strings.requestWaiverFor(r.name)}>
-                        {strings.requestSubmit}
-                      </Button>
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+                )}
+              </TableRow>
+            ))}
+          </HeadedTable>
         </div>
       )}
     </section>

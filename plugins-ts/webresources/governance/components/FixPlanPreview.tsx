@@ -4,7 +4,8 @@
  * the plan; unticking calls `include`, which keeps the entry in the plan with `include: false`.
  */
 import * as React from "react";
-import { Badge, Checkbox, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Badge, Checkbox, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { FixPlan } from "../../../fix";
 import { formatDateTime } from "../strings";
 import { fixStrings } from "../fixStrings";
@@ -44,75 +45,54 @@ export function FixPlanPreview(props: FixPlanPreviewProps): React.ReactElement {
       {plan.entries.length === 0 && <p>{fixStrings.empty}</p>}
       {plan.entries.length > 0 && (
         <div className={classes.tableWrap}>
-          <Table aria-label={fixStrings.countsCaption} size="small" className={classes.autoTable}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>{fixStrings.colRule}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colTable}</TableHeaderCell>
-                <TableHeaderCell className={classes.numberCell}>{fixStrings.colFixes}</TableHeaderCell>
-                <TableHeaderCell className={classes.numberCell}>{fixStrings.colSafe}</TableHeaderCell>
-                <TableHeaderCell className={classes.numberCell}>{fixStrings.colIncluded}</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {[...groups].map(([ruleId, list]) => {
-                const included = list.filter((e) => e.include).length;
-                return (
-                  <TableRow key={ruleId}>
-                    <TableCell>
-                      <Checkbox
-                        checked={included === list.length ? true : included === 0 ? false : "mixed"}
-                        onChange={(_, d) => props.include(new Set(list.map((e) => e.key)), d.checked === true)}
-                        disabled={props.disabled}
-                        aria-label={fixStrings.includeRule(ruleId)}
-                        label={
-                          <span>
-                            {props.titleOf(ruleId)} <span className={classes.ruleId}>{ruleId}</span>
-                          </span>
-                        }
-                      />
-                    </TableCell>
-                    <TableCell>{list[0].table}</TableCell>
-                    <TableCell className={classes.numberCell}>{list.length.toLocaleString("en-US")}</TableCell>
-                    <TableCell className={classes.numberCell}>{list.filter((e) => e.safe).length.toLocaleString("en-US")}</TableCell>
-                    <TableCell className={classes.numberCell}>{included.toLocaleString("en-US")}</TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
+          <HeadedTable label={fixStrings.countsCaption} columns={[fixStrings.colRule, fixStrings.colTable, { text: fixStrings.colFixes, numeric: true }, { text: fixStrings.colSafe, numeric: true }, { text: fixStrings.colIncluded, numeric: true }]}>
+            {[...groups].map(([ruleId, list]) => {
+              const included = list.filter((e) => e.include).length;
+              return (
+                <TableRow key={ruleId}>
+                  <TableCell>
+                    <Checkbox
+                      checked={included === list.length ? true : included === 0 ? false : "mixed"}
+                      onChange={(_, d) => props.include(new Set(list.map((e) => e.key)), d.checked === true)}
+                      disabled={props.disabled}
+                      aria-label={fixStrings.includeRule(ruleId)}
+                      label={
+                        <span>
+                          {props.titleOf(ruleId)} <span className={classes.ruleId}>{ruleId}</span>
+                        </span>
+                      }
+                    />
+                  </TableCell>
+                  <TableCell>{list[0].table}</TableCell>
+                  <TableCell className={classes.numberCell}>{list.length.toLocaleString("en-US")}</TableCell>
+                  <TableCell className={classes.numberCell}>{list.filter((e) => e.safe).length.toLocaleString("en-US")}</TableCell>
+                  <TableCell className={classes.numberCell}>{included.toLocaleString("en-US")}</TableCell>
+                </TableRow>
+              );
+            })}
+          </HeadedTable>
         </div>
       )}
       {[...groups].map(([ruleId, list]) => (
         <div key={ruleId} className={classes.section}>
           <h3 className={classes.h3}>{fixStrings.samplesHeading(props.titleOf(ruleId))}</h3>
           <div className={classes.tableWrap}>
-            <Table aria-label={fixStrings.samplesHeading(ruleId)} size="small" className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{fixStrings.colRecord}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colBefore}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colAfter}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colWhy}</TableHeaderCell>
+            <HeadedTable label={fixStrings.samplesHeading(ruleId)} columns={[fixStrings.colRecord, fixStrings.colBefore, fixStrings.colAfter, fixStrings.colWhy]}>
+              {list.slice(0, SAMPLES_PER_RULE).map((e) => (
+                <TableRow key={e.key}>
+                  <TableCell>
+                    <Checkbox checked={e.include} onChange={(_, d) => props.include(new Set([e.key]), d.checked === true)} disabled={props.disabled} aria-label={fixStrings.includeEntry(e.name ?? e.recordId)} label={e.name ?? e.recordId} />
+                  </TableCell>
+                  <TableCell>{e.changes.map((c) => shown(c.before)).join(", ")}</TableCell>
+                  <TableCell>
+                    <strong>{e.action === "task" ? e.task?.subject : e.changes.map((c) => shown(c.after)).join(", ")}</strong>
+                  </TableCell>
+                  <TableCell>
+                    {e.why} {!e.safe && <Badge appearance="outline" color="warning">review</Badge>}
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {list.slice(0, SAMPLES_PER_RULE).map((e) => (
-                  <TableRow key={e.key}>
-                    <TableCell>
-                      <Checkbox checked={e.include} onChange={(_, d) => props.include(new Set([e.key]), d.checked === true)} disabled={props.disabled} aria-label={fixStrings.includeEntry(e.name ?? e.recordId)} label={e.name ?? e.recordId} />
-                    </TableCell>
-                    <TableCell>{e.changes.map((c) => shown(c.before)).join(", ")}</TableCell>
-                    <TableCell>
-                      <strong>{e.action === "task" ? e.task?.subject : e.changes.map((c) => shown(c.after)).join(", ")}</strong>
-                    </TableCell>
-                    <TableCell>
-                      {e.why} {!e.safe && <Badge appearance="outline" color="warning">review</Badge>}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+              ))}
+            </HeadedTable>
           </div>
           {list.length > SAMPLES_PER_RULE && <p className={classes.muted}>{fixStrings.moreEntries(list.length - SAMPLES_PER_RULE)}</p>}
         </div>

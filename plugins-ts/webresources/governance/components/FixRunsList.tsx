@@ -4,7 +4,8 @@
  * columns that still hold what the fix wrote; the rest is listed as an undo conflict.
  */
 import * as React from "react";
-import { Badge, Button, MessageBar, MessageBarBody, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Badge, Button, MessageBar, MessageBarBody, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { EntryOutcome, FixRunStatus } from "../../../fix";
 import { formatDateTime } from "../strings";
 import { fixStrings } from "../fixStrings";
@@ -56,45 +57,32 @@ export function FixRunsList(props: { s: FixPlansState; nameOf: (id: string | nul
       {s.runs?.allowed && runs.length === 0 && <p className={classes.muted}>{fixStrings.runsNone}</p>}
       {runs.length > 0 && (
         <div className={classes.tableWrap}>
-          <Table aria-labelledby="fix-runs-heading" size="small" className={classes.autoTable}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>{fixStrings.colRun}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colStatus}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colProposed}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colApproved}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colWhen}</TableHeaderCell>
-                <TableHeaderCell className={classes.numberCell}>{fixStrings.colFixes}</TableHeaderCell>
-                <TableHeaderCell>{fixStrings.colActions}</TableHeaderCell>
+          <HeadedTable labelledBy="fix-runs-heading" columns={[fixStrings.colRun, fixStrings.colStatus, fixStrings.colProposed, fixStrings.colApproved, fixStrings.colWhen, { text: fixStrings.colFixes, numeric: true }, fixStrings.colActions]}>
+            {runs.map((r) => (
+              <TableRow key={r.id}>
+                <TableCell>{r.name}</TableCell>
+                <TableCell>
+                  <Badge appearance="tint" color={STATUS_COLOR[r.status]}>
+                    {fixStrings.status[r.status]}
+                  </Badge>
+                </TableCell>
+                <TableCell>{props.nameOf(r.proposedBy)}</TableCell>
+                <TableCell>{props.nameOf(r.approvedBy)}</TableCell>
+                <TableCell>{formatDateTime(r.approvedOn)}</TableCell>
+                <TableCell className={classes.numberCell}>{r.entryCount ?? ""}</TableCell>
+                <TableCell>
+                  <div className={classes.actions}>
+                    <Button size="small" onClick={() => void s.showRun(r.id, r.name)} aria-label={fixStrings.detailsLabel(r.name)}>
+                      {fixStrings.details}
+                    </Button>
+                    <Button size="small" onClick={() => void s.undo(r.id, r.name)} disabled={s.undoBusy || !UNDOABLE.has(r.status)} aria-label={fixStrings.undoRunLabel(r.name)}>
+                      {fixStrings.undoRun}
+                    </Button>
+                  </div>
+                </TableCell>
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {runs.map((r) => (
-                <TableRow key={r.id}>
-                  <TableCell>{r.name}</TableCell>
-                  <TableCell>
-                    <Badge appearance="tint" color={STATUS_COLOR[r.status]}>
-                      {fixStrings.status[r.status]}
-                    </Badge>
-                  </TableCell>
-                  <TableCell>{props.nameOf(r.proposedBy)}</TableCell>
-                  <TableCell>{props.nameOf(r.approvedBy)}</TableCell>
-                  <TableCell>{formatDateTime(r.approvedOn)}</TableCell>
-                  <TableCell className={classes.numberCell}>{r.entryCount ?? ""}</TableCell>
-                  <TableCell>
-                    <div className={classes.actions}>
-                      <Button size="small" onClick={() => void s.showRun(r.id, r.name)} aria-label={fixStrings.detailsLabel(r.name)}>
-                        {fixStrings.details}
-                      </Button>
-                      <Button size="small" onClick={() => void s.undo(r.id, r.name)} disabled={s.undoBusy || !UNDOABLE.has(r.status)} aria-label={fixStrings.undoRunLabel(r.name)}>
-                        {fixStrings.undoRun}
-                      </Button>
-                    </div>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+            ))}
+          </HeadedTable>
         </div>
       )}
       {s.undoBusy && <p role="status">{fixStrings.undoing}</p>}
@@ -122,41 +110,29 @@ export function FixRunsList(props: { s: FixPlansState; nameOf: (id: string | nul
             ))}
           </ul>
           <div className={classes.tableWrap}>
-            <Table aria-labelledby="fix-entries-heading" size="small" className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{fixStrings.colRecord}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colRule}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colBefore}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colAfter}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colOutcome}</TableHeaderCell>
-                  <TableHeaderCell>{fixStrings.colActions}</TableHeaderCell>
+            <HeadedTable labelledBy="fix-entries-heading" columns={[fixStrings.colRecord, fixStrings.colRule, fixStrings.colBefore, fixStrings.colAfter, fixStrings.colOutcome, fixStrings.colActions]}>
+              {open.entries.slice(0, ENTRIES_SHOWN).map((e) => (
+                <TableRow key={e.id}>
+                  <TableCell>
+                    {e.table} <span className={classes.ruleId}>{e.recordId}</span>
+                  </TableCell>
+                  <TableCell>{e.ruleId}</TableCell>
+                  <TableCell>{e.changes.map((c) => String(c.before ?? "(empty)")).join(", ")}</TableCell>
+                  <TableCell>{e.action === "task" ? e.task?.subject : e.changes.map((c) => String(c.after ?? "(empty)")).join(", ")}</TableCell>
+                  <TableCell>
+                    <Badge appearance="tint" color={OUTCOME_COLOR[e.outcome]}>
+                      {fixStrings.outcome[e.outcome]}
+                    </Badge>
+                    {e.detail && <div className={classes.ruleId}>{e.detail}</div>}
+                  </TableCell>
+                  <TableCell>
+                    <Button size="small" disabled={s.undoBusy || e.outcome !== "applied"} onClick={() => void s.undo(open.id, open.name, { recordId: e.recordId })} aria-label={fixStrings.undoRecordLabel(`${e.table} ${e.recordId}`)}>
+                      {fixStrings.undoRecord}
+                    </Button>
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {open.entries.slice(0, ENTRIES_SHOWN).map((e) => (
-                  <TableRow key={e.id}>
-                    <TableCell>
-                      {e.table} <span className={classes.ruleId}>{e.recordId}</span>
-                    </TableCell>
-                    <TableCell>{e.ruleId}</TableCell>
-                    <TableCell>{e.changes.map((c) => String(c.before ?? "(empty)")).join(", ")}</TableCell>
-                    <TableCell>{e.action === "task" ? e.task?.subject : e.changes.map((c) => String(c.after ?? "(empty)")).join(", ")}</TableCell>
-                    <TableCell>
-                      <Badge appearance="tint" color={OUTCOME_COLOR[e.outcome]}>
-                        {fixStrings.outcome[e.outcome]}
-                      </Badge>
-                      {e.detail && <div className={classes.ruleId}>{e.detail}</div>}
-                    </TableCell>
-                    <TableCell>
-                      <Button size="small" disabled={s.undoBusy || e.outcome !== "applied"} onClick={() => void s.undo(open.id, open.name, { recordId: e.recordId })} aria-label={fixStrings.undoRecordLabel(`${e.table} ${e.recordId}`)}>
-                        {fixStrings.undoRecord}
-                      </Button>
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+              ))}
+            </HeadedTable>
           </div>
           <p className={classes.muted}>
             {fixStrings.entriesShown(Math.min(ENTRIES_SHOWN, open.entries.length), open.entries.length)}

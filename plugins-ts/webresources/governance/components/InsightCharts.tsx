@@ -5,7 +5,8 @@
  * description; the table carries the same numbers for screen readers and for reading exactly.
  */
 import * as React from "react";
-import { makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, tokens } from "@fluentui/react-components";
+import { makeStyles, TableCell, TableRow, tokens } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
 
 const W = 640;
@@ -126,31 +127,21 @@ export function LineChart(p: LineChartProps): React.ReactElement {
       </ul>
       <details>
         <summary>{p.tableLabel}</summary>
-        <Table size="small" aria-label={p.title} className={classes.autoTable}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{p.dateLabel}</TableHeaderCell>
-              {p.series.map((s) => (
-                <TableHeaderCell key={s.label}>{s.label}</TableHeaderCell>
-              ))}
+        <HeadedTable label={p.title} columns={[p.dateLabel, ...p.series.map((s) => s.label)]}>
+          {dates.map((d) => (
+            <TableRow key={d}>
+              <TableCell>{d}</TableCell>
+              {p.series.map((s) => {
+                const v = s.points.find((q) => q.date === d);
+                return (
+                  <TableCell key={s.label} className={classes.numberCell}>
+                    {v ? fmt(v.value) : ""}
+                  </TableCell>
+                );
+              })}
             </TableRow>
-          </TableHeader>
-          <TableBody>
-            {dates.map((d) => (
-              <TableRow key={d}>
-                <TableCell>{d}</TableCell>
-                {p.series.map((s) => {
-                  const v = s.points.find((q) => q.date === d);
-                  return (
-                    <TableCell key={s.label} className={classes.numberCell}>
-                      {v ? fmt(v.value) : ""}
-                    </TableCell>
-                  );
-                })}
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+          ))}
+        </HeadedTable>
       </details>
     </figure>
   );

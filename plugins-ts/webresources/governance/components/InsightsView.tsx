@@ -6,7 +6,8 @@
  * the sandbox; a fake in tests) and the Governance Center's own waiver list.
  */
 import * as React from "react";
-import { Field, MessageBar, MessageBarBody, Select, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Field, MessageBar, MessageBarBody, Select, Spinner, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { DataverseGateway } from "../../../dataverse/gateway";
 import { waiverBurndown } from "../../../readiness/burndown";
 import { readClosedOpportunities, readRegressions } from "../../../readiness/insights";
@@ -55,27 +56,18 @@ function Regressions(props: InsightsViewProps & { t: InsightStrings }): React.Re
         return (
           <div key={`${g.ownerId ?? ""}|${g.stage}`} className={classes.tableWrap}>
             <h4 className={classes.h3}>{label}</h4>
-            <Table size="small" aria-label={label} className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{t.colRecord}</TableHeaderCell>
-                  <TableHeaderCell>{t.colCriterion}</TableHeaderCell>
-                  <TableHeaderCell>{t.colSlidOn}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {g.regressions.map((r) => {
-                  const link = props.linkTo(r.table, r.recordId);
-                  return (
-                    <TableRow key={`${r.recordId}|${r.criterion}`}>
-                      <TableCell>{link.href ? <a href={link.href} onClick={link.open ? (e) => (e.preventDefault(), link.open!()) : undefined}>{r.name}</a> : r.name}</TableCell>
-                      <TableCell>{t.criterionOf(r.criterion, r.criterionOf)}</TableCell>
-                      <TableCell>{r.slidOn}</TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
+            <HeadedTable label={label} columns={[t.colRecord, t.colCriterion, t.colSlidOn]}>
+              {g.regressions.map((r) => {
+                const link = props.linkTo(r.table, r.recordId);
+                return (
+                  <TableRow key={`${r.recordId}|${r.criterion}`}>
+                    <TableCell>{link.href ? <a href={link.href} onClick={link.open ? (e) => (e.preventDefault(), link.open!()) : undefined}>{r.name}</a> : r.name}</TableCell>
+                    <TableCell>{t.criterionOf(r.criterion, r.criterionOf)}</TableCell>
+                    <TableCell>{r.slidOn}</TableCell>
+                  </TableRow>
+                );
+              })}
+            </HeadedTable>
           </div>
         );
       })}
@@ -127,52 +119,34 @@ function Outcomes(props: InsightsViewProps & { t: InsightStrings }): React.React
             tooFew="n < 10"
             tableLabel={t.asTable}
             table={
-              <Table size="small" aria-label={t.winChartTitle} className={classes.autoTable}>
-                <TableHeader>
-                  <TableRow>
-                    {[t.colGrade, t.colClosed, t.colWon, t.colWinRate, t.colInterval, t.colDays].map((h) => (
-                      <TableHeaderCell key={h}>{h}</TableHeaderCell>
-                    ))}
+              <HeadedTable label={t.winChartTitle} columns={[t.colGrade, t.colClosed, t.colWon, t.colWinRate, t.colInterval, t.colDays]}>
+                {groups.map((g) => (
+                  <TableRow key={g.key}>
+                    <TableCell>{g.label}</TableCell>
+                    <TableCell className={classes.numberCell}>{g.n}</TableCell>
+                    <TableCell className={classes.numberCell}>{g.won}</TableCell>
+                    <TableCell className={classes.numberCell}>{g.winRate === null ? t.tooFew : t.rate(g.winRate)}</TableCell>
+                    <TableCell>{g.interval ? t.interval(g.interval[0], g.interval[1]) : ""}</TableCell>
+                    <TableCell className={classes.numberCell}>{g.medianDaysToClose ?? ""}</TableCell>
                   </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {groups.map((g) => (
-                    <TableRow key={g.key}>
-                      <TableCell>{g.label}</TableCell>
-                      <TableCell className={classes.numberCell}>{g.n}</TableCell>
-                      <TableCell className={classes.numberCell}>{g.won}</TableCell>
-                      <TableCell className={classes.numberCell}>{g.winRate === null ? t.tooFew : t.rate(g.winRate)}</TableCell>
-                      <TableCell>{g.interval ? t.interval(g.interval[0], g.interval[1]) : ""}</TableCell>
-                      <TableCell className={classes.numberCell}>{g.medianDaysToClose ?? ""}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
+                ))}
+              </HeadedTable>
             }
           />
           <h4 className={classes.h3}>{t.dimensionsHeading}</h4>
           {report.dimensions.length === 0 ? (
             <p>{t.dimensionsNone}</p>
           ) : (
-            <Table size="small" aria-label={t.dimensionsHeading} className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  {[t.colDimension, t.colHealthy, t.colWeak, t.colDifference].map((h) => (
-                    <TableHeaderCell key={h}>{h}</TableHeaderCell>
-                  ))}
+            <HeadedTable label={t.dimensionsHeading} columns={[t.colDimension, t.colHealthy, t.colWeak, t.colDifference]}>
+              {report.dimensions.map((d) => (
+                <TableRow key={d.dimension}>
+                  <TableCell>{t.dimension[d.dimension] ?? d.dimension}</TableCell>
+                  <TableCell>{cell(d.healthy)}</TableCell>
+                  <TableCell>{cell(d.weak)}</TableCell>
+                  <TableCell>{`${t.points(d.difference)}; ${d.clear ? t.clear : t.overlap}`}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {report.dimensions.map((d) => (
-                  <TableRow key={d.dimension}>
-                    <TableCell>{t.dimension[d.dimension] ?? d.dimension}</TableCell>
-                    <TableCell>{cell(d.healthy)}</TableCell>
-                    <TableCell>{cell(d.weak)}</TableCell>
-                    <TableCell>{`${t.points(d.difference)}; ${d.clear ? t.clear : t.overlap}`}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+              ))}
+            </HeadedTable>
           )}
         </>
       )}
@@ -212,49 +186,31 @@ function Burndown(props: InsightsViewProps & { t: InsightStrings }): React.React
           {b.expiring.length === 0 ? (
             <p>{t.expiringNone}</p>
           ) : (
-            <Table size="small" aria-label={t.expiringHeading} className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{t.colWaiver}</TableHeaderCell>
-                  <TableHeaderCell>{t.colRule}</TableHeaderCell>
-                  <TableHeaderCell>{t.colExpires}</TableHeaderCell>
+            <HeadedTable label={t.expiringHeading} columns={[t.colWaiver, t.colRule, t.colExpires]}>
+              {b.expiring.map((w) => (
+                <TableRow key={w.id}>
+                  <TableCell>{w.name}</TableCell>
+                  <TableCell>{w.ruleId}</TableCell>
+                  <TableCell>{w.expiresOn.slice(0, 10)}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {b.expiring.map((w) => (
-                  <TableRow key={w.id}>
-                    <TableCell>{w.name}</TableCell>
-                    <TableCell>{w.ruleId}</TableCell>
-                    <TableCell>{w.expiresOn.slice(0, 10)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+              ))}
+            </HeadedTable>
           )}
         </section>
         <section className={classes.section} aria-labelledby="byrule-heading">
           <h4 id="byrule-heading" className={classes.h3}>
             {t.byRuleHeading}
           </h4>
-          <Table size="small" aria-label={t.byRuleHeading} className={classes.autoTable}>
-            <TableHeader>
-              <TableRow>
-                {[t.colRule, t.colInForce, t.colExpiring, t.colWaiting].map((h) => (
-                  <TableHeaderCell key={h}>{h}</TableHeaderCell>
-                ))}
+          <HeadedTable label={t.byRuleHeading} columns={[t.colRule, t.colInForce, t.colExpiring, t.colWaiting]}>
+            {b.byRule.map((r) => (
+              <TableRow key={r.ruleId}>
+                <TableCell>{r.ruleId}</TableCell>
+                <TableCell className={classes.numberCell}>{r.inForce}</TableCell>
+                <TableCell className={classes.numberCell}>{r.expiring}</TableCell>
+                <TableCell className={classes.numberCell}>{r.waiting}</TableCell>
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {b.byRule.map((r) => (
-                <TableRow key={r.ruleId}>
-                  <TableCell>{r.ruleId}</TableCell>
-                  <TableCell className={classes.numberCell}>{r.inForce}</TableCell>
-                  <TableCell className={classes.numberCell}>{r.expiring}</TableCell>
-                  <TableCell className={classes.numberCell}>{r.waiting}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+            ))}
+          </HeadedTable>
         </section>
       </div>
     </>

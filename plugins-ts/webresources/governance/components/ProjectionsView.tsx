@@ -5,7 +5,8 @@
  * data-quality floors over the audits. A table behind every chart; words from insightStrings.
  */
 import * as React from "react";
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import { moreNeeded, type FeatureProjection, type FloorProjection, type ReadinessProjections } from "../../../readiness/projection";
 import { insightStrings, type InsightStrings } from "../insightStrings";
 import { LineChart } from "./InsightCharts";
@@ -57,26 +58,17 @@ function Floors({ floors, t }: { floors: FloorProjection[]; t: InsightStrings })
   return (
     <>
       <h4 className={classes.h3}>{t.floorsHeading}</h4>
-      <Table size="small" aria-label={t.floorsHeading} className={classes.autoTable}>
-        <TableHeader>
-          <TableRow>
-            {[t.colMeasure, t.colToday, t.colFloor, t.colSlope, t.colStatus].map((h) => (
-              <TableHeaderCell key={h}>{h}</TableHeaderCell>
-            ))}
+      <HeadedTable label={t.floorsHeading} columns={[t.colMeasure, t.colToday, t.colFloor, t.colSlope, t.colStatus]}>
+        {floors.map((f) => (
+          <TableRow key={f.label}>
+            <TableCell>{f.label}</TableCell>
+            <TableCell className={classes.numberCell}>{f.today ?? ""}</TableCell>
+            <TableCell className={classes.numberCell}>{f.floor}</TableCell>
+            <TableCell className={classes.numberCell}>{f.slopePer30 ?? ""}</TableCell>
+            <TableCell>{(t.floorStatus[f.status] ?? f.status).replace("{0}", String(f.days ?? ""))}</TableCell>
           </TableRow>
-        </TableHeader>
-        <TableBody>
-          {floors.map((f) => (
-            <TableRow key={f.label}>
-              <TableCell>{f.label}</TableCell>
-              <TableCell className={classes.numberCell}>{f.today ?? ""}</TableCell>
-              <TableCell className={classes.numberCell}>{f.floor}</TableCell>
-              <TableCell className={classes.numberCell}>{f.slopePer30 ?? ""}</TableCell>
-              <TableCell>{(t.floorStatus[f.status] ?? f.status).replace("{0}", String(f.days ?? ""))}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+        ))}
+      </HeadedTable>
       <div className={classes.grid2}>
         {floors
           .filter((f) => f.trend.length > 0)

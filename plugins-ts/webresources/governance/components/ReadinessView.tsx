@@ -1,6 +1,7 @@
 import * as React from "react";
 import { strings } from "../strings";
-import { Button, makeStyles, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Button, makeStyles, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import { loadOrgRulePack } from "../../../audit/settings";
 import type { DataverseGateway } from "../../../dataverse/gateway";
 import { assessReadiness } from "../../../readiness";
@@ -116,32 +117,23 @@ function ScorecardView({ card }: { card: Scorecard }): React.ReactElement {
         {strings.overallReadiness(num(card.overall))}
       </h3>
       <div className={classes.tableWrap}>
-        <Table aria-label={strings.pillarsTable} className={classes.autoTable}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{strings.colPillar}</TableHeaderCell>
-              <TableHeaderCell>{strings.colScore}</TableHeaderCell>
-              <TableHeaderCell>{strings.colSignals}</TableHeaderCell>
+        <HeadedTable label={strings.pillarsTable} size="medium" columns={[strings.colPillar, strings.colScore, strings.colSignals]}>
+          {card.pillars.map((p) => (
+            <TableRow key={p.id}>
+              <TableCell>{p.name}</TableCell>
+              <TableCell className={classes.numberCell}>{num(p.score)}</TableCell>
+              <TableCell>
+                <ul>
+                  {p.signals.map((s) => (
+                    <li key={s.id}>
+                      {s.label}: {s.display}
+                    </li>
+                  ))}
+                </ul>
+              </TableCell>
             </TableRow>
-          </TableHeader>
-          <TableBody>
-            {card.pillars.map((p) => (
-              <TableRow key={p.id}>
-                <TableCell>{p.name}</TableCell>
-                <TableCell className={classes.numberCell}>{num(p.score)}</TableCell>
-                <TableCell>
-                  <ul>
-                    {p.signals.map((s) => (
-                      <li key={s.id}>
-                        {s.label}: {s.display}
-                      </li>
-                    ))}
-                  </ul>
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+          ))}
+        </HeadedTable>
       </div>
       <h3 className={classes.h3}>{strings.prerequisitesHeading}</h3>
       <ul aria-label={strings.prerequisitesList}>
@@ -153,24 +145,15 @@ function ScorecardView({ card }: { card: Scorecard }): React.ReactElement {
       {card.contradictions.length === 0 ? (
         <p>{strings.noContradictions}</p>
       ) : (
-        <Table aria-label={strings.contradictionsTable} className={classes.autoTable}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{strings.colStatement}</TableHeaderCell>
-              <TableHeaderCell>{strings.colAnswer}</TableHeaderCell>
-              <TableHeaderCell>{strings.colEvidence}</TableHeaderCell>
+        <HeadedTable label={strings.contradictionsTable} size="medium" columns={[strings.colStatement, strings.colAnswer, strings.colEvidence]}>
+          {card.contradictions.map((c) => (
+            <TableRow key={c.questionId}>
+              <TableCell>{c.question}</TableCell>
+              <TableCell>{c.answer}</TableCell>
+              <TableCell>{c.evidence}</TableCell>
             </TableRow>
-          </TableHeader>
-          <TableBody>
-            {card.contradictions.map((c) => (
-              <TableRow key={c.questionId}>
-                <TableCell>{c.question}</TableCell>
-                <TableCell>{c.answer}</TableCell>
-                <TableCell>{c.evidence}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+          ))}
+        </HeadedTable>
       )}
       <h3 className={classes.h3}>{strings.summaryHeading}</h3>
       {card.summary.map((line, i) => (

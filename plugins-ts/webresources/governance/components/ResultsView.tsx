@@ -1,5 +1,6 @@
 import * as React from "react";
-import { Badge, Button, Field, Select, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { Badge, Button, Field, Select, Spinner, TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { AggregateReport } from "../../../audit/aggregates";
 import { gradeFor } from "../../../engine/score";
 import type { Rule } from "../../../engine";
@@ -120,22 +121,14 @@ export function ResultsView(props: ResultsViewProps): React.ReactElement {
             <h3 id="bydim-heading" className={classes.h3}>
               {strings.byDimensionHeading}
             </h3>
-            <Table size="small" aria-labelledby="bydim-heading">
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{strings.colDimension}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colScore}</TableHeaderCell>
+            <HeadedTable labelledBy="bydim-heading" fitContent={false} columns={[strings.colDimension, strings.colScore]}>
+              {Object.entries(report.byDimension).map(([d, v]) => (
+                <TableRow key={d}>
+                  <TableCell>{strings.dimensionNames[d] ?? d}</TableCell>
+                  <TableCell className={classes.numberCell}>{v ?? "—"}</TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {Object.entries(report.byDimension).map(([d, v]) => (
-                  <TableRow key={d}>
-                    <TableCell>{strings.dimensionNames[d] ?? d}</TableCell>
-                    <TableCell className={classes.numberCell}>{v ?? "—"}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+              ))}
+            </HeadedTable>
           </section>
         </div>
       )}
@@ -146,46 +139,32 @@ export function ResultsView(props: ResultsViewProps): React.ReactElement {
             {strings.byRuleHeading}
           </h3>
           <div className={classes.tableWrap}>
-            <Table size="small" aria-labelledby="byrule-heading" className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{strings.colRule}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colTable}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colDimension}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colSeverity}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colWaived}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colMessage}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colActions}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {report.byRule.map((r) => {
-                  const def = rule(r.ruleId);
-                  const title = def?.title ?? r.ruleId;
-                  const table = def?.table ?? r.ruleId.split(".")[0];
-                  return (
-                    <TableRow key={r.ruleId}>
-                      <TableCell>
-                        {title}
-                        <div className={classes.ruleId}>{r.ruleId}</div>
-                      </TableCell>
-                      <TableCell>{table}</TableCell>
-                      <TableCell>{def ? (strings.dimensionNames[def.dimension] ?? def.dimension) : ""}</TableCell>
-                      <TableCell>{def?.severity ?? ""}</TableCell>
-                      <TableCell className={classes.numberCell}>{r.failed}</TableCell>
-                      <TableCell className={classes.numberCell}>{r.waived}</TableCell>
-                      <TableCell>{def?.message ?? ""}</TableCell>
-                      <TableCell>
-                        <Button size="small" disabled={r.failed === 0} onClick={() => setDrill({ table, ruleId: r.ruleId })} aria-label={strings.showRecordsFor(title)}>
-                          {strings.showRecords}
-                        </Button>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
+            <HeadedTable labelledBy="byrule-heading" columns={[strings.colRule, strings.colTable, strings.colDimension, strings.colSeverity, strings.colFailed, strings.colWaived, strings.colMessage, strings.colActions]}>
+              {report.byRule.map((r) => {
+                const def = rule(r.ruleId);
+                const title = def?.title ?? r.ruleId;
+                const table = def?.table ?? r.ruleId.split(".")[0];
+                return (
+                  <TableRow key={r.ruleId}>
+                    <TableCell>
+                      {title}
+                      <div className={classes.ruleId}>{r.ruleId}</div>
+                    </TableCell>
+                    <TableCell>{table}</TableCell>
+                    <TableCell>{def ? (strings.dimensionNames[def.dimension] ?? def.dimension) : ""}</TableCell>
+                    <TableCell>{def?.severity ?? ""}</TableCell>
+                    <TableCell className={classes.numberCell}>{r.failed}</TableCell>
+                    <TableCell className={classes.numberCell}>{r.waived}</TableCell>
+                    <TableCell>{def?.message ?? ""}</TableCell>
+                    <TableCell>
+                      <Button size="small" disabled={r.failed === 0} onClick={() => setDrill({ table, ruleId: r.ruleId })} aria-label={strings.showRecordsFor(title)}>
+                        {strings.showRecords}
+                      </Button>
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </HeadedTable>
           </div>
         </section>
       )}
@@ -250,28 +229,17 @@ interface ScoreRow {
 function ScoreTable(props: { id: string; heading?: string; nameHeader: string; rows: ScoreRow[]; ranked?: boolean }): JSX.Element {
   const classes = useGovernanceCenterStyles();
   const table = (
-    <Table size="small" aria-labelledby={props.id}>
-      <TableHeader>
-        <TableRow>
-          {props.ranked && <TableHeaderCell>{strings.colRank}</TableHeaderCell>}
-          <TableHeaderCell>{props.nameHeader}</TableHeaderCell>
-          <TableHeaderCell>{strings.colRecords}</TableHeaderCell>
-          <TableHeaderCell>{strings.colAverage}</TableHeaderCell>
-          <TableHeaderCell>{strings.colFailed}</TableHeaderCell>
+    <HeadedTable labelledBy={props.id} fitContent={false} columns={[props.ranked && strings.colRank, props.nameHeader, strings.colRecords, strings.colAverage, strings.colFailed]}>
+      {props.rows.map((r, i) => (
+        <TableRow key={r.key}>
+          {props.ranked && <TableCell className={classes.numberCell}>{i + 1}</TableCell>}
+          <TableCell>{r.name}</TableCell>
+          <TableCell className={classes.numberCell}>{r.records}</TableCell>
+          <TableCell className={classes.numberCell}>{r.average ?? "—"}</TableCell>
+          <TableCell className={classes.numberCell}>{r.failed}</TableCell>
         </TableRow>
-      </TableHeader>
-      <TableBody>
-        {props.rows.map((r, i) => (
-          <TableRow key={r.key}>
-            {props.ranked && <TableCell className={classes.numberCell}>{i + 1}</TableCell>}
-            <TableCell>{r.name}</TableCell>
-            <TableCell className={classes.numberCell}>{r.records}</TableCell>
-            <TableCell className={classes.numberCell}>{r.average ?? "—"}</TableCell>
-            <TableCell className={classes.numberCell}>{r.failed}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+      ))}
+    </HeadedTable>
   );
   if (props.heading === undefined) return table;
   return (

@@ -4,23 +4,8 @@
  * its first run while it is typed (or why the cadence cannot be used). The runner does the work.
  */
 import * as React from "react";
-import {
-  Button,
-  Field,
-  Input,
-  MessageBar,
-  MessageBarBody,
-  Radio,
-  RadioGroup,
-  Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Checkbox,
-} from "@fluentui/react-components";
+import { Button, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Spinner, TableCell, TableRow, Checkbox } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import { cadenceProblem, firstRun, type Cadence } from "../../../audit/cadence";
 import { DEFAULT_TABLES } from "../../../engine";
 import { draftProblem, type ScheduleDraft, type ScheduleRow, type ScheduleSource } from "../schedules";
@@ -63,32 +48,23 @@ export function cadenceText(c: Cadence): string {
 
 function ScheduleTable(props: { rows: ScheduleRow[]; onRunNow: (row: ScheduleRow) => void; busy: boolean }): React.ReactElement {
   return (
-    <Table aria-label={text.heading} size="small">
-      <TableHeader>
-        <TableRow>
-          {[text.name, text.tables, text.mode, text.cadence, text.next, text.last, ""].map((h, i) => (
-            <TableHeaderCell key={i}>{h}</TableHeaderCell>
-          ))}
+    <HeadedTable label={text.heading} fitContent={false} columns={[text.name, text.tables, text.mode, text.cadence, text.next, text.last, ""]}>
+      {props.rows.map((r) => (
+        <TableRow key={r.id} data-testid="schedule-row">
+          <TableCell>{r.name}</TableCell>
+          <TableCell>{r.tables.join(", ")}</TableCell>
+          <TableCell>{r.mode === "full" ? text.full : text.incremental}</TableCell>
+          <TableCell>{cadenceText(r.cadence)}</TableCell>
+          <TableCell>{r.enabled ? formatDateTime(r.nextRunOn) : text.disabled}</TableCell>
+          <TableCell>{r.lastRunOn ? `${formatDateTime(r.lastRunOn)} — ${r.lastOutcome ?? ""}` : (r.lastOutcome ?? "—")}</TableCell>
+          <TableCell>
+            <Button size="small" disabled={props.busy} onClick={() => props.onRunNow(r)} aria-label={`${text.runNow}: ${r.name}`}>
+              {text.runNow}
+            </Button>
+          </TableCell>
         </TableRow>
-      </TableHeader>
-      <TableBody>
-        {props.rows.map((r) => (
-          <TableRow key={r.id} data-testid="schedule-row">
-            <TableCell>{r.name}</TableCell>
-            <TableCell>{r.tables.join(", ")}</TableCell>
-            <TableCell>{r.mode === "full" ? text.full : text.incremental}</TableCell>
-            <TableCell>{cadenceText(r.cadence)}</TableCell>
-            <TableCell>{r.enabled ? formatDateTime(r.nextRunOn) : text.disabled}</TableCell>
-            <TableCell>{r.lastRunOn ? `${formatDateTime(r.lastRunOn)} — ${r.lastOutcome ?? ""}` : (r.lastOutcome ?? "—")}</TableCell>
-            <TableCell>
-              <Button size="small" disabled={props.busy} onClick={() => props.onRunNow(r)} aria-label={`${text.runNow}: ${r.name}`}>
-                {text.runNow}
-              </Button>
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+      ))}
+    </HeadedTable>
   );
 }
 

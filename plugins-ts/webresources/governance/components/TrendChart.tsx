@@ -1,5 +1,6 @@
 import * as React from "react";
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
+import { TableCell, TableRow } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { RunRow } from "../data";
 import { formatDate, formatDateTime, strings } from "../strings";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
@@ -69,24 +70,15 @@ export function TrendChart(props: { runs: readonly RunRow[] }): React.ReactEleme
       </svg>
       <details>
         <summary>{strings.trendTable}</summary>
-        <Table size="small" aria-label={strings.trendTitle}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{strings.colDate}</TableHeaderCell>
-              <TableHeaderCell>{strings.colScore}</TableHeaderCell>
-              <TableHeaderCell>{strings.colGrade}</TableHeaderCell>
+        <HeadedTable label={strings.trendTitle} fitContent={false} columns={[strings.colDate, strings.colScore, strings.colGrade]}>
+          {points.map((p) => (
+            <TableRow key={p.runId}>
+              <TableCell>{formatDateTime(p.date)}</TableCell>
+              <TableCell className={classes.numberCell}>{p.score}</TableCell>
+              <TableCell>{p.grade ? strings.grade(p.grade) : strings.noGrade}</TableCell>
             </TableRow>
-          </TableHeader>
-          <TableBody>
-            {points.map((p) => (
-              <TableRow key={p.runId}>
-                <TableCell>{formatDateTime(p.date)}</TableCell>
-                <TableCell className={classes.numberCell}>{p.score}</TableCell>
-                <TableCell>{p.grade ? strings.grade(p.grade) : strings.noGrade}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+          ))}
+        </HeadedTable>
       </details>
     </section>
   );

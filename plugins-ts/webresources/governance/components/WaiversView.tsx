@@ -1,21 +1,6 @@
 import * as React from "react";
-import {
-  Badge,
-  Button,
-  Field,
-  Input,
-  MessageBar,
-  MessageBarBody,
-  Select,
-  Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Textarea,
-} from "@fluentui/react-components";
+import { Badge, Button, Field, Input, MessageBar, MessageBarBody, Select, Spinner, TableCell, TableRow, Textarea } from "@fluentui/react-components";
+import { HeadedTable } from "./HeadedTable";
 import type { Directory, GovernanceData, PackState, Waiver, WaiverRequest, WaiverStatus } from "../data";
 import { formatDate, strings } from "../strings";
 import { useGovernanceCenterStyles } from "./GovernanceCenter/useGovernanceCenterStyles.styles";
@@ -51,7 +36,9 @@ export function WaiversView(props: WaiversViewProps): React.ReactElement {
   const [notice, setNotice] = React.useState<{ intent: "success" | "error"; text: string } | null>(null);
 
   const tables = [...new Set((props.pack?.inForce.rules ?? []).map((r) => r.table))];
-  const [req, setReq] = React.useState<WaiverRequest>({ table: tables[0] ?? "", recordId: "", ruleId: "", reason: "" });
+  // A request started from the drill-down is in the form from the first render (the tab mounts
+  // lazily with it); a later one, while the tab is open, arrives through the effect below.
+  const [req, setReq] = React.useState<WaiverRequest>(() => ({ table: tables[0] ?? "", recordId: "", ruleId: "", reason: "", ...props.prefill }));
   const [touched, setTouched] = React.useState(false);
   React.useEffect(() => {
     if (props.prefill) setReq((r) => ({ ...r, reason: "", ...props.prefill }));
@@ -130,56 +117,42 @@ export function WaiversView(props: WaiversViewProps): React.ReactElement {
         {!waivers.loading && shown.length === 0 && <p className={classes.muted}>{strings.noWaivers}</p>}
         {shown.length > 0 && (
           <div className={classes.tableWrap}>
-            <Table size="small" aria-labelledby="waivers-heading" className={classes.autoTable}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>{strings.colRule}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colTable}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colRecord}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colReason}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colRequestedBy}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colStatus}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colExpires}</TableHeaderCell>
-                  <TableHeaderCell>{strings.colActions}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {shown.map((w) => (
-                  <TableRow key={w.id}>
-                    <TableCell>{w.ruleId}</TableCell>
-                    <TableCell>{w.table}</TableCell>
-                    <TableCell>{w.recordId}</TableCell>
-                    <TableCell>{w.reason}</TableCell>
-                    <TableCell>{person(w.ownerId)}</TableCell>
-                    <TableCell>
-                      <Badge appearance="tint" color={BADGE[w.status]}>
-                        {strings.waiverStatus[w.status]}
-                      </Badge>
-                    </TableCell>
-                    <TableCell>{formatDate(w.expiresOn)}</TableCell>
-                    <TableCell>
-                      <div className={classes.actions}>
-                        {w.status === "requested" && (
-                          <>
-                            <Button size="small" appearance="primary" disabled={busy} aria-label={strings.approveLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "approved", expiresIso, w.etag), strings.decided(strings.waiverStatus.approved.toLowerCase()))}>
-                              {strings.approve}
-                            </Button>
-                            <Button size="small" disabled={busy} aria-label={strings.rejectLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "rejected", null, w.etag), strings.decided(strings.waiverStatus.rejected.toLowerCase()))}>
-                              {strings.reject}
-                            </Button>
-                          </>
-                        )}
-                        {w.storedStatus === "approved" && (
-                          <Button size="small" disabled={busy} aria-label={strings.expireLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "expired", null, w.etag), strings.decided(strings.waiverStatus.expired.toLowerCase()))}>
-                            {w.status === "expired" ? strings.markExpired : strings.expireNow}
+            <HeadedTable labelledBy="waivers-heading" columns={[strings.colRule, strings.colTable, strings.colRecord, strings.colReason, strings.colRequestedBy, strings.colStatus, strings.colExpires, strings.colActions]}>
+              {shown.map((w) => (
+                <TableRow key={w.id}>
+                  <TableCell>{w.ruleId}</TableCell>
+                  <TableCell>{w.table}</TableCell>
+                  <TableCell>{w.recordId}</TableCell>
+                  <TableCell>{w.reason}</TableCell>
+                  <TableCell>{person(w.ownerId)}</TableCell>
+                  <TableCell>
+                    <Badge appearance="tint" color={BADGE[w.status]}>
+                      {strings.waiverStatus[w.status]}
+                    </Badge>
+                  </TableCell>
+                  <TableCell>{formatDate(w.expiresOn)}</TableCell>
+                  <TableCell>
+                    <div className={classes.actions}>
+                      {w.status === "requested" && (
+                        <>
+                          <Button size="small" appearance="primary" disabled={busy} aria-label={strings.approveLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "approved", expiresIso, w.etag), strings.decided(strings.waiverStatus.approved.toLowerCase()))}>
+                            {strings.approve}
                           </Button>
-                        )}
-                      </div>
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+                          <Button size="small" disabled={busy} aria-label={strings.rejectLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "rejected", null, w.etag), strings.decided(strings.waiverStatus.rejected.toLowerCase()))}>
+                            {strings.reject}
+                          </Button>
+                        </>
+                      )}
+                      {w.storedStatus === "approved" && (
+                        <Button size="small" disabled={busy} aria-label={strings.expireLabel(w.name)} onClick={() => void act(() => props.data.decideWaiver(w.id, "expired", null, w.etag), strings.decided(strings.waiverStatus.expired.toLowerCase()))}>
+                          {w.status === "expired" ? strings.markExpired : strings.expireNow}
+                        </Button>
+                      )}
+                    </div>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </HeadedTable>
           </div>
         )}
       </section>
