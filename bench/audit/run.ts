@@ -2,7 +2,8 @@
  * Audit benchmark: a full audit of a demo organisation of N records against the emulator (in its
  * own process, with realistic latency and the documented service-protection limits on), a second
  * full run with nothing changed, then an incremental run after 1 % of the records changed.
- * Measures requests (by kind), duration, peak memory of the audit process, and 429s.
+ * Measures requests (by kind), duration, CPU seconds of the emulator and of the audit process (the
+ * work done, less sensitive than seconds to a loaded machine), peak memory of the audit process, and 429s.
  *
  *   npx tsx bench/audit/run.ts                 # 100,000 records, latency 40–120 ms
  *   npx tsx bench/audit/run.ts --size 20000 --latency 0-0
@@ -12,9 +13,10 @@
  *
  * Writes bench/results/audit.md.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 import { runAudit, type AuditResult } from "../../plugins-ts/audit/run";
 import { defaultRulePack } from "../../plugins-ts/engine";
@@ -34,6 +36,14 @@ const WORKERS = Number(arg("workers", "0"));
 // stamped by the server's clock, and "modified since the last run" compares the two.
 const NOW = new Date().toISOString();
 const root = join(__dirname, "..", "..");
+const LOAD_AT_START = loadavg().map((x) => x.toFixed(2)).join(", ");
+const commit = (): string => {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+};
 
 interface Emu {
   proc: ChildProcess;
@@ -70,6 +80,16 @@ interface EmuStats {
   batchItems: number;
 }
 
+/** CPU seconds (user + system) the emulator process has used (Linux /proc; null elsewhere): its work, whatever the machine's load. */
+function emulatorCpuSeconds(emu: Emu): number | null {
+  try {
+    const fields = readFileSync(`/proc/${emu.proc.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return null;
+  }
+}
+
 async function stats(emu: Emu): Promise<EmuStats> {
   const res = await fetch(`${emu.orgUrl}_emulator/stats`, { headers: { Authorization: `Bearer ${emu.token}` } });
   return (await res.json()) as EmuStats;
@@ -84,6 +104,9 @@ interface Measured {
   seconds: number;
   peakRssMB: number;
   emu: EmuStats;
+  /** CPU seconds of the emulator and of this (the audit's) process during the run. */
+  emuCpu: number | null;
+  auditCpu: number;
 }
 
 async function measure(label: string, emu: Emu, mode: "full" | "incremental", now: string, workers = 0): Promise<Measured> {
@@ -92,6 +115,8 @@ async function measure(label: string, emu: Emu, mode: "full" | "incremental", no
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   const t0 = Date.now();
+  const cpu0 = emulatorCpuSeconds(emu);
+  const auditCpu0 = process.cpuUsage();
   const opts = {
     gateway,
     pack: defaultRulePack(),
@@ -109,8 +134,11 @@ async function measure(label: string, emu: Emu, mode: "full" | "incremental", no
   clearInterval(timer);
   const seconds = (Date.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss);
-  const m = { label, result, seconds, peakRssMB: Math.round(peak / 1024 / 1024), emu: await stats(emu) };
-  process.stderr.write(`${label}: ${result.requests} requests, ${seconds.toFixed(1)} s, peak RSS ${m.peakRssMB} MB, 429s ${m.emu.throttled}\n`);
+  const cpu1 = emulatorCpuSeconds(emu);
+  const used = process.cpuUsage(auditCpu0);
+  const emuCpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+  const m = { label, result, seconds, peakRssMB: Math.round(peak / 1024 / 1024), emu: await stats(emu), emuCpu, auditCpu: (used.user + used.system) / 1e6 };
+  process.stderr.write(`${label}: ${result.requests} requests, ${seconds.toFixed(1)} s, emulator CPU ${emuCpu?.toFixed(1) ?? "?"} s, audit CPU ${m.auditCpu.toFixed(1)} s, peak RSS ${m.peakRssMB} MB, 429s ${m.emu.throttled}, load ${loadavg()[0].toFixed(1)}\n`);
   return m;
 }
 
@@ -146,6 +174,8 @@ async function changeOnePercent(emu: Emu, at: string): Promise<number> {
   return changed;
 }
 
+const pct = (a: number | null, b: number | null): string => (a === null || b === null || b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)} %`);
+
 async function main(): Promise<void> {
   process.stderr.write(`starting the emulator with ${SIZE.toLocaleString("en-US")} records (latency ${LATENCY} ms)…\n`);
   const emu = await startEmulatorProcess();
@@ -161,15 +191,15 @@ async function main(): Promise<void> {
     const lines = [
       "# Audit benchmark",
       "",
-      `Machine: ${machineLine()}`,
+      `Machine: ${machineLine()}; load average at the start ${LOAD_AT_START}; commit ${commit()}`,
       "",
       `Command: \`npx tsx bench/audit/run.ts --size ${SIZE} --latency ${LATENCY}\`. The emulator runs in its own process with the demo organisation (seed 1), ${LATENCY} ms of added latency per request, and the documented service-protection limits on (6,000 requests, 1,200 s execution time, 52 concurrent requests per user per 5 minutes). The audit runs in this process with the default pack and the gateway's defaults (8 concurrent requests); peak RSS is the audit process alone. Duplicates: a matcher pass over each whole table in full runs, targeted candidate queries per page in incremental runs.`,
       "",
-      "| run | records scanned | health rows written | HTTP requests | of which $batch | operations inside batches | rows read | 429s | seconds | peak RSS MB |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| run | records scanned | health rows written | HTTP requests | of which $batch | operations inside batches | rows read | 429s | seconds | emulator CPU s | audit CPU s | peak RSS MB |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...runs.map(
         (m) =>
-          `| ${m.label} | ${m.result.recordsScanned.toLocaleString("en-US")} | ${m.result.recordsChanged.toLocaleString("en-US")} | ${m.result.requests} | ${m.emu.byKind.batch ?? 0} | ${m.emu.batchItems.toLocaleString("en-US")} | ${m.emu.rowsRead.toLocaleString("en-US")} | ${m.emu.throttled} | ${m.seconds.toFixed(1)} | ${m.peakRssMB} |`,
+          `| ${m.label} | ${m.result.recordsScanned.toLocaleString("en-US")} | ${m.result.recordsChanged.toLocaleString("en-US")} | ${m.result.requests} | ${m.emu.byKind.batch ?? 0} | ${m.emu.batchItems.toLocaleString("en-US")} | ${m.emu.rowsRead.toLocaleString("en-US")} | ${m.emu.throttled} | ${m.seconds.toFixed(1)} | ${m.emuCpu?.toFixed(1) ?? "n/a"} | ${m.auditCpu.toFixed(1)} | ${m.peakRssMB} |`,
       ),
       "",
       `- Pages of records: ⌈N/5,000⌉ per table = ${pages} for this organisation (${Object.entries(cold.result.report.byTable).map(([t, s]) => `${t} ${s.records.toLocaleString("en-US")}`).join(", ")}).`,
@@ -177,8 +207,8 @@ async function main(): Promise<void> {
       `- Organisation score after each run: ${runs.map((m) => m.result.report.overall.average).join(", ")}.`,
       `- Health rows: ${rows.averageBytes} bytes of column data on average over ${rows.rows.toLocaleString("en-US")} rows (target ≤ 600; counted as in bench/audit/rowbytes.ts: text as UTF-8, lookups 16, dates and decimals 8, numbers and choices 4, Dataverse's own system columns left out). Largest: ${Object.entries(rows.byColumn).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([c, n]) => `${c} ${n}`).join(", ")}.`,
       ...(split.length ? [`- Split over ${WORKERS} worker processes (vitals audit-worker, partitions table × createdon range): ${split[0].seconds.toFixed(1)} s against ${warm.seconds.toFixed(1)} s in one process for the same unchanged full run; ${split[0].result.requests} requests against ${warm.result.requests} (each partition plans, opens and finishes like an audit, and each worker reads the tables it matches duplicates on). Same organisation score: ${split[0].result.report.overall.average === warm.result.report.overall.average ? "yes" : "no"}.`] : []),
-      "- Where an incremental run's requests go: a fixed part per run (table metadata, who-am-I, waivers, the last run, the run row) and per table (the modified-records query, the revisit query, the gone query), then per page of changed records its related facts, stored health rows, targeted duplicate-candidate queries (the largest share: the page's records' conditions OR-ed together, split to keep each URL under 30,000 characters) and the writes.",
-      "- Seconds of the incremental run are dominated by the emulator evaluating those large OR filters by scanning every row (it has no indexes); Dataverse answers them from its indexes on e-mail, phone and name columns.",
+      `- Incremental run against the full runs: ${((100 * inc.seconds) / cold.seconds).toFixed(1)} % of the first full run's seconds, ${((100 * inc.seconds) / warm.seconds).toFixed(1)} % of the unchanged one's (target ≤ 10 %); emulator CPU ${pct(inc.emuCpu, cold.emuCpu)} and ${pct(inc.emuCpu, warm.emuCpu)}, audit CPU ${pct(inc.auditCpu, cold.auditCpu)} and ${pct(inc.auditCpu, warm.auditCpu)}. Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(", ")} (2 cores shared with other work: seconds are noisy, requests are not).`,
+      "- Where an incremental run's requests go: a fixed part per run (table metadata in one $batch, who-am-I, waivers, the last run, the run row) and per table (the modified-records query, the revisit query, the gone query), then per page of changed records its stored health rows, its related facts (one $batch of the queries asked together), its duplicate candidates (one $batch per target table: e-mail and phone columns by Microsoft.Dynamics.CRM.In, the other conditions OR-ed per record) and the writes.",
       "",
     ];
     mkdirSync(join(root, "bench", "results"), { recursive: true });

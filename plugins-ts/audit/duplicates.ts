@@ -8,10 +8,11 @@
  * contacts, bench/results/dedupe.md): the one place where an audit's memory grows with the table.
  * Everything else streams.
  */
-import { buildCandidateQueries, columnsOf, deduplicate, duplicateCandidatesByRecord, link, scoreCandidates, type MatchRecord, type MatchResult, type ModelParameters } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, deduplicate, duplicateCandidatesByRecord, link, normaliseEmail, phoneSpellings, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
+import { readAll } from "./readall";
 
 /** Finds likely duplicates for a page of records (the uniqueness dimension). */
 export type DuplicateFinder = (table: string, rows: readonly Row[]) => Promise<Map<string, DuplicateCandidate[]>>;
@@ -90,8 +91,11 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
 /**
  * For incremental audits, where re-reading whole tables would cost more than the run itself: the
  * page's records are matched with the same targeted queries the record panel uses (same e-mail,
- * same phone, same surname and given name, …), OR-ed together for the whole page, then scored
- * against what comes back. A few requests per page and table, whatever the table's size.
+ * same phone, same surname and given name, …), then scored against what comes back. The e-mail and
+ * phone conditions of the whole page become one `Microsoft.Dynamics.CRM.In` per column (indexed
+ * equality: the same rows as the per-record `eq`s OR-ed together, without a filter that grows with
+ * the page); the other conditions stay OR-ed per record. Each target table's queries go in one
+ * `$batch` with the page's other reads (gateway.queryMany).
  */
 export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions & { parameters?: ModelParameters } = {}): DuplicateFinder {
   return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {
@@ -100,31 +104,63 @@ export function createTargetedDuplicateFinder(gateway: DataverseGateway, options
     const source = table as DupTable;
     const idCol = `${table}id`;
     const records: MatchRecord[] = rows.map((r) => ({ id: String(r[idCol]).toLowerCase(), values: r }));
-    const byTarget = new Map<DupTable, { select: Set<string>; filters: string[] }>();
-    for (const rec of records) {
-      for (const q of buildCandidateQueries(source, rec, { region: options.region })) {
-        const t = byTarget.get(q.table) ?? { select: new Set<string>(), filters: [] };
-        q.select.forEach((c) => t.select.add(c));
-        t.filters.push(q.filter);
-        byTarget.set(q.table, t);
-      }
-    }
-    const fetched: { table: DupTable; records: MatchRecord[] }[] = [];
-    for (const [target, q] of byTarget) {
-      const render = (chunk: readonly string[]): string => chunk.map((x) => `(${x})`).join(" or ");
-      const seen = new Map<string, MatchRecord>();
-      for (const chunk of chunkForFilter(q.filters, render)) {
-        const filter: Filter = { odata: render(chunk), composite: "or" };
-        for await (const page of gateway.streamTable({ table: target, columns: [...q.select], filter })) {
-          for (const r of page.rows) {
-            const id = String(r[`${target}id`]).toLowerCase();
-            seen.set(id, { id, values: r });
-          }
+    const byTarget = candidateFilters(source, records, options.region);
+    const fetched = await Promise.all(
+      [...byTarget].map(async ([target, q]) => {
+        const seen = new Map<string, MatchRecord>();
+        for (const r of await readAll(gateway, target, [...q.select], q.filters, `duplicate candidates in ${target}`)) {
+          const id = String(r[`${target}id`]).toLowerCase();
+          seen.set(id, { id, values: r });
         }
-      }
-      fetched.push({ table: target, records: [...seen.values()] });
-    }
+        return { table: target, records: [...seen.values()] };
+      }),
+    );
     for (const rec of records) out.set(rec.id, scoreCandidates(source, rec, fetched, { parameters: options.parameters, region: options.region }).candidates);
     return out;
   };
+}
+
+const EMAIL_COLUMNS = ["emailaddress1", "emailaddress2", "emailaddress3"];
+const PHONE_COLUMNS: Readonly<Record<DupTable, readonly string[]>> = { account: ["telephone1", "telephone2"], contact: ["telephone1", "mobilephone", "telephone2"], lead: ["telephone1", "mobilephone", "telephone2"] };
+/** The reasons buildCandidateQueries gives its e-mail and phone conditions (engine/duplicates/targeted.ts). */
+const BY_KEY = new Set(["same e-mail", "same phone"]);
+
+/** Per target table: the columns to read and the filters whose rows together are every record's candidates. */
+function candidateFilters(source: DupTable, records: readonly MatchRecord[], region: string | undefined): Map<DupTable, { select: Set<string>; filters: Filter[] }> {
+  const byTarget = new Map<DupTable, { select: Set<string>; emails: Set<string>; phones: Set<string>; rest: string[] }>();
+  for (const rec of records) {
+    for (const q of buildCandidateQueries(source, rec, { region })) {
+      const t = byTarget.get(q.table) ?? { select: new Set<string>(), emails: new Set<string>(), phones: new Set<string>(), rest: [] };
+      q.select.forEach((c) => t.select.add(c));
+      if (q.conditions.some((c) => c.reason === "same e-mail")) emailsOf(rec).forEach((e) => t.emails.add(e));
+      if (q.conditions.some((c) => c.reason === "same phone")) phonesOf(rec, region ?? "US").forEach((p) => t.phones.add(p));
+      const rest = q.conditions.filter((c) => !BY_KEY.has(c.reason));
+      if (rest.length) t.rest.push(`(${rest.map((c) => c.filter).join(" or ")})`);
+      byTarget.set(q.table, t);
+    }
+  }
+  const out = new Map<DupTable, { select: Set<string>; filters: Filter[] }>();
+  for (const [target, t] of byTarget) {
+    const active = f.eq("statecode", 0);
+    const filters: Filter[] = [];
+    const byColumn = [...EMAIL_COLUMNS.map((c) => [c, [...t.emails]] as const), ...PHONE_COLUMNS[target].map((c) => [c, [...t.phones]] as const)];
+    for (const [column, values] of byColumn) {
+      if (values.length === 0) continue;
+      for (const chunk of chunkForFilter(values, (v) => f.in(column, v).odata)) filters.push(f.and(active, f.in(column, chunk)));
+    }
+    const render = (chunk: readonly string[]): string => chunk.join(" or ");
+    for (const chunk of chunkForFilter(t.rest, render)) filters.push(f.and(active, { odata: render(chunk), composite: "or" }));
+    out.set(target, { select: t.select, filters });
+  }
+  return out;
+}
+
+/** The e-mail addresses buildCandidateQueries matches on: well-formed ones, trimmed and in lower case. */
+function emailsOf(rec: MatchRecord): string[] {
+  return EMAIL_COLUMNS.map((c) => text(rec.values[c])).filter((e): e is string => e != null && normaliseEmail(e, { canonicalGmail: false }) != null).map((e) => e.trim().toLowerCase());
+}
+
+/** Every spelling of the record's phone numbers buildCandidateQueries matches on. */
+function phonesOf(rec: MatchRecord, region: string): string[] {
+  return ["telephone1", "mobilephone", "telephone2"].map((c) => text(rec.values[c])).filter((p): p is string => p != null).flatMap((p) => phoneSpellings(p, region));
 }

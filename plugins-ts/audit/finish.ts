@@ -13,6 +13,7 @@ import type { CoverageReport, DataverseGateway } from "../dataverse/gateway";
 import { DataverseError } from "../dataverse/errors";
 import { reportAggregates } from "./aggregates";
 import type { RunTracker } from "./checkpoint";
+import { readAll } from "./readall";
 import { RunRowChangedError } from "./runrow";
 import { GRADE_VALUE, RUN_STATUS } from "./model";
 import { scopeFilter, type TablePlan } from "./plan";
@@ -123,20 +124,11 @@ async function duplicateRuleFindings(gateway: DataverseGateway, tables: readonly
   const judged = tables.filter((t) => t === "account" || t === "contact" || t === "lead");
   if (judged.length === 0) return [];
   try {
-    const rules: DuplicateRuleRow[] = [];
-    for await (const page of gateway.streamTable({
-      table: "duplicaterule",
-      columns: ["name", "baseentityname", "matchingentityname", "statecode", "statuscode", "iscasesensitive", "excludeinactiverecords"],
-    })) {
-      for (const r of page.rows) rules.push(r as unknown as DuplicateRuleRow);
-    }
-    const conditions: DuplicateRuleConditionRow[] = [];
-    for await (const page of gateway.streamTable({
-      table: "duplicaterulecondition",
-      columns: ["_regardingobjectid_value", "baseattributename", "matchingattributename", "operatorcode", "operatorparam", "ignoreblankvalues"],
-    })) {
-      for (const r of page.rows) conditions.push(r as unknown as DuplicateRuleConditionRow);
-    }
+    // Both in one request (readall.ts).
+    const [rules, conditions] = await Promise.all([
+      readAll(gateway, "duplicaterule", ["name", "baseentityname", "matchingentityname", "statecode", "statuscode", "iscasesensitive", "excludeinactiverecords"], [undefined], "duplicate detection rules"),
+      readAll(gateway, "duplicaterulecondition", ["_regardingobjectid_value", "baseattributename", "matchingattributename", "operatorcode", "operatorparam", "ignoreblankvalues"], [undefined], "duplicate detection rule conditions"),
+    ]) as unknown as [DuplicateRuleRow[], DuplicateRuleConditionRow[]];
     return auditDuplicateRules(rules, conditions, { tables: judged });
   } catch (err) {
     if (err instanceof DataverseError && (err.status === 403 || err.status === 401)) return [];

@@ -14,6 +14,7 @@ import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
 import { applyContribution, type AggregateState } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
+import { readAll } from "./readall";
 import { contributionOf, contributionOfStored, healthFingerprint, storedDimensions, storedFindings, topIssue } from "./health";
 import { GRADE_OF_VALUE, GRADE_VALUE, HEALTH_COLUMNS, HEALTH_KEY, HEALTH_LOOKUP, HEALTH_RUN_BIND, STATECODE_ACTIVE, STATECODE_INACTIVE, healthBindProperty, str } from "./model";
 import { PRIMARY_NAME, primaryId, scopeFilter, type TablePlan } from "./plan";
@@ -88,22 +89,18 @@ function storedContribution(table: string, r: Row): ReturnType<typeof contributi
 async function storedHealth(ctx: PageContext, ids: readonly string[]): Promise<Map<string, StoredHealth>> {
   const out = new Map<string, StoredHealth>();
   const table = ctx.plan.table;
-  for (const chunk of chunkIdsForIn("vit_recordid", ids)) {
-    const filter = f.and(f.eq("vit_table", table), f.in("vit_recordid", chunk));
-    for await (const page of ctx.gateway.streamTable({ table: "vit_recordhealth", columns: [...HEALTH_COLUMNS], filter, pageSize: 5000 })) {
-      for (const r of page.rows) {
-        const id = str(r.vit_recordid)?.toLowerCase();
-        if (!id) continue;
-        out.set(id, {
-          id,
-          fingerprint: str(r.vit_fingerprint),
-          active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
-          contribution: storedContribution(table, r),
-          stageHistory: str(r[STAGE_HISTORY_COLUMN]),
-          lastRunId: str(r._vit_lastauditrunid_value)?.toLowerCase() ?? null,
-        });
-      }
-    }
+  const filters = chunkIdsForIn("vit_recordid", ids).map((chunk) => f.and(f.eq("vit_table", table), f.in("vit_recordid", chunk)));
+  for (const r of await readAll(ctx.gateway, "vit_recordhealth", [...HEALTH_COLUMNS], filters, `stored health of ${ids.length} ${table} records`)) {
+    const id = str(r.vit_recordid)?.toLowerCase();
+    if (!id) continue;
+    out.set(id, {
+      id,
+      fingerprint: str(r.vit_fingerprint),
+      active: r.statecode === STATECODE_ACTIVE || r.statecode === undefined || r.statecode === null,
+      contribution: storedContribution(table, r),
+      stageHistory: str(r[STAGE_HISTORY_COLUMN]),
+      lastRunId: str(r._vit_lastauditrunid_value)?.toLowerCase() ?? null,
+    });
   }
   return out;
 }

@@ -12,6 +12,8 @@ import type { DataverseGateway, FactsRequest, ParentSpec } from "../dataverse/ga
 import { f, guid, type Filter } from "../dataverse/requests";
 import { hash53 } from "./health";
 import type { AuditScope } from "./types";
+import { BPF_TABLES } from "../client/facts";
+import { GAP_TABLE } from "../graph/model";
 
 export const PRIMARY_NAME: Readonly<Record<string, string>> = { account: "name", contact: "fullname", lead: "fullname", opportunity: "name" };
 /** Where lookups used by rule packs point (polymorphic customer lookups resolve to account). */
@@ -118,6 +120,23 @@ export function planTable(compiled: CompiledPack, table: string): TablePlan {
 /** What every table needs, checked against the organisation's metadata before any data is read. */
 export async function planAudit(gateway: DataverseGateway, compiled: CompiledPack, scope: AuditScope): Promise<TablePlan[]> {
   const plans = scope.tables.map((t) => planTable(compiled, t));
+  // Every table the run will touch, with the attributes of those in scope, in one request.
+  await gateway.prefetchMetadata?.(metadataTables(plans), scope.tables);
   await gateway.checkColumns(Object.fromEntries(plans.map((p) => [p.table, p.columns])));
   return plans;
+}
+
+/** The tables an audit reads or writes besides those in scope: its own, and those its facts come from. */
+function metadataTables(plans: readonly TablePlan[]): string[] {
+  const out = new Set<string>(["vit_auditrun", "vit_recordhealth", "vit_waiver", "duplicaterule", "duplicaterulecondition"]);
+  for (const p of plans) {
+    out.add(p.table);
+    if (p.facts.lastActivityOn || p.facts.nextActivityDueOn) out.add("activitypointer");
+    if (p.facts.owner) ["systemuser", "team"].forEach((t) => out.add(t));
+    if (p.facts.engagementGap) out.add(GAP_TABLE);
+    if (p.facts.stage && BPF_TABLES[p.table]) ["processstage", BPF_TABLES[p.table].table].forEach((t) => out.add(t));
+    for (const parent of p.facts.parents ?? []) out.add(parent.table);
+    if (p.wantsDuplicates) ["contact", "account", "lead"].forEach((t) => out.add(t));
+  }
+  return [...out];
 }

@@ -55,8 +55,10 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const cp = run.cp;
   // 3. Waivers in force, and (incremental) the records whose waivers changed.
   // Only waivers a real approver decided count; the others are listed (waivers.ts).
-  const { inForce: waivers, invalid: invalidWaivers } = await loadWaivers(gateway, now);
-  const waiversChanged = cp.mode === "incremental" && cp.since ? await waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>();
+  const [{ inForce: waivers, invalid: invalidWaivers }, waiversChanged] = await Promise.all([
+    loadWaivers(gateway, now),
+    cp.mode === "incremental" && cp.since ? waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>(),
+  ]);
   const duplicates = duplicateFinderFor(opts, cp.mode);
 
   run.progress("preparing", null);

@@ -17,6 +17,7 @@
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkIdsForIn, f } from "../dataverse/requests";
 import { STATECODE_ACTIVE, WAIVER_STATUS, str } from "./model";
+import { readAll } from "./readall";
 import { readEnvironmentVariable } from "./settings";
 
 export const SEPARATE_APPROVER_VARIABLE = "vit_WaiverRequiresSeparateApprover";
@@ -96,10 +97,7 @@ export function waiverProblem(w: Row, approvers: ReadonlyMap<string, Approver>, 
 /** Approved waivers in force, and the approved ones that are not valid with the reason. */
 export async function loadWaivers(gateway: DataverseGateway, now: Date): Promise<WaiversInForce> {
   const filter = f.and(f.eq("vit_waiverstatus", WAIVER_STATUS.approved), f.eq("statecode", STATECODE_ACTIVE), f.or(f.isNull("vit_expireson"), f.gt("vit_expireson", now)));
-  const rows: Row[] = [];
-  for await (const page of gateway.streamTable({ table: "vit_waiver", columns: ["vit_table", "vit_recordid", "vit_ruleid", "_vit_approvedby_value", "vit_approvedon", "_createdby_value"], filter })) {
-    rows.push(...page.rows);
-  }
+  const rows = await readAll(gateway, "vit_waiver", ["vit_table", "vit_recordid", "vit_ruleid", "_vit_approvedby_value", "vit_approvedon", "_createdby_value"], [filter], "waivers in force");
   const result: WaiversInForce = { inForce: new Map(), invalid: [] };
   if (!rows.length) return result;
   const separate = await requiresSeparateApprover(gateway);

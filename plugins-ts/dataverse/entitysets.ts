@@ -98,4 +98,10 @@ export class TableInfoCache {
     }
     return hit;
   }
+
+  /** Fills the cache from a definition read elsewhere (a `$batch` of several); never replaces an entry. */
+  prime(logicalName: string, row: EntityDefinitionRow | null): void {
+    const name = assertTable(logicalName).toLowerCase();
+    if (!this.cache.has(name)) this.cache.set(name, Promise.resolve(row ? tableInfoFromDefinition(name, row) : fallbackTableInfo(name)));
+  }
 }

@@ -179,6 +179,13 @@ export interface DataverseGateway {
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   coverage(table: string, filter?: Filter, opts?: CoverageOptions): Promise<CoverageReport>;
   stats(): GatewayStats;
+  /**
+   * Reads the definitions of `tables` and the attribute names of `withAttributes` in one request and
+   * caches them, so entitySetName and checkColumns need none of their own. Web API adapter only.
+   */
+  prefetchMetadata?(tables: readonly string[], withAttributes?: readonly string[]): Promise<void>;
+  /** Several queries of one table (undefined: every row) in one `$batch` with the other reads asked meanwhile, each followed to its last page; rows in query order. Web API adapter only. */
+  queryMany?(table: string, columns: readonly string[], filters: readonly (Filter | undefined)[], describe: string): Promise<Row[][]>;
   /** Rows by id with their ETags (ids the caller cannot read are absent). Web API adapter only. */
   readVersioned?(table: string, ids: readonly string[], columns: readonly string[]): Promise<Map<string, VersionedRow>>;
   /**

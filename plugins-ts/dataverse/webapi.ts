@@ -10,13 +10,15 @@
  */
 import type { RelatedFacts } from "../engine/types";
 import { fallbackTableInfo } from "./entitysets";
-import type { DataverseGateway, FetchRelatedFactsOptions } from "./gateway";
+import { cleanRow, type DataverseGateway, type FetchRelatedFactsOptions } from "./gateway";
 import { createMergePort } from "./merge";
 import { fetchRelatedFactsWith } from "./related";
 import type { GatewayStats } from "./resilience";
 import { createConnection, type WebApiGatewayOptions } from "./webapi/connection";
 import { coverage } from "./webapi/coverage";
 import { checkColumns, whoAmI } from "./webapi/metadata";
+import { coalescingPort, createCoalescer } from "./webapi/coalesce";
+import { prefetchMetadata } from "./webapi/prefetch";
 import { createQueryPort, retrieveRecord, streamTable } from "./webapi/reads";
 import { createMany, deleteMany, readVersioned, updateMany, upsertMany, writeFixes } from "./webapi/writes";
 
@@ -25,7 +27,9 @@ export { relativeNextLink } from "./webapi/reads";
 
 export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGateway {
   const conn = createConnection(opts);
-  const port = createQueryPort(conn);
+  const plain = createQueryPort(conn);
+  const together = createCoalescer(conn, plain);
+  const port = coalescingPort(plain, together);
   const stageNames = new Map<string, string>();
   const gateway: DataverseGateway = {
     adapter: "webapi",
@@ -40,6 +44,13 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     upsertMany: (table, rows, o) => upsertMany(conn, table, rows, o),
     deleteMany: (table, ids, o) => deleteMany(conn, table, ids, o),
     readVersioned: (table, ids, columns) => readVersioned(conn, table, ids, columns),
+    prefetchMetadata: (tables, withAttributes) => prefetchMetadata(conn, tables, withAttributes),
+    queryMany: async (table, columns, filters, describe) => {
+      // With the primary id column, as streamTable reads it.
+      const select = [...new Set([...columns, (await conn.tableInfo(table)).primaryIdAttribute])];
+      const results = await Promise.all(filters.map((filter, i) => together.query(table, select, filter, filters.length > 1 ? `${describe}, ${i + 1} of ${filters.length}` : describe)));
+      return results.map((rows) => rows.map(cleanRow));
+    },
     writeFixes: (table, writes, o) => writeFixes(conn, table, writes, o),
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),

@@ -67,6 +67,8 @@ export interface WebApiConnection {
   tableInfo: (table: string) => Promise<TableInfo>;
   /** A table's attribute names (cached), or null when the table does not exist. */
   attributesOf: (table: string) => Promise<Set<string> | null>;
+  /** Fill the caches above from definitions read together (./prefetch.ts); entries already there stay. */
+  prime: { tableInfo: (table: string, row: EntityDefinitionRow | null) => void; attributes: (table: string, names: Set<string> | null) => void };
 }
 
 function checkOptions(opts: WebApiGatewayOptions): void {
@@ -147,5 +149,11 @@ export function createConnection(opts: WebApiGatewayOptions): WebApiConnection {
     unwrap,
     tableInfo: (t) => tables.get(t),
     attributesOf,
+    prime: {
+      tableInfo: (t, row) => tables.prime(t, row),
+      attributes: (t, names) => {
+        if (!attributeCache.has(t.toLowerCase())) attributeCache.set(t.toLowerCase(), Promise.resolve(names));
+      },
+    },
   };
 }

@@ -1,0 +1,91 @@
+/**
+ * An incremental audit after 1 % of the organisation changed must leave what a full audit of the
+ * changed organisation would: the same health rows (score, grade, failed and waived rules) and the
+ * same aggregates. Two twin organisations (same seed) get the same edits; one is audited in full,
+ * then incrementally, the other in full only after the edits. Requests and time are measured at
+ * scale in bench/audit (bench/results/audit.md), not here.
+ */
+import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
+import { runAudit, type AuditOptions, type AuditResult } from "../../plugins-ts/audit/run";
+import { defaultRulePack } from "../../plugins-ts/engine";
+import { gatewayFor, storedHealth } from "../helpers/audit";
+
+const NOW = new Date("2026-11-23T12:00:00Z");
+const HOUR = 3_600_000;
+const TABLES = ["account", "contact", "lead", "opportunity"];
+/** What users edit, as in bench/audit/run.ts: a match column on accounts (the phone), others elsewhere. */
+const EDITS: Record<string, Record<string, string>> = {
+  contact: { jobtitle: "Head of Procurement" },
+  account: { telephone1: "+1 425 555 0100" },
+  lead: { subject: "Updated after the call" },
+  opportunity: { name: "Renewal, updated" },
+};
+
+function options(emu: EmulatorHandle, over: Partial<AuditOptions>): AuditOptions {
+  return { gateway: gatewayFor(emu), pack: defaultRulePack(), scope: { tables: TABLES }, mode: "full", now: NOW, ...over };
+}
+
+/** Every 100th record of each table, edited as a user would (the record's modifiedon moves). */
+function changeOnePercent(emu: EmulatorHandle): number {
+  let changed = 0;
+  const stamp = new Date(NOW.getTime() + HOUR).toISOString();
+  for (const t of TABLES) {
+    const rows = [...emu.store.rows(t)].sort((a, b) => String(a[`${t}id`]).localeCompare(String(b[`${t}id`])));
+    rows.forEach((r, i) => {
+      if (i % 100 !== 0) return;
+      emu.store.update(t, String(r[`${t}id`]), { ...EDITS[t], modifiedon: stamp });
+      changed++;
+    });
+  }
+  return changed;
+}
+
+/** What a health row says, without when or by which run it was written. */
+function healthOf(emu: EmulatorHandle): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, h] of storedHealth(emu)) {
+    if (!h.active) continue;
+    out.set(key, JSON.stringify({ score: h.score, grade: h.grade, owner: h.ownerId, failed: [...h.failed].sort(), waived: [...h.waived].sort() }));
+  }
+  return out;
+}
+
+function aggregatesOf(r: AuditResult): unknown {
+  const { overall, byTable, byRule } = r.report;
+  return { overall, byTable, byRule: [...byRule].sort((a, b) => a.ruleId.localeCompare(b.ruleId)) };
+}
+
+describe("an incremental audit after 1 % of the records changed", () => {
+  let audited: EmulatorHandle;
+  let twin: EmulatorHandle;
+  beforeAll(async () => {
+    [audited, twin] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
+  }, 120_000);
+  afterAll(async () => {
+    await audited.close();
+    await twin.close();
+  });
+
+  it("leaves the same health rows and aggregates as a full audit of the changed organisation", async () => {
+    expect((await runAudit(options(audited, {}))).status).toBe("completed");
+    const changed = changeOnePercent(audited);
+    expect(changeOnePercent(twin)).toBe(changed);
+    expect(changed).toBeGreaterThanOrEqual(TABLES.length * 2);
+    const later = new Date(NOW.getTime() + 2 * HOUR);
+
+    const inc = await runAudit(options(audited, { mode: "incremental", now: later }));
+    const full = await runAudit(options(twin, { now: later }));
+    expect(inc.mode).toBe("incremental");
+    expect(inc.status).toBe("completed");
+    expect(full.status).toBe("completed");
+    // It re-scored only what changed (and what was due), not the organisation.
+    expect(inc.recordsScanned).toBeLessThan(full.recordsScanned / 10);
+
+    const a = healthOf(audited);
+    const b = healthOf(twin);
+    expect(a.size).toBe(b.size);
+    const differing = [...b].filter(([key, v]) => a.get(key) !== v).map(([key, v]) => `${key}: incremental ${a.get(key) ?? "none"}, full ${v}`);
+    expect(differing).toEqual([]);
+    expect(aggregatesOf(inc)).toEqual(aggregatesOf(full));
+  }, 600_000);
+});
