@@ -39,6 +39,13 @@ export interface Coalescer {
 }
 
 /** One per connection: every read asked through it in the same turn shares a `$batch`. */
+/**
+ * After the reads asked in this turn of the event loop: `setImmediate` in Node (after pending I/O
+ * callbacks), a zero timeout in browsers, which have no `setImmediate` (the Governance Center and
+ * the panel run this gateway too).
+ */
+const nextTurn: (f: () => void) => void = typeof globalThis.setImmediate === "function" ? (f) => void globalThis.setImmediate(f) : (f) => void setTimeout(f, 0);
+
 export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coalescer {
   let queue: Pending[] = [];
   const send = async (items: Pending[]): Promise<void> => {
@@ -67,7 +74,7 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
   };
   const enqueue = (p: Omit<Pending, "resolve" | "reject">): Promise<RawRow[]> =>
     new Promise<RawRow[]>((resolve, reject) => {
-      if (queue.length === 0) setImmediate(() => void flush());
+      if (queue.length === 0) nextTurn(() => void flush());
       queue.push({ ...p, resolve, reject });
     });
   return {
