@@ -61,6 +61,22 @@ export default tseslint.config(
     },
   },
   {
+    // Code that runs in the browser (the panel, the form script, the Governance Center, the engine
+    // and the gateway they bundle): no Node globals. A browser has no setImmediate, Buffer or process;
+    // code shared with Node checks `globalThis` for them first.
+    files: ["controls/**/*.{ts,tsx}", "plugins-ts/webresources/**/*.{ts,tsx}", "plugins-ts/client/**/*.ts", "plugins-ts/engine/**/*.ts", "plugins-ts/dataverse/**/*.ts"],
+    // Build scripts and sign-in (Node only) are not bundled for the browser.
+    ignores: ["**/*.test.{ts,tsx}", "plugins-ts/webresources/**/build.ts", "plugins-ts/dataverse/auth.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "setImmediate", message: "browsers have no setImmediate: use globalThis.setImmediate behind a check, or setTimeout" },
+        { name: "Buffer", message: "browsers have no Buffer: use TextEncoder / Uint8Array" },
+        { name: "process", message: "browsers have no process: pass configuration in" },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.{ts,tsx}", "**/*.test.{ts,tsx}"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",
