@@ -23,8 +23,8 @@ interface Pending {
   describe: string;
   /** A query (with its columns and filter) or a FetchXML aggregate. */
   query?: { columns: readonly string[]; filter: Filter | undefined; annotations?: string };
-  /** Sends it alone, when nothing else was asked for; absent: it goes as a `$batch` of one. */
   fetchXml?: string;
+  /** Sends it alone, when nothing else was asked for; absent: it goes as a `$batch` of one. */
   single?: () => Promise<RawRow[]>;
   resolve: (rows: RawRow[]) => void;
   reject: (err: unknown) => void;
@@ -38,7 +38,6 @@ export interface Coalescer {
   fetchXml(table: string, fetchXml: string, describe: string): Promise<RawRow[]>;
 }
 
-/** One per connection: every read asked through it in the same turn shares a `$batch`. */
 /**
  * After the reads asked in this turn of the event loop: `setImmediate` in Node (after pending I/O
  * callbacks), a zero timeout in browsers, which have no `setImmediate` (the Governance Center and
@@ -46,6 +45,7 @@ export interface Coalescer {
  */
 const nextTurn: (f: () => void) => void = typeof globalThis.setImmediate === "function" ? (f) => void globalThis.setImmediate(f) : (f) => void setTimeout(f, 0);
 
+/** One per connection: every read asked through it in the same turn shares a `$batch`. */
 export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coalescer {
   let queue: Pending[] = [];
   const send = async (items: Pending[]): Promise<void> => {
