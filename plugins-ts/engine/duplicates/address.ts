@@ -4,7 +4,7 @@
  * one building are told apart by the part that differs. Pure; never throws: a line it cannot
  * read is all street.
  */
-import { normaliseAddress } from "./normalise";
+import { addressTokens } from "./normalise";
 
 export interface ParsedAddress {
   /** House or building number ("125", "12b", "12-14"); null when the line has none. */
@@ -17,27 +17,42 @@ export interface ParsedAddress {
 
 const NUMBER_RE = /^\d+[a-z]?$|^\d+-\d+[a-z]?$/;
 const ORDINAL_RE = /^(\d+)(st|nd|rd|th)$/;
+const UNIT_NUMBER_RE = /^\d+[a-z]?$|^[a-z]$/;
+const DIGITS_RE = /^\d+$/;
+const LONG_WORD_RE = /[a-z]{3,}/;
 const UNIT_WORDS = new Set(["unit", "floor", "room", "building", "level", "lot", "box"]);
 
-/** Parses an address line ("12 Main St., Apt 3" → number 12, street "main street", unit "unit 3"). */
-export function parseAddress(value: unknown): ParsedAddress | null {
-  const normalised = normaliseAddress(value);
-  if (normalised == null) return null;
-  const tokens = normalised.split(" ");
+/** "23rd" → "23"; any other token as it is (one test of the first letter before the regex). */
+function withoutOrdinal(t: string): string {
+  const c = t.charCodeAt(0);
+  return c >= 48 && c <= 57 && ORDINAL_RE.test(t) ? t.slice(0, -2) : t;
+}
+
+/** The parts of an address line as token lists (`parseAddress` joins them). */
+export interface AddressTokens {
+  number: string | null;
+  street: string[];
+  unit: string[];
+}
+
+/** Splits an address line's tokens into number, street and unit (one pass over the tokens). */
+export function parseAddressTokens(value: unknown): AddressTokens | null {
+  const tokens = addressTokens(value);
+  if (tokens == null) return null;
   const street: string[] = [];
   const unit: string[] = [];
   let number: string | null = null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
-    if (UNIT_WORDS.has(t) && next !== undefined && /^\d+[a-z]?$|^[a-z]$/.test(next)) {
+    if (next !== undefined && UNIT_WORDS.has(t) && UNIT_NUMBER_RE.test(next)) {
       unit.push(t, next);
       i++;
       continue;
     }
     // "6th floor", "3 fl"
-    if (next === "floor" && (ORDINAL_RE.test(t) || /^\d+$/.test(t))) {
-      unit.push("floor", t.replace(ORDINAL_RE, "$1"));
+    if (next === "floor" && (ORDINAL_RE.test(t) || DIGITS_RE.test(t))) {
+      unit.push("floor", withoutOrdinal(t));
       i++;
       continue;
     }
@@ -45,15 +60,22 @@ export function parseAddress(value: unknown): ParsedAddress | null {
       number = t;
       continue;
     }
-    street.push(t.replace(ORDINAL_RE, "$1"));
+    street.push(withoutOrdinal(t));
   }
   // "Hauptstrasse 12": the number after the street when none came first
-  if (number === null && street.length > 1 && NUMBER_RE.test(street[street.length - 1]) && /[a-z]{3,}/.test(street[street.length - 2])) {
+  if (number === null && street.length > 1 && NUMBER_RE.test(street[street.length - 1]) && LONG_WORD_RE.test(street[street.length - 2])) {
     number = street.pop()!;
   }
+  return { number, street, unit };
+}
+
+/** Parses an address line ("12 Main St., Apt 3" → number 12, street "main street", unit "unit 3"). */
+export function parseAddress(value: unknown): ParsedAddress | null {
+  const parts = parseAddressTokens(value);
+  if (parts == null) return null;
   return {
-    number,
-    street: street.length ? street.join(" ") : null,
-    unit: unit.length ? unit.join(" ") : null,
+    number: parts.number,
+    street: parts.street.length ? parts.street.join(" ") : null,
+    unit: parts.unit.length ? parts.unit.join(" ") : null,
   };
 }

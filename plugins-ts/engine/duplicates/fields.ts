@@ -19,7 +19,7 @@ import {
   type DateOrder,
 } from "./normalise";
 import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
-import { parseAddress } from "./address";
+import { parseAddressTokens } from "./address";
 import { memoiseText } from "./memo";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
@@ -189,15 +189,59 @@ function companyOf(normalised: string): CompanyTokens {
   return { tokens, weights: tokenWeights(tokens) };
 }
 
+/** The address fields of a prepared record, computed together once per distinct address line. */
+interface AddressFields {
+  address: string | null;
+  streetNumber: string | null;
+  addressKey: string | null;
+}
+
+function addressFields(value: unknown): AddressFields | null {
+  const parts = parseAddressTokens(value);
+  if (parts == null) return null;
+  const words = parts.unit.length ? parts.street.concat(parts.unit) : parts.street;
+  if (words.length === 0) return { address: null, streetNumber: parts.number, addressKey: null };
+  // (joins, not `+`: a joined string is one piece in memory, see memo.ts `flat`)
+  return { address: words.join(" "), streetNumber: parts.number, addressKey: (parts.number == null ? words : [parts.number, ...words]).join("") };
+}
+
+/** A city and its blocking key (spaces removed), computed together once per distinct value. */
+interface CityFields {
+  city: string;
+  cityKey: string;
+}
+
+function cityFields(value: unknown): CityFields | null {
+  const city = normalisePlace(value);
+  return city == null ? null : { city, cityKey: city.replace(/ /g, "") };
+}
+
 // one normalisation per distinct raw value, shared by the records that hold it (see memo.ts)
 const personName = memoiseText(normalisePersonName);
 const companyParts = memoiseText(parseCompanyName);
 const companyTokensOf = memoiseText((name) => companyOf(name as string));
 const canonicalOf = memoiseText((name) => canonicalFirstName(name as string));
-const addressParts = memoiseText(parseAddress);
-const place = memoiseText(normalisePlace);
+const addressOf = memoiseText(addressFields);
+const cityOf = memoiseText(cityFields);
 const postcodeOf = memoiseText(normalisePostcode);
 const websiteOf = memoiseText(normaliseWebsite);
+const dateOf: Record<DateOrder, (value: unknown) => string | null> = {
+  DMY: memoiseText((x) => normaliseDate(x, "DMY")),
+  MDY: memoiseText((x) => normaliseDate(x, "MDY")),
+};
+
+/** The display name: the table's name column, else given name and surname, else any name, else the id. */
+function displayNameOf(table: DuplicateTable, record: MatchRecord): string {
+  const v = record.values;
+  const own = text(v[NAME_COLUMN[table]]);
+  if (own != null) return own.trim();
+  const first = text(v.firstname);
+  const last = text(v.lastname);
+  // (text() never answers "", so a given name or surname is the name)
+  if (first != null && last != null) return `${first} ${last}`.trim();
+  if (first != null || last != null) return (first ?? last)!.trim();
+  return (text(v.name) ?? text(v.companyname) ?? record.id).trim();
+}
 
 /** Normalises one record of `table` for comparison. */
 export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
@@ -210,17 +254,13 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
   const parsedCompany = firstValue(v, cols.companyName, companyParts);
   const companyName = parsedCompany?.name ?? null;
   const firstCanonical = firstName == null ? null : canonicalOf(firstName);
-  const parsed = firstValue(v, cols.address, addressParts);
-  const city = firstValue(v, cols.city, place);
-  const street = parsed == null ? null : [parsed.street, parsed.unit].filter((x) => x != null).join(" ") || null;
-  const displayName =
-    text(v[NAME_COLUMN[table]]) ??
-    ([text(v.firstname), text(v.lastname)].filter((s) => s != null).join(" ") || (text(v.name) ?? text(v.companyname) ?? record.id));
+  const address = firstValue(v, cols.address, addressOf);
+  const city = firstValue(v, cols.city, cityOf);
   return {
     index,
     table,
     id: record.id,
-    name: displayName.trim(),
+    name: displayNameOf(table, record),
     firstName,
     firstCanonical,
     firstPhonetic: firstCanonical == null ? null : phonetic(firstCanonical) || null,
@@ -232,13 +272,13 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
     emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),
     phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
-    address: street,
-    streetNumber: parsed?.number ?? null,
-    addressKey: street == null ? null : `${parsed?.number ?? ""}${street.replace(/ /g, "")}`,
-    city,
-    cityKey: city == null ? null : city.replace(/ /g, ""),
+    address: address?.address ?? null,
+    streetNumber: address?.streetNumber ?? null,
+    addressKey: address?.addressKey ?? null,
+    city: city?.city ?? null,
+    cityKey: city?.cityKey ?? null,
     postcode: firstValue(v, cols.postcode, postcodeOf),
-    birthDate: firstValue(v, cols.birthDate, (x) => normaliseDate(x, order)),
+    birthDate: firstValue(v, cols.birthDate, order === "MDY" ? dateOf.MDY : dateOf.DMY),
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),
     website: firstValue(v, cols.website, websiteOf),
   };

@@ -8,15 +8,22 @@
  * Contract: `memoiseText(f)` returns a function with f's result for every input; string inputs are
  * looked up in a bounded cache (cleared when it reaches `limit` entries, so memory stays bounded
  * on data whose values never repeat), other inputs go straight to f. Results are shared, so they
- * must be treated as immutable (they are: prepared records are read-only after preparation). Pure
- * apart from the cache; no I/O.
+ * must be treated as immutable (they are: prepared records are read-only after preparation).
+ * `clearMemos()` empties every cache made here (the matcher calls it once every record is
+ * prepared: the caches hold raw values of pages already dropped, and nothing needs them while
+ * matching); answers are the same afterwards, only computed again. `flat(s)` returns s stored
+ * as one piece (see below). Pure apart from the caches; no I/O.
  */
 
 /** Default number of distinct raw values a memoised normaliser remembers. */
 export const MEMO_LIMIT = 100_000;
 
+/** Every memo cache, for `clearMemos` (module-level memos: a handful, never collected anyway). */
+const CACHES: Map<string, unknown>[] = [];
+
 export function memoiseText<T>(f: (value: unknown) => T, limit: number = MEMO_LIMIT): (value: unknown) => T {
   const cache = new Map<string, T>();
+  CACHES.push(cache);
   return (value) => {
     if (typeof value !== "string") return f(value);
     const hit = cache.get(value);
@@ -26,4 +33,21 @@ export function memoiseText<T>(f: (value: unknown) => T, limit: number = MEMO_LI
     cache.set(value, result);
     return result;
   };
+}
+
+/** Empties every memo cache (answers stay the same; the memory of the raw values is released). */
+export function clearMemos(): void {
+  for (const cache of CACHES) cache.clear();
+}
+
+/**
+ * `s` as one contiguous string. JavaScript engines represent `a + b` (and template literals) as a
+ * pair pointing at both parts, which keeps the parts alive as long as the result; a value kept in
+ * a million prepared records should not carry its pieces. Converting to a number makes V8 flatten
+ * the string (the pair then points at one copy, and the collector drops the pair); the number is
+ * discarded. The value is unchanged; only memory differs.
+ */
+export function flat(s: string): string {
+  if (s.length >= 13) void Number(s); // V8 builds pairs from 13 characters on
+  return s;
 }

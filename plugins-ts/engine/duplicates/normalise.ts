@@ -5,6 +5,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { engineLibs } from "../engineLibs";
 import { canonicalGivenName } from "./nicknames";
+import { flat } from "./memo";
 
 const SPECIAL_LETTERS: Record<string, string> = {
   ß: "ss", æ: "ae", Æ: "ae", ø: "o", Ø: "o", œ: "oe", Œ: "oe", ł: "l", Ł: "l", đ: "d", Đ: "d", ð: "d", þ: "th", ı: "i",
@@ -59,6 +60,8 @@ export interface EmailOptions {
   canonicalGmail?: boolean;
 }
 
+const EMAIL_DOMAIN_RE = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
 /** Lower case, trimmed; null when it is not shaped like an address (one "@", a dot in the domain). */
 export function normaliseEmail(value: unknown, options: EmailOptions = {}): string | null {
   const raw = text(value);
@@ -66,15 +69,15 @@ export function normaliseEmail(value: unknown, options: EmailOptions = {}): stri
   const s = raw.trim().toLowerCase().replace(/^mailto:/, "");
   const at = s.indexOf("@");
   if (at <= 0 || at !== s.lastIndexOf("@") || /\s/.test(s)) return null;
-  let local = s.slice(0, at);
-  let domain = s.slice(at + 1);
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) return null;
+  const domain = s.slice(at + 1);
+  if (!EMAIL_DOMAIN_RE.test(domain)) return null;
   if ((options.canonicalGmail ?? true) && (domain === "gmail.com" || domain === "googlemail.com")) {
-    domain = "gmail.com";
-    local = local.split("+", 1)[0].replace(/\./g, "");
+    const local = s.slice(0, at).split("+", 1)[0].replace(/\./g, "");
     if (local === "") return null;
+    return flat(`${local}@gmail.com`);
   }
-  return `${local}@${domain}`;
+  // unchanged: the address itself, in one piece (not the local part and domain joined anew)
+  return flat(s);
 }
 
 const PHONE_CACHE = new Map<string, string | null>();
@@ -84,6 +87,8 @@ export const NANP_REGIONS: ReadonlySet<string> = new Set([
   "US", "CA", "AG", "AI", "AS", "BB", "BM", "BS", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP", "MS", "PR", "SX", "TC", "TT", "VC", "VG", "VI",
 ]);
 const PHONE_CACHE_LIMIT = 200_000;
+/** An extension at the end of a phone number ("x 12", "ext. 12", "#12"). */
+const EXTENSION_RE = /(?:ext\.?|x|#)\s*\d+\s*$/i;
 
 /**
  * A phone number in E.164 ("+14155550123") through libphonenumber-js, reading national numbers in
@@ -94,7 +99,8 @@ export function normalisePhone(value: unknown, region: string = "US"): string | 
   const raw = text(value);
   if (raw == null) return null;
   // keep a leading "+" (or 00 international prefix) and the digits; drop extensions
-  const main = raw.split(/(?:ext\.?|x|#)\s*\d+\s*$/i)[0];
+  const extension = EXTENSION_RE.exec(raw);
+  const main = extension ? raw.slice(0, extension.index) : raw;
   let digits = main.replace(/[^0-9+]/g, "");
   if (digits.startsWith("00")) digits = `+${digits.slice(2)}`;
   if (digits === "") return null;
@@ -110,7 +116,7 @@ export function normalisePhone(value: unknown, region: string = "US"): string | 
   const cached = PHONE_CACHE.get(key);
   if (cached !== undefined) return cached;
   const parsed = engineLibs().parsePhoneNumberFromString(digits, region.toUpperCase() as CountryCode);
-  const result = parsed?.isPossible() ? parsed.number : `#${digits.replace("+", "")}`;
+  const result = flat(parsed?.isPossible() ? parsed.number : `#${digits.replace("+", "")}`);
   if (PHONE_CACHE.size >= PHONE_CACHE_LIMIT) PHONE_CACHE.clear();
   PHONE_CACHE.set(key, result);
   return result;
@@ -140,19 +146,30 @@ function startsWithDigit(s: string): boolean {
  * "saint"; after a name ("Elizabeth St. Ci") it is "street".
  */
 export function normaliseAddress(value: unknown): string | null {
+  const tokens = addressTokens(value);
+  return tokens == null ? null : tokens.join(" ");
+}
+
+/** The tokens of `normaliseAddress`'s answer (never empty strings), or null when it is null. */
+export function addressTokens(value: unknown): string[] | null {
   const raw = text(value);
   if (raw == null) return null;
-  const tokens = foldText(raw).split(" ").filter((t) => t !== "");
+  const tokens = foldText(raw).split(" ");
+  if (tokens.length === 1 && tokens[0] === "") return null;
   // (a Map, not an object lookup: a street word such as "constructor" must not find Object.prototype's)
-  const out = tokens.map((t, i) => {
-    const opens = i === 0 || startsWithDigit(tokens[i - 1]);
-    if (t === "st" && opens && i < tokens.length - 1 && !startsWithDigit(tokens[i + 1]) && !ADDRESS_WORD_MAP.has(tokens[i + 1])) {
-      return "saint";
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    // `opens` reads the token before as it was typed (tokens[i - 1] is already expanded, but an
+    // expansion never starts with a digit and "st" itself is the only token that may be replaced)
+    if (t === "st" && next !== undefined && (i === 0 || startsWithDigit(tokens[i - 1])) && !startsWithDigit(next) && !ADDRESS_WORD_MAP.has(next)) {
+      tokens[i] = "saint";
+    } else {
+      const expanded = ADDRESS_WORD_MAP.get(t);
+      if (expanded !== undefined) tokens[i] = expanded;
     }
-    return ADDRESS_WORD_MAP.get(t) ?? t;
-  });
-  const s = out.join(" ");
-  return s === "" ? null : s;
+  }
+  return tokens;
 }
 
 /** A place name (city, state): folded. */
