@@ -117,7 +117,11 @@ export function normaliseCompanyName(value: unknown): string | null {
 export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   const raw = text(value);
   if (raw == null) return null;
-  const folded = foldText(raw.replace(/[&+]/g, " and ").replace(/\./g, ""));
+  // (each replacement only when its characters occur: most names have neither)
+  let spelled = raw;
+  if (spelled.includes("&") || spelled.includes("+")) spelled = spelled.replace(/[&+]/g, " and ");
+  if (spelled.includes(".")) spelled = spelled.replace(/\./g, "");
+  const folded = foldText(spelled);
   const tokens: string[] = [];
   // spaced single letters are one abbreviation: "n v" → "nv", "a b c plumbing" → "abc plumbing"
   let initials = false;
@@ -133,11 +137,12 @@ export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   if (tokens.length > 1 && LEADING_LEGAL_FORMS.has(tokens[0])) legal.push(tokens.shift()!);
   legal.push(...stripTrailingLegalForms(tokens));
   // (a loop and a Map: flatMap is slow, and an object lookup would find "constructor" on Object.prototype)
-  let name = "";
-  for (const t of tokens) {
-    const expanded = ABBREVIATIONS.get(t) ?? t;
-    name = name === "" ? expanded : `${name} ${expanded}`;
+  for (let i = 0; i < tokens.length; i++) {
+    const expanded = ABBREVIATIONS.get(tokens[i]);
+    if (expanded !== undefined) tokens[i] = expanded;
   }
+  // (joined, not concatenated token by token: one piece in memory, see memo.ts `flat`)
+  const name = tokens.join(" ");
   if (name === "") return null;
   const family = legal.filter((t) => LEGAL_FORMS.has(t) || LEADING_LEGAL_FORMS.has(t)).filter((t) => !NOT_A_LEGAL_FORM.has(t)).map((t) => LEGAL_FAMILY[t] ?? t);
   return { name, legalForm: family.length ? family.join(" ") : null };

@@ -20,7 +20,7 @@ import {
 } from "./normalise";
 import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
 import { parseAddressTokens } from "./address";
-import { memoiseText } from "./memo";
+import { clearMemos, memoiseText } from "./memo";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
 export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
@@ -147,17 +147,11 @@ export interface PrepareOptions {
   canonicalGmail?: boolean;
 }
 
-const PHONETIC_CACHE = new Map<string, string>();
+const phoneticCode = memoiseText((name) => doubleMetaphone((name as string).replace(/ /g, ""))[0]);
 
 /** Double Metaphone primary code of a (normalised) name, spaces removed; memoised (bounded). */
 export function phonetic(name: string): string {
-  let code = PHONETIC_CACHE.get(name);
-  if (code === undefined) {
-    code = doubleMetaphone(name.replace(/ /g, ""))[0];
-    if (PHONETIC_CACHE.size > 100_000) PHONETIC_CACHE.clear();
-    PHONETIC_CACHE.set(name, code);
-  }
-  return code;
+  return phoneticCode(name);
 }
 
 function firstValue<T>(values: Readonly<Record<string, unknown>>, columns: readonly string[] | undefined, f: (v: unknown) => T | null): T | null {
@@ -181,7 +175,8 @@ function allValues(values: Readonly<Record<string, unknown>>, columns: readonly 
     if (!out) out = [v];
     else if (!out.includes(v)) out.push(v);
   }
-  return out ?? NONE;
+  // a list that grew by push keeps spare room (17 slots for 2 values); a copy is exact, and lives on
+  return out === undefined ? NONE : out.length > 1 ? out.slice() : out;
 }
 
 function companyOf(normalised: string): CompanyTokens {
@@ -221,7 +216,7 @@ const personName = memoiseText(normalisePersonName);
 const companyParts = memoiseText(parseCompanyName);
 const companyTokensOf = memoiseText((name) => companyOf(name as string));
 const canonicalOf = memoiseText((name) => canonicalFirstName(name as string));
-const addressOf = memoiseText(addressFields);
+const addressOf = addressFields;
 const cityOf = memoiseText(cityFields);
 const postcodeOf = memoiseText(normalisePostcode);
 const websiteOf = memoiseText(normaliseWebsite);
@@ -243,10 +238,30 @@ function displayNameOf(table: DuplicateTable, record: MatchRecord): string {
   return (text(v.name) ?? text(v.companyname) ?? record.id).trim();
 }
 
-/** Normalises one record of `table` for comparison. */
-export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
+/** What `prepareRecord` derives from the options, made once for a page of records rather than per record. */
+interface Preparer {
+  date: (value: unknown) => string | null;
+  email: (value: unknown) => string | null;
+  phone: (value: unknown) => string | null;
+}
+
+function preparerOf(options: PrepareOptions): Preparer {
   const region = options.region ?? "US";
   const order: DateOrder = options.dateOrder ?? (region.toUpperCase() === "US" ? "MDY" : "DMY");
+  const emailOptions = { canonicalGmail: options.canonicalGmail };
+  return {
+    date: order === "MDY" ? dateOf.MDY : dateOf.DMY,
+    email: (x) => normaliseEmail(x, emailOptions),
+    phone: (x) => normalisePhone(x, region),
+  };
+}
+
+/** Normalises one record of `table` for comparison. */
+export function prepareRecord(table: DuplicateTable, record: MatchRecord, index: number, options: PrepareOptions = {}): PreparedRecord {
+  return prepareWith(preparerOf(options), table, record, index);
+}
+
+function prepareWith(p: Preparer, table: DuplicateTable, record: MatchRecord, index: number): PreparedRecord {
   const cols = TABLE_COLUMNS[table];
   const v = record.values;
   const firstName = firstValue(v, cols.firstName, personName);
@@ -270,15 +285,15 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
     legalForm: parsedCompany?.legalForm ?? null,
     company: companyName == null ? null : companyTokensOf(companyName),
     companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
-    emails: allValues(v, cols.email, (x) => normaliseEmail(x, { canonicalGmail: options.canonicalGmail })),
-    phones: allValues(v, cols.phone, (x) => normalisePhone(x, region)),
+    emails: allValues(v, cols.email, p.email),
+    phones: allValues(v, cols.phone, p.phone),
     address: address?.address ?? null,
     streetNumber: address?.streetNumber ?? null,
     addressKey: address?.addressKey ?? null,
     city: city?.city ?? null,
     cityKey: city?.cityKey ?? null,
     postcode: firstValue(v, cols.postcode, postcodeOf),
-    birthDate: firstValue(v, cols.birthDate, order === "MDY" ? dateOf.MDY : dateOf.DMY),
+    birthDate: firstValue(v, cols.birthDate, p.date),
     governmentId: firstValue(v, cols.governmentId, normaliseIdentifier),
     website: firstValue(v, cols.website, websiteOf),
   };
@@ -298,9 +313,18 @@ export function prepareInto(
   onProgress?: (stage: "prepare", done: number, total: number) => void,
 ): void {
   const step = Math.max(1, Math.floor(total / 100));
+  const preparer = preparerOf(options);
   for (const record of records) {
     const k = out.length;
-    out.push(prepareRecord(table, record, k, options));
+    out.push(prepareWith(preparer, table, record, k));
     if ((k + 1) % step === 0) onProgress?.("prepare", k + 1, Math.max(total, k + 1));
   }
+}
+
+/**
+ * Called once every record is prepared: empties the normalisers' caches, which hold raw values of
+ * pages already dropped (up to 100,000 per normaliser) that nothing needs while matching.
+ */
+export function endPreparation(): void {
+  clearMemos();
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_BLOCKING_RULES, generatePairs, type BlockingRule, type BlockingStats, type SkippedBlock } from "./blocking";
 import { clusterRecords } from "./cluster";
 import { FIELD_SPECS, levelOf } from "./compare";
-import { prepareInto, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
+import { endPreparation, prepareInto, type DuplicateTable, type FieldName, type MatchRecord, type PrepareOptions, type PreparedRecord } from "./fields";
 import type { ModelParameters, Pattern } from "./model";
 import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
@@ -199,6 +199,7 @@ function prepareAll(inputs: MatchInput[], options: MatchOptions): PreparedRecord
   const total = inputs.reduce((s, i) => s + i.records.length, 0);
   const out: PreparedRecord[] = [];
   for (const input of inputs) prepareInto(out, input.table, input.records, options, total, options.onProgress);
+  endPreparation();
   options.onProgress?.("prepare", total, total);
   return out;
 }

@@ -35,6 +35,11 @@ export function memoiseText<T>(f: (value: unknown) => T, limit: number = MEMO_LI
   };
 }
 
+/** Makes `cache` one of those `clearMemos` empties (for caches keyed otherwise than by the raw value). */
+export function registerCache(cache: Map<string, unknown>): void {
+  CACHES.push(cache);
+}
+
 /** Empties every memo cache (answers stay the same; the memory of the raw values is released). */
 export function clearMemos(): void {
   for (const cache of CACHES) cache.clear();

@@ -5,7 +5,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { engineLibs } from "../engineLibs";
 import { canonicalGivenName } from "./nicknames";
-import { flat } from "./memo";
+import { flat, registerCache } from "./memo";
 
 const SPECIAL_LETTERS: Record<string, string> = {
   ß: "ss", æ: "ae", Æ: "ae", ø: "o", Ø: "o", œ: "oe", Œ: "oe", ł: "l", Ł: "l", đ: "d", Đ: "d", ð: "d", þ: "th", ı: "i",
@@ -81,6 +81,7 @@ export function normaliseEmail(value: unknown, options: EmailOptions = {}): stri
 }
 
 const PHONE_CACHE = new Map<string, string | null>();
+registerCache(PHONE_CACHE);
 const NANP_RE = /^(?:\+1|1)?([2-9]\d{2}[2-9]\d{6})$/;
 /** Regions whose national numbers are NANP (+1) numbers. */
 export const NANP_REGIONS: ReadonlySet<string> = new Set([

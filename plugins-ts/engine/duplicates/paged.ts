@@ -11,7 +11,7 @@
  * one array. A collection is matched once: adding after matching, matching twice, linking without
  * `endLeft()` throw an Error saying so. Pure apart from the caller's pages.
  */
-import { prepareInto, type DuplicateTable, type MatchRecord, type PreparedRecord } from "./fields";
+import { endPreparation, prepareInto, type DuplicateTable, type MatchRecord, type PreparedRecord } from "./fields";
 import { match, type MatchOptions, type MatchResult } from "./matcher";
 
 export class PagedRecords {
@@ -59,6 +59,7 @@ export class PagedRecords {
     if (this.matched) throw new Error("PagedRecords: a collection is matched once");
     this.matched = true;
     const n = this.prepared.length;
+    endPreparation();
     this.options.onProgress?.("prepare", n, n);
     return match(this.prepared, leftCount, this.options);
   }
