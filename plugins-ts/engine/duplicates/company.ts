@@ -197,7 +197,15 @@ export function countTokens(tokenLists: Iterable<readonly string[]>): TokenStats
  * business words 2, other words 8) without them.
  */
 export function tokenWeights(tokens: readonly string[], stats?: TokenStats): Float32Array {
-  const w = new Float32Array(tokens.length);
+  return fillWeights(new Float32Array(tokens.length), tokens, stats);
+}
+
+/** `tokenWeights`, its array taken from `pool` (the same values; for the matcher's million names). */
+export function pooledTokenWeights(pool: Float32Pool, tokens: readonly string[], stats?: TokenStats): Float32Array {
+  return fillWeights(pool.take(tokens.length), tokens, stats);
+}
+
+function fillWeights(w: Float32Array, tokens: readonly string[], stats: TokenStats | undefined): Float32Array {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (stats && stats.documents > 1) {
@@ -208,6 +216,34 @@ export function tokenWeights(tokens: readonly string[], stats?: TokenStats): Flo
     }
   }
   return w;
+}
+
+/**
+ * Small Float32Arrays handed out as views of shared chunks. A typed array of its own costs about
+ * 260 bytes beyond its numbers (the array, its ArrayBuffer and the buffer's store, which the
+ * collector tracks as external memory); a view of a shared chunk costs only the array object. A
+ * chunk lives as long as any view of it; views never overlap. Arrays longer than a chunk get
+ * their own buffer.
+ */
+export class Float32Pool {
+  private chunk: Float32Array;
+  private used = 0;
+
+  constructor(private readonly chunkLength = 16_384) {
+    this.chunk = new Float32Array(chunkLength);
+  }
+
+  /** A zero-filled array of `length` numbers. */
+  take(length: number): Float32Array {
+    if (length > this.chunkLength) return new Float32Array(length);
+    if (this.used + length > this.chunkLength) {
+      this.chunk = new Float32Array(this.chunkLength);
+      this.used = 0;
+    }
+    const view = this.chunk.subarray(this.used, this.used + length);
+    this.used += length;
+    return view;
+  }
 }
 
 /** `long` is `short` + "s", + "es", or with a final "y" as "ies" (checked without building strings: called per token pair). */

@@ -18,7 +18,7 @@ import {
   text,
   type DateOrder,
 } from "./normalise";
-import { companyTokens, parseCompanyName, tokenWeights, type CompanyTokens } from "./company";
+import { companyTokens, Float32Pool, parseCompanyName, pooledTokenWeights, type CompanyTokens } from "./company";
 import { parseAddressTokens } from "./address";
 import { clearMemos, memoiseText } from "./memo";
 
@@ -179,9 +179,12 @@ function allValues(values: Readonly<Record<string, unknown>>, columns: readonly 
   return out === undefined ? NONE : out.length > 1 ? out.slice() : out;
 }
 
+/** The stand-in weights of prepared company names (views of shared chunks, see company.ts). */
+const WEIGHT_POOL = new Float32Pool();
+
 function companyOf(normalised: string): CompanyTokens {
   const tokens = companyTokens(normalised);
-  return { tokens, weights: tokenWeights(tokens) };
+  return { tokens, weights: pooledTokenWeights(WEIGHT_POOL, tokens) };
 }
 
 /** The address fields of a prepared record, computed together once per distinct address line. */

@@ -10,7 +10,7 @@ import { endPreparation, prepareInto, type DuplicateTable, type FieldName, type 
 import type { ModelParameters, Pattern } from "./model";
 import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
-import { countTokens, tokenWeights, type CompanyTokens } from "./company";
+import { countTokens, Float32Pool, pooledTokenWeights, type CompanyTokens } from "./company";
 import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
 
 /** The records of one table, as handed to the matcher. */
@@ -187,10 +187,11 @@ function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
   if (stats.documents < 2) return;
   // records with one name share one token list (memo.ts), so they share its re-weighed form too
   const reweighed = new Map<CompanyTokens, CompanyTokens>();
+  const pool = new Float32Pool();
   for (const r of records) {
     if (!r.company) continue;
     let c = reweighed.get(r.company);
-    if (!c) reweighed.set(r.company, (c = { tokens: r.company.tokens, weights: tokenWeights(r.company.tokens, stats) }));
+    if (!c) reweighed.set(r.company, (c = { tokens: r.company.tokens, weights: pooledTokenWeights(pool, r.company.tokens, stats) }));
     r.company = c;
   }
 }
