@@ -214,11 +214,47 @@ function cityFields(value: unknown): CityFields | null {
   return city == null ? null : { city, cityKey: city.replace(/ /g, "") };
 }
 
-// one normalisation per distinct raw value, shared by the records that hold it (see memo.ts)
-const personName = memoiseText(normalisePersonName);
-const companyParts = memoiseText(parseCompanyName);
+/** A given name's fields, computed together once per distinct raw value. */
+interface GivenName {
+  name: string;
+  canonical: string;
+  phonetic: string | null;
+}
+
+/** A surname's fields, computed together once per distinct raw value. */
+interface Surname {
+  name: string;
+  phonetic: string | null;
+}
+
+/** A company name's fields, computed together once per distinct raw value. */
+interface CompanyFields {
+  name: string;
+  legalForm: string | null;
+  company: CompanyTokens;
+  phonetic: string | null;
+}
+
+// one normalisation per distinct raw value, shared by the records that hold it (see memo.ts); the
+// fields derived from one column come from one look-up (a raw value's normalised form is shared
+// too: "Contoso Ltd" and "CONTOSO LIMITED" hold one token list)
 const companyTokensOf = memoiseText((name) => companyOf(name as string));
 const canonicalOf = memoiseText((name) => canonicalFirstName(name as string));
+const givenNameOf = memoiseText((raw): GivenName | null => {
+  const name = normalisePersonName(raw);
+  if (name == null) return null;
+  const canonical = canonicalOf(name);
+  return { name, canonical, phonetic: phonetic(canonical) || null };
+});
+const surnameOf = memoiseText((raw): Surname | null => {
+  const name = normalisePersonName(raw);
+  return name == null ? null : { name, phonetic: phonetic(name) || null };
+});
+const companyFieldsOf = memoiseText((raw): CompanyFields | null => {
+  const parsed = parseCompanyName(raw);
+  if (parsed == null) return null;
+  return { name: parsed.name, legalForm: parsed.legalForm, company: companyTokensOf(parsed.name), phonetic: phonetic(parsed.name.split(" ", 1)[0]) || null };
+});
 const addressOf = addressFields;
 const cityOf = memoiseText(cityFields);
 const postcodeOf = memoiseText(normalisePostcode);
@@ -267,11 +303,9 @@ export function prepareRecord(table: DuplicateTable, record: MatchRecord, index:
 function prepareWith(p: Preparer, table: DuplicateTable, record: MatchRecord, index: number): PreparedRecord {
   const cols = TABLE_COLUMNS[table];
   const v = record.values;
-  const firstName = firstValue(v, cols.firstName, personName);
-  const lastName = firstValue(v, cols.lastName, personName);
-  const parsedCompany = firstValue(v, cols.companyName, companyParts);
-  const companyName = parsedCompany?.name ?? null;
-  const firstCanonical = firstName == null ? null : canonicalOf(firstName);
+  const given = firstValue(v, cols.firstName, givenNameOf);
+  const surname = firstValue(v, cols.lastName, surnameOf);
+  const company = firstValue(v, cols.companyName, companyFieldsOf);
   const address = firstValue(v, cols.address, addressOf);
   const city = firstValue(v, cols.city, cityOf);
   return {
@@ -279,15 +313,15 @@ function prepareWith(p: Preparer, table: DuplicateTable, record: MatchRecord, in
     table,
     id: record.id,
     name: displayNameOf(table, record),
-    firstName,
-    firstCanonical,
-    firstPhonetic: firstCanonical == null ? null : phonetic(firstCanonical) || null,
-    lastName,
-    lastPhonetic: lastName == null ? null : phonetic(lastName) || null,
-    companyName,
-    legalForm: parsedCompany?.legalForm ?? null,
-    company: companyName == null ? null : companyTokensOf(companyName),
-    companyPhonetic: companyName == null ? null : phonetic(companyName.split(" ", 1)[0]) || null,
+    firstName: given?.name ?? null,
+    firstCanonical: given?.canonical ?? null,
+    firstPhonetic: given?.phonetic ?? null,
+    lastName: surname?.name ?? null,
+    lastPhonetic: surname?.phonetic ?? null,
+    companyName: company?.name ?? null,
+    legalForm: company?.legalForm ?? null,
+    company: company?.company ?? null,
+    companyPhonetic: company?.phonetic ?? null,
     emails: allValues(v, cols.email, p.email),
     phones: allValues(v, cols.phone, p.phone),
     address: address?.address ?? null,
