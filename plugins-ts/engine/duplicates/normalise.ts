@@ -161,8 +161,8 @@ export function addressTokens(value: unknown): string[] | null {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
-    // `opens` reads the token before as it was typed (tokens[i - 1] is already expanded, but an
-    // expansion never starts with a digit and "st" itself is the only token that may be replaced)
+    // "st" opens a street when first or after a number; tokens[i - 1] is already expanded in place,
+    // which cannot change whether it starts with a digit (no expansion or expanded word does)
     if (t === "st" && next !== undefined && (i === 0 || startsWithDigit(tokens[i - 1])) && !startsWithDigit(next) && !ADDRESS_WORD_MAP.has(next)) {
       tokens[i] = "saint";
     } else {
