@@ -187,7 +187,7 @@ function companyOf(normalised: string): CompanyTokens {
   return { tokens, weights: pooledTokenWeights(WEIGHT_POOL, tokens) };
 }
 
-/** The address fields of a prepared record, computed together once per distinct address line. */
+/** The address fields of a prepared record, from one parse (not cached: address lines rarely repeat). */
 interface AddressFields {
   address: string | null;
   streetNumber: string | null;
@@ -255,7 +255,6 @@ const companyFieldsOf = memoiseText((raw): CompanyFields | null => {
   if (parsed == null) return null;
   return { name: parsed.name, legalForm: parsed.legalForm, company: companyTokensOf(parsed.name), phonetic: phonetic(parsed.name.split(" ", 1)[0]) || null };
 });
-const addressOf = addressFields;
 const cityOf = memoiseText(cityFields);
 const postcodeOf = memoiseText(normalisePostcode);
 const websiteOf = memoiseText(normaliseWebsite);
@@ -306,7 +305,7 @@ function prepareWith(p: Preparer, table: DuplicateTable, record: MatchRecord, in
   const given = firstValue(v, cols.firstName, givenNameOf);
   const surname = firstValue(v, cols.lastName, surnameOf);
   const company = firstValue(v, cols.companyName, companyFieldsOf);
-  const address = firstValue(v, cols.address, addressOf);
+  const address = firstValue(v, cols.address, addressFields);
   const city = firstValue(v, cols.city, cityOf);
   return {
     index,
