@@ -5,7 +5,7 @@
  * the same string; pooled weight arrays are independent, zero-filled arrays with the same weights
  * as arrays of their own; values named like Object.prototype's members are ordinary values.
  */
-import { clearMemos, flat, memoiseText } from "../../plugins-ts/engine/duplicates/memo";
+import { clearMemos, detached, flat, memoiseText } from "../../plugins-ts/engine/duplicates/memo";
 import {
   Float32Pool,
   companyTokens,
@@ -173,5 +173,21 @@ describe("Float32Pool", () => {
       expect(Array.from(pooledTokenWeights(pool, tokens, stats))).toEqual(Array.from(tokenWeights(tokens, stats)));
       expect(Array.from(pooledTokenWeights(pool, tokens))).toEqual(Array.from(tokenWeights(tokens)));
     }
+  });
+});
+
+describe("detached", () => {
+  it("returns the same value, for URL-safe strings and others, short and long", () => {
+    const url = "https://www.contoso-pharmaceuticals.co.uk/about/us";
+    expect(detached(url.slice(12, 40))).toBe("contoso-pharmaceuticals.co.u");
+    expect(detached("zoë-ødegård-müller.example")).toBe("zoë-ødegård-müller.example");
+    expect(detached("100% sure @ 50%")).toBe("100% sure @ 50%");
+    expect(detached("a.io")).toBe("a.io");
+    expect(detached("")).toBe("");
+  });
+
+  it("leaves prepared websites as the registrable domain", () => {
+    const r = prepareRecord("account", { id: "a1", values: { name: "Contoso", websiteurl: "https://www.Contoso-Pharmaceuticals.co.uk/about" } }, 0);
+    expect(r.website).toBe("contoso-pharmaceuticals.co.uk");
   });
 });

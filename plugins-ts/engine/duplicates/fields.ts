@@ -20,7 +20,7 @@ import {
 } from "./normalise";
 import { companyTokens, Float32Pool, parseCompanyName, pooledTokenWeights, type CompanyTokens } from "./company";
 import { parseAddressTokens } from "./address";
-import { clearMemos, memoiseText } from "./memo";
+import { clearMemos, detached, memoiseText } from "./memo";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
 export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
@@ -257,7 +257,10 @@ const companyFieldsOf = memoiseText((raw): CompanyFields | null => {
 });
 const cityOf = memoiseText(cityFields);
 const postcodeOf = memoiseText(normalisePostcode);
-const websiteOf = memoiseText(normaliseWebsite);
+const websiteOf = memoiseText((raw) => {
+  const domain = normaliseWebsite(raw);
+  return domain == null ? null : detached(domain); // (the URL parser's answer is a slice of the whole address)
+});
 const dateOf: Record<DateOrder, (value: unknown) => string | null> = {
   DMY: memoiseText((x) => normaliseDate(x, "DMY")),
   MDY: memoiseText((x) => normaliseDate(x, "MDY")),
