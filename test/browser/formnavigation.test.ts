@@ -20,6 +20,8 @@ const CHROMIUM = chromiumPath();
 const describeBrowser = CHROMIUM || process.env.CI === "true" ? describe : describe.skip;
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const DATA_NOW = new Date("2026-06-15T00:00:00Z");
+/** The browser's clock: fixed, so the page and the test score at the same moment. */
+const CLOCK = new Date("2026-06-15T09:30:00Z");
 /** The panel's HTTP requests per open (as test/browser/formopen.test.ts asserts for a first open). */
 const EXPECTED: Record<string, number> = { account: 2, contact: 2, lead: 2, opportunity: 1 };
 const FORMATTED = "OData.Community.Display.V1.FormattedValue";
@@ -122,7 +124,7 @@ describeBrowser("moving between records in the sandbox host, in-page", () => {
 
   /** Waits for the panel of record `id` to show that record's own score; screenshots it. */
   async function expectOwnScore(page: Page, table: string, id: string, step: string): Promise<void> {
-    const expected = scoreText(strings, await expectedScore(sb, table, id, "admin", DATA_NOW));
+    const expected = scoreText(strings, await expectedScore(sb, table, id, "admin", CLOCK));
     await page.locator(`[data-vitals-record="${id}"] [role="status"]`).filter({ hasText: expected }).waitFor({ timeout: 30_000 });
     // Whatever would follow the score (a late request, a second scoring) has time to show.
     await page.waitForTimeout(300);
@@ -151,6 +153,7 @@ describeBrowser("moving between records in the sandbox host, in-page", () => {
     page.on("response", (r) => {
       if (r.url().includes("/api/data/") && r.status() >= 400) traffic.refused.push(`${r.status()} ${r.url()}`);
     });
+    await page.clock.setFixedTime(CLOCK);
     await page.addInitScript(countLeaks);
     const leaks = () => page.evaluate(() => (window as unknown as { __leaks: { channels: number; listeners: number; intervals: number } }).__leaks);
 
