@@ -224,4 +224,34 @@ describeBrowser("moving between records in the sandbox host, in-page", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("sends nothing more for a record the user has left: moved on while its first $batch is on the way", async () => {
+    const [a, b] = sb.emulator.store.rows("account").filter((r) => r.statecode === 0).slice(5, 7).map((r) => r.accountid as string);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.clock.setFixedTime(CLOCK);
+    // Every answer 300 ms late: the user is on the next record before the first one's facts arrive.
+    sb.emulator.setFaults({ latencyMs: [300, 300] });
+    try {
+      const batch = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith("/$batch"));
+      await page.goto(new URL(`/form?table=account&id=${a}&user=admin`, sb.url).href);
+      await batch;
+      const after: { url: string; prefer: string }[] = [];
+      page.on("request", (r) => {
+        if (r.url().includes("/api/data/")) after.push({ url: r.url(), prefer: r.headers().prefer ?? "" });
+      });
+      await page.evaluate((id) => (window as unknown as { Xrm: { Navigation: { openForm(o: object): Promise<unknown> } } }).Xrm.Navigation.openForm({ entityName: "account", entityId: id }), b);
+      await expectOwnScore(page, "account", b, "6");
+      // Longer than one answer takes: the left record's duplicate query would have gone out by now.
+      await page.waitForTimeout(800);
+      // B's own open only: the form's read, B's $batch and B's duplicate query — nothing for A.
+      expectOneOpen({ api: after, refused: [], assets: [] }, "account");
+      expect(after).toHaveLength(1 + EXPECTED.account);
+      expect(errors).toEqual([]);
+    } finally {
+      sb.emulator.setFaults(null);
+      await page.close();
+    }
+  });
 });
