@@ -11,7 +11,7 @@
  * the lead → contact and lead → account links (renumbered copies: the same answers as `link` over
  * the raw records).
  */
-import { buildCandidateQueries, columnsOf, duplicateCandidatesByRecord, match, normaliseEmail, phoneSpellings, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, duplicateCandidatesByRecord, endPreparation, match, normaliseEmail, phoneSpellings, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
@@ -57,6 +57,7 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
           const records: MatchRecord[] = page.rows.map((r) => ({ id: String(r[idCol]).toLowerCase(), values: r }));
           prepareInto(prepared, table, records, opts, 0);
         }
+        endPreparation(); // the normalisers' caches held raw values of pages already dropped
         return prepared;
       })();
       loaded.set(table, p);
