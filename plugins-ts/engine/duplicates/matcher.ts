@@ -12,6 +12,7 @@ import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
 import { countTokens, tokenWeights, type CompanyTokens } from "./company";
 import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
+import { GrowableInt32 } from "./idTable";
 
 /** The records of one table, as handed to the matcher. */
 export interface MatchInput {
@@ -116,19 +117,6 @@ export interface MatchResult {
 
 /** The order of record ids among pairs of equal probability: what `localeCompare` gives, without making a collator per comparison. */
 const ID_ORDER = new Intl.Collator();
-
-class GrowableInt32 {
-  data = new Int32Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
 
 function ref(r: PreparedRecord): RecordRef {
   return { table: r.table, id: r.id, name: r.name };
