@@ -185,16 +185,30 @@ function keyOfBlock(rule: BlockingRule, first: PreparedRecord, second: PreparedR
 /**
  * The records of every block, block after block (a counting sort of the entries by block, stable,
  * so each block's records stay in ascending order): block `id` is `members[start[id] …
- * start[id] + blockSize[id])`.
+ * start[id] + blockSize[id])`. The arrays are reused from rule to rule (grown when too small):
+ * fresh arrays of a few megabytes per rule would each count towards the collector's next full
+ * pass over the heap.
  */
-function membersByBlock(entryBlock: GrowableInt32, entryRecord: GrowableInt32, blockSize: GrowableInt32): { start: Int32Array; members: Int32Array } {
-  const blocks = blockSize.length;
-  const start = new Int32Array(blocks + 1);
-  for (let id = 0; id < blocks; id++) start[id + 1] = start[id] + blockSize.data[id];
-  const next = start.slice(0, blocks);
-  const members = new Int32Array(entryRecord.length);
-  for (let e = 0; e < entryRecord.length; e++) members[next[entryBlock.data[e]]++] = entryRecord.data[e];
-  return { start, members };
+class BlockMembers {
+  start = new Int32Array(1024);
+  members = new Int32Array(1024);
+  private next = new Int32Array(1024);
+
+  sort(entryBlock: GrowableInt32, entryRecord: GrowableInt32, blockSize: GrowableInt32): void {
+    const blocks = blockSize.length;
+    if (this.start.length < blocks + 1) {
+      this.start = new Int32Array((blocks + 1) * 2);
+      this.next = new Int32Array((blocks + 1) * 2);
+    }
+    if (this.members.length < entryRecord.length) this.members = new Int32Array(entryRecord.length * 2);
+    const { start, next, members } = this;
+    start[0] = 0;
+    for (let id = 0; id < blocks; id++) {
+      start[id + 1] = start[id] + blockSize.data[id];
+      next[id] = start[id];
+    }
+    for (let e = 0; e < entryRecord.length; e++) members[next[entryBlock.data[e]]++] = entryRecord.data[e];
+  }
 }
 
 /** A block that was too large to expand. */
@@ -251,6 +265,7 @@ export function generatePairs(
   const entryRecord = new GrowableInt32(n);
   const lastMember = new GrowableInt32(n);
   const blockSize = new GrowableInt32(n);
+  const byBlock = new BlockMembers();
 
   rules.forEach((rule, r) => {
     onRule?.(r);
@@ -288,7 +303,8 @@ export function generatePairs(
         } else for (const x of k) if (x !== "") add(hash53Number(x), i);
       }
     }
-    const { start, members } = membersByBlock(entryBlock, entryRecord, blockSize);
+    byBlock.sort(entryBlock, entryRecord, blockSize);
+    const { start, members } = byBlock;
     // blocks in order of their numbers, so a pair sharing several keys is produced in its first block
     const cap = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
     for (let id = 0; id < blockSize.length; id++) {
