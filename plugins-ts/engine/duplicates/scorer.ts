@@ -153,7 +153,8 @@ export class PairScorer {
       // a field neither table has (a contact's company) says nothing: leave it out
       if (level === 0 && TABLE_COLUMNS[a.table][spec.name] === undefined && TABLE_COLUMNS[b.table][spec.name] === undefined) continue;
       const note = noteFor(spec, a, b, similarity);
-      fields.push({
+      // optional properties assigned in their order (as the spread form did), without a temporary object each
+      const field: FieldExplanation = {
         field: spec.name,
         label: spec.label,
         level: levelName(spec, level),
@@ -161,10 +162,14 @@ export class PairScorer {
         weight: Math.round(w * 100) / 100,
         left: spec.show(a),
         right: spec.show(b),
-        ...(note ? { note } : {}),
-        ...(tf ? { sharedBy: tf.count, tfAdjustment: Math.round(tf.adjustment * 100) / 100 } : {}),
-        ...(conflict ? { conflict: conflict.note } : {}),
-      });
+      };
+      if (note) field.note = note;
+      if (tf) {
+        field.sharedBy = tf.count;
+        field.tfAdjustment = Math.round(tf.adjustment * 100) / 100;
+      }
+      if (conflict) field.conflict = conflict.note;
+      fields.push(field);
     }
     if (conflicts.length > 0) {
       // the contradiction's cost shows on the field that carries it
