@@ -292,6 +292,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const leftTable = records[0]?.table ?? "account";
   const rightTable = records[n - 1]?.table ?? leftTable;
   const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
+  // the levels of a pattern per parameter field (kept for patterns scored per pair)
+  const tfLevels = new Map<number, Uint8Array>();
   // a pattern's probability, or NaN when a term-frequency field agrees exactly (scored per pair)
   const probabilityFor = (code: number): number => {
     let p = probabilityOfCode.get(code);
@@ -299,7 +301,10 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
       const levels = decode(code);
       weightLevels.fill(0);
       for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
-      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
+      if (scorer.hasTermFrequency(weightLevels)) {
+        p = NaN;
+        tfLevels.set(code, weightLevels.slice());
+      } else p = scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
       probabilityOfCode.set(code, p);
     }
     return p;
@@ -308,15 +313,18 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const sameName = sameNamePatterns(specIndexes, decode);
   const edges: { a: number; b: number; probability: number }[] = [];
   const nearIdx: number[] = [];
+  options.onProgress?.("score", 0, pa.length);
   for (let k = 0; k < pa.length; k++) {
     let p = probabilityFor(pc.data[k]);
-    if (Number.isNaN(p)) p = scorer.probability(records[pa.data[k]], records[pb.data[k]]);
+    // the pattern's levels are the pair's: only the term frequencies of its values are looked up
+    if (Number.isNaN(p)) p = scorer.model.probability(scorer.weightAt(records[pa.data[k]], records[pb.data[k]], tfLevels.get(pc.data[k])!));
     if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
     else if ((p >= lower && band > 0) || sameName(pc.data[k])) nearIdx.push(k);
   }
   options.onProgress?.("score", pa.length, pa.length);
 
   // 5. clustering
+  options.onProgress?.("cluster", 0, 1);
   const { clusters, split } = clusterRecords(n, edges, (a, b) => scorer.probability(records[a], records[b]), { threshold });
   options.onProgress?.("cluster", 1, 1);
   const splitKeys = new Set(split.map((e) => `${e.a}:${e.b}`));
@@ -337,6 +345,7 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
     pairs.push(pair);
     if (pairs.length % step === 0) options.onProgress?.("explain", pairs.length, total);
   };
+  options.onProgress?.("explain", 0, total);
   for (const e of edges) {
     const isSplit = splitKeys.has(`${e.a}:${e.b}`);
     addPair(e.a, e.b, isSplit ? "near-miss" : "match", isSplit);

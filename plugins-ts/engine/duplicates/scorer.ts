@@ -127,7 +127,16 @@ export class PairScorer {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       this.levels[k] = levelOf(spec, spec.similarity(a, b));
     }
-    return this.afterConflicts(this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels), this.levels, a.table, b.table);
+    return this.weightAt(a, b, this.levels);
+  }
+
+  /**
+   * Match weight of a pair whose comparison levels are already known (`levels` per parameter
+   * field, as `weight` would find them): the matcher scores a candidate pair from its stored
+   * pattern and only looks up the term frequencies of the values that agree exactly.
+   */
+  weightAt(a: PreparedRecord, b: PreparedRecord, levels: ArrayLike<number>): number {
+    return this.afterConflicts(this.model.weight(levels) + this.termFrequencyWeight(a, b, levels), levels, a.table, b.table);
   }
 
   /** Match probability of a pair. */
