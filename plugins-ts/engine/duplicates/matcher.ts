@@ -171,7 +171,9 @@ function sameNamePatterns(specIndexes: readonly number[], decode: (code: number)
 
 /** Company words weighed by their rarity among these records (log2 N/df). */
 function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
-  const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
+  const lists: (readonly string[])[] = [];
+  for (const r of records) if (r.company) lists.push(r.company.tokens);
+  const stats = countTokens(lists);
   if (stats.documents < 2) return;
   // records with one name share one token list (memo.ts), so they share its re-weighed form too
   const reweighed = new Map<CompanyTokens, CompanyTokens>();
