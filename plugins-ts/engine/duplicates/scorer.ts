@@ -68,6 +68,8 @@ function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similari
   }
 }
 
+const NO_CONFLICTS: readonly Conflict[] = Object.freeze([]);
+
 /** Scores pairs of prepared records with one parameter set (and, from a matcher run, the data's term frequencies). */
 export class PairScorer {
   readonly model: FellegiSunter;
@@ -76,6 +78,7 @@ export class PairScorer {
   /** Per parameter field: its term frequencies, when measured. */
   readonly frequencies: (FieldFrequencies | undefined)[];
   private readonly levels: Uint8Array;
+  private readonly conflictsOfPattern = new Map<number, readonly Conflict[]>();
 
   constructor(readonly parameters: ModelParameters, frequencies: readonly FieldFrequencies[] = []) {
     this.model = new FellegiSunter(parameters);
@@ -107,13 +110,25 @@ export class PairScorer {
     return w;
   }
 
-  /** The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per parameter field). */
-  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): Conflict[] {
-    if (!conflictsApply(ta, tb)) return [];
-    return findConflicts((field) => {
-      const k = this.parameters.fields.findIndex((f) => f.field === field);
-      return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
-    });
+  /**
+   * The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per
+   * parameter field). They depend on the levels alone, so they are worked out once per pattern
+   * (a pattern's levels as one number, at most 7 levels a field) and the list is shared: callers
+   * must not change it.
+   */
+  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): readonly Conflict[] {
+    if (!conflictsApply(ta, tb)) return NO_CONFLICTS;
+    let code = 0;
+    for (let k = 0; k < this.specIndexes.length; k++) code = code * 8 + levels[k];
+    let found = this.conflictsOfPattern.get(code);
+    if (found === undefined) {
+      found = findConflicts((field) => {
+        const k = this.parameters.fields.findIndex((f) => f.field === field);
+        return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
+      });
+      this.conflictsOfPattern.set(code, found);
+    }
+    return found;
   }
 
   /** A pattern's weight `weight` after the contradictions of its levels (tables `ta`, `tb`). */
