@@ -145,6 +145,11 @@ describe("GrowableInt32", () => {
     g.push(-2_147_483_648);
     g.push(2_147_483_647);
     expect([...g.data.subarray(0, g.length)]).toEqual([-2_147_483_648, 2_147_483_647]);
+    g.release();
+    expect(g.length).toBe(0);
+    expect(g.data.length).toBeLessThan(100_000);
+    for (let i = 0; i < 5000; i++) g.push(i);
+    expect(g.data[4999]).toBe(4999);
   });
 });
 

@@ -141,4 +141,10 @@ export class GrowableInt32 {
     }
     this.data[this.length++] = v;
   }
+
+  /** Empties the list and lets its memory go (a later push starts small again). */
+  release(): void {
+    this.data = new Int32Array(1);
+    this.length = 0;
+  }
 }
