@@ -162,6 +162,19 @@ describe("containsWord (a surname inside a double-barrelled one)", () => {
   });
 });
 
+describe("the government id's sorted-digits key (sorted by char code, without an array of letters)", () => {
+  it("is the id's characters sorted, for short, typical and very long ids", () => {
+    const rule = DEFAULT_BLOCKING_RULES.find((r) => r.name === "governmentid-digits")!;
+    for (const id of ["123-45-6789", "ZX9 81A", "9876543210", "AB12CD34", "7", `${"A".repeat(300)}B1`]) {
+      const r = prepareRecord("contact", { id: "r", values: { governmentid: id, lastname: "Lee" } }, 0);
+      expect(rule.keys(r)).toBe([...r.governmentId!].sort().join(""));
+    }
+    const two = ["123456789", "987654321"].map((id, i) => prepareRecord("contact", { id: `r${i}`, values: { governmentid: id } }, i));
+    expect(rule.keys(two[0])).toBe("123456789");
+    expect(rule.keys(two[1])).toBe(rule.keys(two[0]));
+  });
+});
+
 describe("HashNumberSet", () => {
   it("says a number is new exactly once, 0 included", () => {
     const s = new HashNumberSet();

@@ -66,8 +66,13 @@ const companyPhonetic = (r: PreparedRecord): string | null => r.companyPhonetic;
 
 let charCodes = new Uint16Array(32);
 
-/** The characters of `s` in order of their codes (what `[...s].sort().join("")` gives for text without surrogate pairs, without an array of one-letter strings). */
+/**
+ * The characters of `s` in order of their codes: what `[...s].sort().join("")` gives, without an
+ * array of one-letter strings for ids of ordinary length without surrogate pairs (the rest, e.g.
+ * a pasted text thousands of characters long, take the plain way).
+ */
 function sortedChars(s: string): string {
+  if (s.length > 256) return [...s].sort().join("");
   if (charCodes.length < s.length) charCodes = new Uint16Array(s.length * 2);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
