@@ -3,12 +3,14 @@
  * (memo.ts) give f's answer for every input, share one result per distinct value and stay bounded;
  * the blocking hash table (idTable.ts) gives every distinct key one id, however many keys, whatever
  * their low bits, across growth; the set of produced pairs (HashNumberSet) says "new" exactly once
- * per number; a two-part blocking key hashes as its joined string does.
+ * per number; a reused table forgets its keys on clear(); GrowableInt32 keeps every number across
+ * growth; a two-part blocking key hashes as its joined string does; the whole-word test of
+ * surnames answers what the string-building form answered.
  */
 import { memoiseText } from "../../plugins-ts/engine/duplicates/memo";
-import { HashIdTable, HashNumberSet } from "../../plugins-ts/engine/duplicates/idTable";
+import { GrowableInt32, HashIdTable, HashNumberSet } from "../../plugins-ts/engine/duplicates/idTable";
 import { hash53Number, hash53Pair } from "../../plugins-ts/engine/hash";
-import { DEFAULT_BLOCKING_RULES, prepareRecord } from "../../plugins-ts/engine/duplicates";
+import { containsWord, DEFAULT_BLOCKING_RULES, prepareRecord } from "../../plugins-ts/engine/duplicates";
 
 describe("memoiseText", () => {
   it("answers what the normaliser answers and calls it once per distinct string", () => {
@@ -109,6 +111,67 @@ describe("HashIdTable", () => {
     let wrong = 0;
     for (let i = 0; i < 50_000; i++) if (t.idOf(i * 1024, -5) !== i) wrong++;
     expect(wrong).toBe(0);
+  });
+});
+
+describe("HashIdTable.clear (one table reused by every blocking rule)", () => {
+  it("forgets every key, so a key seen before the clear takes the new id offered, and keeps working across growth", () => {
+    const t = new HashIdTable(1);
+    for (let i = 0; i < 10_000; i++) t.idOf(hash53Number(`a${i}`), i);
+    t.clear();
+    expect(t.size).toBe(0);
+    // the same keys after the clear are new keys with new ids (another rule's blocks)
+    expect(t.idOf(hash53Number("a5"), 0)).toBe(0);
+    expect(t.idOf(hash53Number("a7"), 1)).toBe(1);
+    expect(t.idOf(hash53Number("a5"), 2)).toBe(0);
+    for (let i = 0; i < 20_000; i++) t.idOf(hash53Number(`b${i}`), 10 + i);
+    let wrong = 0;
+    for (let i = 0; i < 20_000; i++) if (t.idOf(hash53Number(`b${i}`), -1) !== 10 + i) wrong++;
+    expect(wrong).toBe(0);
+    expect(t.size).toBe(20_002);
+  });
+});
+
+describe("GrowableInt32", () => {
+  it("keeps every number in order across many doublings from a capacity of 1, and can be emptied by its length", () => {
+    const g = new GrowableInt32(1);
+    for (let i = 0; i < 100_000; i++) g.push(i * 7 - 3);
+    expect(g.length).toBe(100_000);
+    let wrong = 0;
+    for (let i = 0; i < 100_000; i++) if (g.data[i] !== i * 7 - 3) wrong++;
+    expect(wrong).toBe(0);
+    expect(g.data.length).toBeGreaterThanOrEqual(100_000);
+    g.length = 0;
+    g.push(-2_147_483_648);
+    g.push(2_147_483_647);
+    expect([...g.data.subarray(0, g.length)]).toEqual([-2_147_483_648, 2_147_483_647]);
+    g.release();
+    expect(g.length).toBe(0);
+    expect(g.data.length).toBeLessThan(100_000);
+    for (let i = 0; i < 5000; i++) g.push(i);
+    expect(g.data[4999]).toBe(4999);
+  });
+});
+
+describe("containsWord (a surname inside a double-barrelled one)", () => {
+  it("answers ` ${text} `.includes(` ${word} `) for words at the start, middle and end, repeats, spaces and empty strings", () => {
+    const words = ["", " ", "a", "ab", "b", "a b", "ab a", " a", "a ", "  ", "ba", "aba", "b ab", "ab ab", "a  b", "smith", "smith jones", "jones smith", "smithson"];
+    for (const t of words) for (const w of words) expect([t, w, containsWord(t, w)]).toEqual([t, w, ` ${t} `.includes(` ${w} `)]);
+    expect(containsWord("garcia lopez", "lopez")).toBe(true);
+    expect(containsWord("lopezano", "lopez")).toBe(false);
+  });
+});
+
+describe("the government id's sorted-digits key (sorted by char code, without an array of letters)", () => {
+  it("is the id's characters sorted, for short, typical and very long ids", () => {
+    const rule = DEFAULT_BLOCKING_RULES.find((r) => r.name === "governmentid-digits")!;
+    for (const id of ["123-45-6789", "ZX9 81A", "9876543210", "AB12CD34", "7", `${"A".repeat(300)}B1`]) {
+      const r = prepareRecord("contact", { id: "r", values: { governmentid: id, lastname: "Lee" } }, 0);
+      expect(rule.keys(r)).toBe([...r.governmentId!].sort().join(""));
+    }
+    const two = ["123456789", "987654321"].map((id, i) => prepareRecord("contact", { id: `r${i}`, values: { governmentid: id } }, i));
+    expect(rule.keys(two[0])).toBe("123456789");
+    expect(rule.keys(two[1])).toBe(rule.keys(two[0]));
   });
 });
 

@@ -8,7 +8,7 @@
 import { phonetic, type PreparedRecord } from "./fields";
 import type { CompanyTokens } from "./company";
 import { hash53Number, hash53Pair } from "../hash";
-import { HashIdTable, HashNumberSet } from "./idTable";
+import { GrowableInt32, HashIdTable, HashNumberSet } from "./idTable";
 
 export interface BlockingRule {
   name: string;
@@ -64,8 +64,22 @@ const cityKey = (r: PreparedRecord): string | null => r.cityKey;
 const addressKey = (r: PreparedRecord): string | null => r.addressKey;
 const companyPhonetic = (r: PreparedRecord): string | null => r.companyPhonetic;
 
+let charCodes = new Uint16Array(32);
+
+/**
+ * The characters of `s` in order of their codes: what `[...s].sort().join("")` gives, without an
+ * array of one-letter strings for ids of ordinary length without surrogate pairs (the rest, e.g.
+ * a pasted text thousands of characters long, take the plain way).
+ */
 function sortedChars(s: string): string {
-  return [...s].sort().join("");
+  if (s.length > 256) return [...s].sort().join("");
+  if (charCodes.length < s.length) charCodes = new Uint16Array(s.length * 2);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return [...s].sort().join("");
+    charCodes[i] = c;
+  }
+  return String.fromCharCode(...charCodes.subarray(0, s.length).sort());
 }
 
 function nameSound(r: PreparedRecord): string | null {
@@ -73,6 +87,12 @@ function nameSound(r: PreparedRecord): string | null {
   // order-independent, so records with given name and surname swapped still meet
   return r.firstPhonetic < r.lastPhonetic ? `${r.firstPhonetic}|${r.lastPhonetic}` : `${r.lastPhonetic}|${r.firstPhonetic}`;
 }
+
+/** The two parts of `nameSound` (the sound that sorts first, then the other), to hash without joining them. */
+const soundFirst = (r: PreparedRecord): string | null =>
+  r.firstPhonetic == null || r.lastPhonetic == null ? null : r.firstPhonetic < r.lastPhonetic ? r.firstPhonetic : r.lastPhonetic;
+const soundSecond = (r: PreparedRecord): string | null =>
+  r.firstPhonetic == null || r.lastPhonetic == null ? null : r.firstPhonetic < r.lastPhonetic ? r.lastPhonetic : r.firstPhonetic;
 
 /** A company name's rarest words and the blocking keys made of them. */
 interface RareWords {
@@ -127,12 +147,7 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   twoPart("address+city", "same address line (spaces ignored) and same city", addressKey, cityKey),
   twoPart("birthdate+postcode", "same birth date and same postal code", birthDate, postcode),
   twoPart("name-sound+city", "given name and surname sound the same (in either order), same city", nameSound, cityKey),
-  {
-    name: "name-sound",
-    description: "given name and surname sound the same (in either order)",
-    keys: nameSound,
-    maxBlockSize: CHANCE_KEY_BLOCK_CAP,
-  },
+  twoPart("name-sound", "given name and surname sound the same (in either order)", soundFirst, soundSecond, CHANCE_KEY_BLOCK_CAP),
   {
     name: "company",
     description: "same company name (after removing legal forms)",
@@ -166,10 +181,39 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
 ];
 
 /** The key a block's members share (for reporting a skipped block): the first member's key that the second also has. */
-function keyOfBlock(rule: BlockingRule, first: PreparedRecord, members: readonly number[], records: readonly PreparedRecord[]): string {
+function keyOfBlock(rule: BlockingRule, first: PreparedRecord, second: PreparedRecord): string {
   const mine = keyList(rule.keys(first));
-  const other = keyList(rule.keys(records[members[1]]));
+  const other = keyList(rule.keys(second));
   return mine.find((k) => other.includes(k)) ?? mine[0] ?? "";
+}
+
+/**
+ * The records of every block, block after block (a counting sort of the entries by block, stable,
+ * so each block's records stay in ascending order): block `id` is `members[start[id] …
+ * start[id] + blockSize[id])`. The arrays are reused from rule to rule (grown when too small):
+ * fresh arrays of a few megabytes per rule would each count towards the collector's next full
+ * pass over the heap.
+ */
+class BlockMembers {
+  start = new Int32Array(1024);
+  members = new Int32Array(1024);
+  private next = new Int32Array(1024);
+
+  sort(entryBlock: GrowableInt32, entryRecord: GrowableInt32, blockSize: GrowableInt32): void {
+    const blocks = blockSize.length;
+    if (this.start.length < blocks + 1) {
+      this.start = new Int32Array((blocks + 1) * 2);
+      this.next = new Int32Array((blocks + 1) * 2);
+    }
+    if (this.members.length < entryRecord.length) this.members = new Int32Array(entryRecord.length * 2);
+    const { start, next, members } = this;
+    start[0] = 0;
+    for (let id = 0; id < blocks; id++) {
+      start[id + 1] = start[id] + blockSize.data[id];
+      next[id] = start[id];
+    }
+    for (let e = 0; e < entryRecord.length; e++) members[next[entryBlock.data[e]]++] = entryRecord.data[e];
+  }
 }
 
 /** A block that was too large to expand. */
@@ -215,30 +259,37 @@ export function generatePairs(
   // first rule that has it, in that rule's first (lowest-numbered) block within the cap — and one
   // probe per pair replaces asking every earlier rule whether it shared a block
   const produced = new HashNumberSet(n);
+  // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
+  // cost no per-key objects; two keys sharing a hash only merge two blocks (extra pairs compared).
+  // Blocks are numbered in order of their first record; every (block, record) entry goes into two
+  // typed lists and is sorted by block afterwards, so no rule makes an object per block — the
+  // arrays of a million blocks would outlive the young generation and make the collector trace
+  // the whole heap of prepared records, again and again. The same lists serve every rule.
+  const blockOfKey = new HashIdTable(n);
+  const entryBlock = new GrowableInt32(n);
+  const entryRecord = new GrowableInt32(n);
+  const lastMember = new GrowableInt32(n);
+  const blockSize = new GrowableInt32(n);
+  const byBlock = new BlockMembers();
 
   rules.forEach((rule, r) => {
     onRule?.(r);
     const stat: BlockingStats = { rule: rule.name, blocks: 0, newPairs: 0, skippedBlocks: 0, skippedRecords: 0 };
     stats.push(stat);
-    // keys are looked up by a 53-bit hash in a typed-array table (idTable.ts): a million keys
-    // cost no per-key objects; two keys sharing a hash only merge two blocks (extra pairs compared)
-    const blockOfKey = new HashIdTable();
-    // most keys belong to one record: keep the first member as a number and make an array only
-    // when a second record arrives (a million single-record arrays would be garbage)
-    const firstMember: number[] = [];
-    const otherMembers: (number[] | undefined)[] = [];
+    blockOfKey.clear();
+    entryBlock.length = entryRecord.length = lastMember.length = blockSize.length = 0;
     const add = (h: number, i: number): void => {
-      const id = blockOfKey.idOf(h, firstMember.length);
-      if (id === firstMember.length) {
-        firstMember.push(i);
-        otherMembers.push(undefined);
+      const id = blockOfKey.idOf(h, lastMember.length);
+      if (id === lastMember.length) {
+        lastMember.push(i);
+        blockSize.push(1);
       } else {
-        const others = otherMembers[id];
-        const last = others ? others[others.length - 1] : firstMember[id];
-        if (last === i) return; // the same key twice on one record
-        if (others) others.push(i);
-        else otherMembers[id] = [i];
+        if (lastMember.data[id] === i) return; // the same key twice on one record
+        lastMember.data[id] = i;
+        blockSize.data[id]++;
       }
+      entryBlock.push(id);
+      entryRecord.push(i);
     };
     if (rule.parts) {
       const [first, second] = rule.parts;
@@ -257,28 +308,31 @@ export function generatePairs(
         } else for (const x of k) if (x !== "") add(hash53Number(x), i);
       }
     }
+    byBlock.sort(entryBlock, entryRecord, blockSize);
+    const { start, members } = byBlock;
     // blocks in order of their numbers, so a pair sharing several keys is produced in its first block
     const cap = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
-    for (let id = 0; id < firstMember.length; id++) {
-      const others = otherMembers[id];
-      if (!others) continue;
-      const m = [firstMember[id], ...others];
+    for (let id = 0; id < blockSize.length; id++) {
+      const size = blockSize.data[id];
+      if (size < 2) continue;
+      const lo = start[id];
+      const hi = lo + size;
       if (linking) {
         // members are in ascending order, so left records come first
-        if (m[0] >= leftCount || m[m.length - 1] < leftCount) continue;
+        if (members[lo] >= leftCount || members[hi - 1] < leftCount) continue;
       }
-      if (m.length > cap) {
+      if (size > cap) {
         stat.skippedBlocks++;
-        stat.skippedRecords += m.length;
-        skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[m[0]], m, records), size: m.length });
+        stat.skippedRecords += size;
+        skipped.push({ rule: rule.name, key: keyOfBlock(rule, records[members[lo]], records[members[lo + 1]]), size });
         continue;
       }
       stat.blocks++;
-      for (let x = 0; x < m.length; x++) {
-        const a = m[x];
+      for (let x = lo; x < hi; x++) {
+        const a = members[x];
         if (linking && a >= leftCount) break;
-        for (let y = x + 1; y < m.length; y++) {
-          const b = m[y];
+        for (let y = x + 1; y < hi; y++) {
+          const b = members[y];
           if (linking && b < leftCount) continue;
           if (!produced.add(a * n + b)) continue;
           stat.newPairs++;

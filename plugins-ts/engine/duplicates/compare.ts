@@ -87,8 +87,25 @@ function lastNameSimilarity(a: PreparedRecord, b: PreparedRecord): number {
     s = 0.93;
   }
   // double-barrelled or changed surname: one contains the other as a whole word
-  if (s < 0.9 && (` ${a.lastName} `.includes(` ${b.lastName} `) || ` ${b.lastName} `.includes(` ${a.lastName} `))) s = 0.9;
+  if (s < 0.9 && (containsWord(a.lastName, b.lastName) || containsWord(b.lastName, a.lastName))) s = 0.9;
   return s;
+}
+
+/**
+ * ` ${text} `.includes(` ${word} `) without building the two strings (called per candidate pair):
+ * `word` occurs in `text` with a space or the end of the text on either side.
+ */
+export function containsWord(text: string, word: string): boolean {
+  for (let p = text.indexOf(word); p >= 0; p = p < text.length ? text.indexOf(word, p + 1) : -1) {
+    const end = p + word.length;
+    if ((p === 0 || text.charCodeAt(p - 1) === 32) && (end === text.length || text.charCodeAt(end) === 32)) return true;
+  }
+  return false;
+}
+
+/** `text` starts with `prefix` followed by a space (`text.startsWith(`${prefix} `)` without building that string). */
+function startsWithWord(text: string, prefix: string): boolean {
+  return text.length > prefix.length && text.charCodeAt(prefix.length) === 32 && text.startsWith(prefix);
 }
 
 function sortedTokens(s: string): string {
@@ -143,7 +160,7 @@ function addressSimilarity(a: PreparedRecord, b: PreparedRecord): number {
   // (only lines that already share half their characters can differ in the street type alone)
   if (street < 0.95 && street >= 0.5 && streetCore(a.address) === streetCore(b.address)) street = 0.95;
   // one line is the other with something appended ("elizabeth street" ~ "elizabeth street ci")
-  if (street < 0.9 && (a.address.startsWith(`${b.address} `) || b.address.startsWith(`${a.address} `))) street = 0.9;
+  if (street < 0.9 && (startsWithWord(a.address, b.address) || startsWithWord(b.address, a.address))) street = 0.9;
   const na = a.streetNumber;
   const nb = b.streetNumber;
   if (na === nb) return street;

@@ -8,7 +8,8 @@
  * stores `next` for it and returns `next` when h is new; ids must be ≥ 0. Keys are any
  * non-negative integers below 2^53. The table grows (doubling) at half full, so it never fills up.
  *
- * HashNumberSet (below) is the matching set of integers, for pairs already produced.
+ * HashNumberSet (below) is the matching set of integers, for pairs already produced, and
+ * GrowableInt32 a growing list of 32-bit integers (record numbers, pair codes).
  */
 /** Slots for `expected` keys: a power of two, at least 1,024, at most half full. */
 function capacityFor(expected: number): number {
@@ -42,6 +43,12 @@ export class HashIdTable {
     this.ids[slot] = next;
     if (++this.size * 2 > this.mask) this.grow();
     return next;
+  }
+
+  /** Forgets every key (keeps the capacity, so a table reused for many rules grows once). */
+  clear(): void {
+    this.ids.fill(-1);
+    this.size = 0;
   }
 
   private grow(): void {
@@ -114,5 +121,30 @@ export class HashNumberSet {
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = stored;
     }
+  }
+}
+
+/** A list of 32-bit integers that doubles its typed array when full: no per-item objects. */
+export class GrowableInt32 {
+  data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.data = new Int32Array(Math.max(1, capacity));
+  }
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+
+  /** Empties the list and lets its memory go (a later push starts small again). */
+  release(): void {
+    this.data = new Int32Array(1);
+    this.length = 0;
   }
 }

@@ -12,6 +12,7 @@ import { estimateParameters, type Training } from "./train";
 import { PairScorer, type PairExplanation } from "./scorer";
 import { countTokens, Float32Pool, pooledTokenWeights, type CompanyTokens } from "./company";
 import { measureFrequencies, TERM_FREQUENCY_FIELDS } from "./frequencies";
+import { GrowableInt32 } from "./idTable";
 
 /** The records of one table, as handed to the matcher. */
 export interface MatchInput {
@@ -117,19 +118,6 @@ export interface MatchResult {
 /** The order of record ids among pairs of equal probability: what `localeCompare` gives, without making a collator per comparison. */
 const ID_ORDER = new Intl.Collator();
 
-class GrowableInt32 {
-  data = new Int32Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
 function ref(r: PreparedRecord): RecordRef {
   return { table: r.table, id: r.id, name: r.name };
 }
@@ -183,7 +171,9 @@ function sameNamePatterns(specIndexes: readonly number[], decode: (code: number)
 
 /** Company words weighed by their rarity among these records (log2 N/df). */
 function reweighCompanyTokens(records: readonly PreparedRecord[]): void {
-  const stats = countTokens(records.flatMap((r) => (r.company ? [r.company.tokens] : [])));
+  const lists: (readonly string[])[] = [];
+  for (const r of records) if (r.company) lists.push(r.company.tokens);
+  const stats = countTokens(lists);
   if (stats.documents < 2) return;
   // records with one name share one token list (memo.ts), so they share its re-weighed form too
   const reweighed = new Map<CompanyTokens, CompanyTokens>();
@@ -306,6 +296,8 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const leftTable = records[0]?.table ?? "account";
   const rightTable = records[n - 1]?.table ?? leftTable;
   const fieldPos = specIndexes.map((si) => parameters.fields.findIndex((f) => f.field === FIELD_SPECS[si].name));
+  // the levels of a pattern per parameter field (kept for patterns scored per pair)
+  const tfLevels = new Map<number, Uint8Array>();
   // a pattern's probability, or NaN when a term-frequency field agrees exactly (scored per pair)
   const probabilityFor = (code: number): number => {
     let p = probabilityOfCode.get(code);
@@ -313,7 +305,10 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
       const levels = decode(code);
       weightLevels.fill(0);
       for (let f = 0; f < nf; f++) weightLevels[fieldPos[f]] = levels[f];
-      p = scorer.hasTermFrequency(weightLevels) ? NaN : scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
+      if (scorer.hasTermFrequency(weightLevels)) {
+        p = NaN;
+        tfLevels.set(code, weightLevels.slice());
+      } else p = scorer.model.probability(scorer.afterConflicts(scorer.model.weight(weightLevels), weightLevels, leftTable, rightTable));
       probabilityOfCode.set(code, p);
     }
     return p;
@@ -321,42 +316,54 @@ export function match(records: readonly PreparedRecord[], leftCount: number | un
   const lower = threshold - band;
   const sameName = sameNamePatterns(specIndexes, decode);
   const edges: { a: number; b: number; probability: number }[] = [];
-  const nearIdx: number[] = [];
+  // near-misses as record pairs, so the candidates' lists can go before the explanations are built
+  const nearA = new GrowableInt32(1024);
+  const nearB = new GrowableInt32(1024);
+  options.onProgress?.("score", 0, pa.length);
   for (let k = 0; k < pa.length; k++) {
     let p = probabilityFor(pc.data[k]);
-    if (Number.isNaN(p)) p = scorer.probability(records[pa.data[k]], records[pb.data[k]]);
+    // the pattern's levels are the pair's: only the term frequencies of its values are looked up
+    if (Number.isNaN(p)) p = scorer.model.probability(scorer.weightAt(records[pa.data[k]], records[pb.data[k]], tfLevels.get(pc.data[k])!));
     if (p >= threshold) edges.push({ a: pa.data[k], b: pb.data[k], probability: p });
-    else if ((p >= lower && band > 0) || sameName(pc.data[k])) nearIdx.push(k);
+    else if ((p >= lower && band > 0) || sameName(pc.data[k])) {
+      nearA.push(pa.data[k]);
+      nearB.push(pb.data[k]);
+    }
   }
   options.onProgress?.("score", pa.length, pa.length);
+  // (a million accounts: 4.7 million candidates, about 100 MB of lists no longer needed)
+  pa.release();
+  pb.release();
+  pc.release();
 
   // 5. clustering
+  options.onProgress?.("cluster", 0, 1);
   const { clusters, split } = clusterRecords(n, edges, (a, b) => scorer.probability(records[a], records[b]), { threshold });
   options.onProgress?.("cluster", 1, 1);
   const splitKeys = new Set(split.map((e) => `${e.a}:${e.b}`));
 
   // 6. explanations for matches and near-misses
   const pairs: ScoredPair[] = [];
-  const total = edges.length + nearIdx.length;
+  const total = edges.length + nearA.length;
   const step = Math.max(1, Math.floor(total / 20));
   const addPair = (a: number, b: number, decision: PairDecision, splitByClustering: boolean): void => {
     const explanation = scorer.explain(records[a], records[b]);
-    pairs.push({
-      left: ref(records[a]),
-      right: ref(records[b]),
-      probability: explanation.probability,
-      weight: explanation.weight,
-      decision,
-      ...(splitByClustering ? { splitByClustering } : {}),
-      explanation,
-    });
+    const left = ref(records[a]);
+    const right = ref(records[b]);
+    const { probability, weight } = explanation;
+    // two literals rather than a spread of an optional property: no temporary object per pair
+    const pair: ScoredPair = splitByClustering
+      ? { left, right, probability, weight, decision, splitByClustering, explanation }
+      : { left, right, probability, weight, decision, explanation };
+    pairs.push(pair);
     if (pairs.length % step === 0) options.onProgress?.("explain", pairs.length, total);
   };
+  options.onProgress?.("explain", 0, total);
   for (const e of edges) {
     const isSplit = splitKeys.has(`${e.a}:${e.b}`);
     addPair(e.a, e.b, isSplit ? "near-miss" : "match", isSplit);
   }
-  for (const k of nearIdx) addPair(pa.data[k], pb.data[k], "near-miss", false);
+  for (let k = 0; k < nearA.length; k++) addPair(nearA.data[k], nearB.data[k], "near-miss", false);
   pairs.sort((p, q) => q.probability - p.probability || ID_ORDER.compare(p.left.id, q.left.id) || ID_ORDER.compare(p.right.id, q.right.id));
   options.onProgress?.("explain", total, total);
 

@@ -92,6 +92,13 @@ export function runEm(
   let lambda = options.initialLambda ?? 0.2;
   let iterations = 0;
   let converged = false;
+  // the patterns' levels in one flat array (pattern-major), so an iteration walks memory in order;
+  // the logs of m and u are taken once per level and iteration, not once per pattern and field
+  // (the same Math.log values added in the same order: bit-for-bit the sums of the plain loop)
+  const levels = new Uint8Array(patterns.length * nf);
+  patterns.forEach((p, k) => levels.set(p.levels.subarray(0, nf), k * nf));
+  const logM = levelCounts.map((k) => new Float64Array(k));
+  const logU = levelCounts.map((k) => new Float64Array(k));
   for (; iterations < maxIterations && !converged; ) {
     iterations++;
     const mAcc = levelCounts.map((k) => new Array<number>(k).fill(0));
@@ -100,22 +107,29 @@ export function runEm(
     let total = 0;
     const logLambda = Math.log(lambda);
     const logNotLambda = Math.log(1 - lambda);
-    for (const p of patterns) {
+    for (let f = 0; f < nf; f++) {
+      for (let l = 0; l < levelCounts[f]; l++) {
+        logM[f][l] = Math.log(m[f][l]);
+        logU[f][l] = Math.log(u[f][l]);
+      }
+    }
+    for (let k = 0, base = 0; k < patterns.length; k++, base += nf) {
       let lm = logLambda;
       let lu = logNotLambda;
       for (let f = 0; f < nf; f++) {
-        const l = p.levels[f];
+        const l = levels[base + f];
         if (l === 0) continue;
-        lm += Math.log(m[f][l - 1]);
-        lu += Math.log(u[f][l - 1]);
+        lm += logM[f][l - 1];
+        lu += logU[f][l - 1];
       }
+      const count = patterns[k].count;
       const post = 1 / (1 + Math.exp(lu - lm));
-      const wm = post * p.count;
-      const wu = (1 - post) * p.count;
+      const wm = post * count;
+      const wu = (1 - post) * count;
       matchCount += wm;
-      total += p.count;
+      total += count;
       for (let f = 0; f < nf; f++) {
-        const l = p.levels[f];
+        const l = levels[base + f];
         if (l === 0) continue;
         mAcc[f][l - 1] += wm;
         uAcc[f][l - 1] += wu;

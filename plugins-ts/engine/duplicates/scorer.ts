@@ -68,6 +68,8 @@ function noteFor(spec: FieldSpec, a: PreparedRecord, b: PreparedRecord, similari
   }
 }
 
+const NO_CONFLICTS: readonly Conflict[] = Object.freeze([]);
+
 /** Scores pairs of prepared records with one parameter set (and, from a matcher run, the data's term frequencies). */
 export class PairScorer {
   readonly model: FellegiSunter;
@@ -76,6 +78,7 @@ export class PairScorer {
   /** Per parameter field: its term frequencies, when measured. */
   readonly frequencies: (FieldFrequencies | undefined)[];
   private readonly levels: Uint8Array;
+  private readonly conflictsOfPattern = new Map<number, readonly Conflict[]>();
 
   constructor(readonly parameters: ModelParameters, frequencies: readonly FieldFrequencies[] = []) {
     this.model = new FellegiSunter(parameters);
@@ -107,13 +110,25 @@ export class PairScorer {
     return w;
   }
 
-  /** The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per parameter field). */
-  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): Conflict[] {
-    if (!conflictsApply(ta, tb)) return [];
-    return findConflicts((field) => {
-      const k = this.parameters.fields.findIndex((f) => f.field === field);
-      return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
-    });
+  /**
+   * The contradictions of a pattern between records of tables `ta` and `tb` (`levels` per
+   * parameter field). They depend on the levels alone, so they are worked out once per pattern
+   * (a pattern's levels as one number, at most 7 levels a field) and the list is shared: callers
+   * must not change it.
+   */
+  conflicts(levels: ArrayLike<number>, ta: DuplicateTable, tb: DuplicateTable): readonly Conflict[] {
+    if (!conflictsApply(ta, tb)) return NO_CONFLICTS;
+    let code = 0;
+    for (let k = 0; k < this.specIndexes.length; k++) code = code * 8 + levels[k];
+    let found = this.conflictsOfPattern.get(code);
+    if (found === undefined) {
+      found = findConflicts((field) => {
+        const k = this.parameters.fields.findIndex((f) => f.field === field);
+        return k < 0 ? "missing" : levelName(FIELD_SPECS[this.specIndexes[k]], levels[k]);
+      });
+      this.conflictsOfPattern.set(code, found);
+    }
+    return found;
   }
 
   /** A pattern's weight `weight` after the contradictions of its levels (tables `ta`, `tb`). */
@@ -127,7 +142,16 @@ export class PairScorer {
       const spec = FIELD_SPECS[this.specIndexes[k]];
       this.levels[k] = levelOf(spec, spec.similarity(a, b));
     }
-    return this.afterConflicts(this.model.weight(this.levels) + this.termFrequencyWeight(a, b, this.levels), this.levels, a.table, b.table);
+    return this.weightAt(a, b, this.levels);
+  }
+
+  /**
+   * Match weight of a pair whose comparison levels are already known (`levels` per parameter
+   * field, as `weight` would find them): the matcher scores a candidate pair from its stored
+   * pattern and only looks up the term frequencies of the values that agree exactly.
+   */
+  weightAt(a: PreparedRecord, b: PreparedRecord, levels: ArrayLike<number>): number {
+    return this.afterConflicts(this.model.weight(levels) + this.termFrequencyWeight(a, b, levels), levels, a.table, b.table);
   }
 
   /** Match probability of a pair. */
@@ -153,7 +177,8 @@ export class PairScorer {
       // a field neither table has (a contact's company) says nothing: leave it out
       if (level === 0 && TABLE_COLUMNS[a.table][spec.name] === undefined && TABLE_COLUMNS[b.table][spec.name] === undefined) continue;
       const note = noteFor(spec, a, b, similarity);
-      fields.push({
+      // optional properties assigned in their order (as the spread form did), without a temporary object each
+      const field: FieldExplanation = {
         field: spec.name,
         label: spec.label,
         level: levelName(spec, level),
@@ -161,10 +186,14 @@ export class PairScorer {
         weight: Math.round(w * 100) / 100,
         left: spec.show(a),
         right: spec.show(b),
-        ...(note ? { note } : {}),
-        ...(tf ? { sharedBy: tf.count, tfAdjustment: Math.round(tf.adjustment * 100) / 100 } : {}),
-        ...(conflict ? { conflict: conflict.note } : {}),
-      });
+      };
+      if (note) field.note = note;
+      if (tf) {
+        field.sharedBy = tf.count;
+        field.tfAdjustment = Math.round(tf.adjustment * 100) / 100;
+      }
+      if (conflict) field.conflict = conflict.note;
+      fields.push(field);
     }
     if (conflicts.length > 0) {
       // the contradiction's cost shows on the field that carries it

@@ -58,12 +58,20 @@ function sampleU(records: readonly PreparedRecord[], specIndexes: readonly numbe
     }
   } else {
     const rng = xoroshiro128plus(options.seed ?? 1);
-    const step = Math.max(1, Math.floor(sample / 20));
+    // the pairs are drawn first and compared in record order (a·n + b, sorted): the counts are the
+    // same in any order, and walking the records in order halves the cache misses of a large table
+    const drawn = new Float64Array(sample);
     for (let k = 0; k < sample; k++) {
       const a = uniformInt(rng, 0, nLeft - 1);
       let b = linking ? uniformInt(rng, nLeft, n - 1) : uniformInt(rng, 0, n - 2);
       if (!linking && b >= a) b++;
-      count(records[a], records[b]);
+      drawn[k] = a * n + b;
+    }
+    drawn.sort();
+    const step = Math.max(1, Math.floor(sample / 20));
+    for (let k = 0; k < sample; k++) {
+      const a = Math.floor(drawn[k] / n);
+      count(records[a], records[drawn[k] - a * n]);
       if (k % step === 0) options.onProgress?.("sample", k, sample);
     }
   }
