@@ -4,11 +4,14 @@
  * through the gateway, runs the matcher once over the whole table — and, for leads, links them to
  * the contacts and accounts they may already be — then answers each page from that result.
  *
- * This pass holds the matching columns of one table in memory (about 2.4 GB peak for 1,000,000
- * contacts, bench/results/dedupe.md): the one place where an audit's memory grows with the table.
- * Everything else streams.
+ * Each page of matching columns is normalised as it arrives and dropped (engine/duplicates
+ * prepareInto): what stays is the table's prepared records — the one place where an audit's memory
+ * grows with the table (about 1.5 GB peak for 1,000,000 contacts, bench/results/dedupe.md).
+ * Everything else streams. A table's prepared records serve its own deduplication and, for leads,
+ * the lead → contact and lead → account links (renumbered copies: the same answers as `link` over
+ * the raw records).
  */
-import { buildCandidateQueries, columnsOf, DEFAULT_BLOCKING_RULES, deduplicate, DEFAULT_PARAMETERS, duplicateCandidatesByRecord, link, normaliseEmail, PairScorer, phoneSpellings, prepareCandidates, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, DEFAULT_BLOCKING_RULES, DEFAULT_PARAMETERS, duplicateCandidatesByRecord, match, normaliseEmail, PairScorer, phoneSpellings, prepareCandidates, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
@@ -27,21 +30,34 @@ export interface DuplicateFinderOptions {
   onStage?: (table: string, stage: string) => void;
 }
 
+/**
+ * Two tables' prepared records as one link input (left first, then right), renumbered: copies, so
+ * each table's own records keep their positions for its own deduplication.
+ */
+function linked(left: readonly PreparedRecord[], right: readonly PreparedRecord[]): PreparedRecord[] {
+  const out: PreparedRecord[] = [];
+  for (const r of left) out.push({ ...r, index: out.length });
+  for (const r of right) out.push({ ...r, index: out.length });
+  return out;
+}
+
 export function createDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions = {}): DuplicateFinder {
   const byTable = new Map<string, Promise<Map<string, DuplicateCandidate[]>>>();
-  const loaded = new Map<DupTable, Promise<MatchRecord[]>>();
+  const loaded = new Map<DupTable, Promise<PreparedRecord[]>>();
+  const opts = { region: options.region };
 
-  const load = (table: DupTable): Promise<MatchRecord[]> => {
+  const load = (table: DupTable): Promise<PreparedRecord[]> => {
     let p = loaded.get(table);
     if (!p) {
       p = (async () => {
         options.onStage?.(table, "reading matching columns");
-        const out: MatchRecord[] = [];
+        const prepared: PreparedRecord[] = [];
         const idCol = `${table}id`;
         for await (const page of gateway.streamTable({ table, columns: columnsOf(table), filter: f.eq("statecode", 0) })) {
-          for (const r of page.rows) out.push({ id: String(r[idCol]).toLowerCase(), values: r });
+          const records: MatchRecord[] = page.rows.map((r) => ({ id: String(r[idCol]).toLowerCase(), values: r }));
+          prepareInto(prepared, table, records, opts, 0);
         }
-        return out;
+        return prepared;
       })();
       loaded.set(table, p);
     }
@@ -51,13 +67,12 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
   const compute = async (table: DupTable): Promise<Map<string, DuplicateCandidate[]>> => {
     const records = await load(table);
     options.onStage?.(table, "matching");
-    const opts = { region: options.region };
-    const results: MatchResult[] = [deduplicate({ table, records }, opts)];
+    const results: MatchResult[] = [match(records, undefined, opts)];
     if (table === "lead") {
       // A lead that already is a contact or an account.
       const [contacts, accounts] = await Promise.all([load("contact"), load("account")]);
-      if (contacts.length) results.push(link({ table: "contact", records: contacts }, { table: "lead", records }, opts));
-      if (accounts.length) results.push(link({ table: "account", records: accounts }, { table: "lead", records }, opts));
+      if (contacts.length) results.push(match(linked(contacts, records), contacts.length, opts));
+      if (accounts.length) results.push(match(linked(accounts, records), accounts.length, opts));
     }
     const out = new Map<string, DuplicateCandidate[]>();
     for (const r of results) {

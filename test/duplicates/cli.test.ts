@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { main } from "../../plugins-ts/cli/main";
+import { CSV_PAGE_SIZE, readCsvRecords, parseMapping, writePairs } from "../../plugins-ts/cli/commands/dedupe";
+import { deduplicate } from "../../plugins-ts/engine/duplicates";
 import { generateContacts } from "../../bench/dedupe/generate";
 
 let dir: string;
@@ -89,6 +91,31 @@ describe("vitals dedupe", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^records: 300 \+ 1$/m);
     expect(stdout).toMatch(/of 300 possible/);
+  });
+
+  it("reads a file larger than a page in pages and reports what one array would", async () => {
+    const rows = generatedRows(CSV_PAGE_SIZE + 700, 11);
+    const file = join(dir, "large.csv");
+    writeFileSync(file, csv([HEADER, ...rows]));
+    const out = join(dir, "large-pairs.csv");
+    const { code, out: stdout } = await run(["dedupe", "--table", "contact", "--in", file, "--id", "id", "--map", MAP, "--out", out, "--no-progress"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^records: ${rows.length}$`, "m"));
+    // the same records matched from one array write the same pairs file, byte for byte
+    const whole = join(dir, "large-whole.csv");
+    await writePairs(whole, deduplicate({ table: "contact", records: await readCsvRecords(file, "id", parseMapping(MAP)) }));
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(whole, "utf8"));
+    expect(readFileSync(out, "utf8").split("\n").length).toBeGreaterThan(100);
+  });
+
+  it("finds an id repeated in a later page", async () => {
+    const rows = generatedRows(CSV_PAGE_SIZE + 10, 12);
+    rows.push([rows[3][0], "Ann", "Again", null, null, null, null, null, null]);
+    const file = join(dir, "repeated.csv");
+    writeFileSync(file, csv([HEADER, ...rows]));
+    const { code, err } = await run(["dedupe", "--table", "contact", "--in", file, "--id", "id", "--map", MAP, "--out", join(dir, "r.csv"), "--no-progress"]);
+    expect(code).toBe(1);
+    expect(err).toContain(`${file}: id "${rows[3][0]}" appears more than once in column "id"`);
   });
 
   it("names the file and column when a mapped column is missing", async () => {

@@ -14,9 +14,8 @@ import { describeGuess, guessMapping } from "../io/columnGuess";
 import { decodeFile, parseEncoding, type Encoding } from "../io/encoding";
 import {
   DUPLICATE_TABLES,
-  deduplicate,
+  PagedRecords,
   isDuplicateTable,
-  link,
   formatExplanation,
   type DuplicateTable,
   type MatchRecord,
@@ -53,25 +52,33 @@ export function parseMapping(spec: string): ColumnMapping[] {
   return out;
 }
 
+/** Records per page handed to the matcher while a CSV file is read (the Web API's page size). */
+export const CSV_PAGE_SIZE = 5000;
+
 /**
  * Reads a CSV file (UTF-8 with or without BOM, CRLF or LF, quoted fields with newlines, spaces
- * after commas) into matcher records with Dataverse column names. Every mapped column and the id
- * column must exist; ids must be present and unique. `mapping` may be a function of the header
- * (the file's trimmed column names), called once before the first record.
+ * after commas) into matcher records with Dataverse column names, `pageSize` records at a time, so
+ * the caller can normalise a page and drop it before the next is read (the raw rows of a large
+ * export never all exist at once). Every mapped column and the id column must exist; ids must be
+ * present and unique across the file. `mapping` may be a function of the header (the file's
+ * trimmed column names), called once before the first record. Errors (UserError) name the file
+ * and the record or line.
  */
-export async function readCsvRecords(
+export async function* readCsvPages(
   file: string,
   idColumn: string,
   mappingOrGuess: readonly ColumnMapping[] | ((columns: string[]) => readonly ColumnMapping[]),
   encoding?: Encoding,
-): Promise<MatchRecord[]> {
+  pageSize = CSV_PAGE_SIZE,
+): AsyncGenerator<MatchRecord[]> {
   let mapping: readonly ColumnMapping[] = typeof mappingOrGuess === "function" ? [] : mappingOrGuess;
   const input = Readable.from(decodeFile(file, { encoding, onNote: (m) => process.stderr.write(`vitals: ${m}\n`) }));
   const parser = parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim()), ltrim: true, rtrim: true, relax_column_count: true, skip_empty_lines: true });
   // pipe() does not forward a read error (missing file): hand it to the parser so the loop ends
   input.on("error", (err) => parser.destroy(err));
   input.pipe(parser);
-  const records: MatchRecord[] = [];
+  let page: MatchRecord[] = [];
+  let count = 0;
   const seen = new Set<string>();
   let checked = false;
   let line = 1;
@@ -90,7 +97,7 @@ export async function readCsvRecords(
         }
       }
       const id = (row[idColumn] ?? "").trim();
-      if (id === "") throw new UserError(`${file}, record ${records.length + 1}: the id column "${idColumn}" is empty`);
+      if (id === "") throw new UserError(`${file}, record ${count + 1}: the id column "${idColumn}" is empty`);
       if (seen.has(id)) throw new UserError(`${file}: id "${id}" appears more than once in column "${idColumn}"`);
       seen.add(id);
       const values: Record<string, string | null> = {};
@@ -101,7 +108,12 @@ export async function readCsvRecords(
           .join(" ");
         values[m.target] = joined === "" ? null : joined;
       }
-      records.push({ id, values });
+      page.push({ id, values });
+      count++;
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -111,6 +123,18 @@ export async function readCsvRecords(
     throw new UserError(`${file}: cannot read as CSV near line ${line}: ${(err as Error).message}`);
   }
   if (!checked) throw new UserError(`${file}: no records (the file is empty or has only a header)`);
+  if (page.length) yield page;
+}
+
+/** Reads a whole CSV file into matcher records (readCsvPages, collected): for small files. */
+export async function readCsvRecords(
+  file: string,
+  idColumn: string,
+  mappingOrGuess: readonly ColumnMapping[] | ((columns: string[]) => readonly ColumnMapping[]),
+  encoding?: Encoding,
+): Promise<MatchRecord[]> {
+  const records: MatchRecord[] = [];
+  for await (const page of readCsvPages(file, idColumn, mappingOrGuess, encoding)) records.push(...page);
   return records;
 }
 
@@ -135,7 +159,7 @@ const STAGE_LABEL: Record<MatchStage, string> = {
   explain: "explaining matches",
 };
 
-/** Progress on stderr: a bar on a terminal, a plain line per stage (and per 10 %) otherwise. */
+/** Progress on stderr: a bar on a terminal, a plain line per stage (and per 10 %, or per 100,000 records read) otherwise. */
 function progressReporter(stream: NodeJS.WriteStream): { update: (stage: MatchStage, done: number, total: number) => void; stop: () => void } {
   if (stream.isTTY) {
     const bar = new SingleBar({ format: "{stage} [{bar}] {percentage}% {value}/{total}", stream, hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
@@ -147,6 +171,8 @@ function progressReporter(stream: NodeJS.WriteStream): { update: (stage: MatchSt
           current = stage;
           bar.start(Math.max(total, 1), 0, { stage: STAGE_LABEL[stage] });
         }
+        // while a file is read the total grows with it (done === total): redraw every 1,000 records
+        if (done === total && done % 1000 !== 0) return;
         if (total > 0) bar.setTotal(total);
         bar.update(Math.min(done, Math.max(total, done)), { stage: STAGE_LABEL[stage] });
       },
@@ -162,7 +188,10 @@ function progressReporter(stream: NodeJS.WriteStream): { update: (stage: MatchSt
         lastDecile = 0;
         stream.write(`${STAGE_LABEL[stage]}…\n`);
       }
-      if (total > 0 && total >= 10_000) {
+      if (done === total && stage === "prepare") {
+        // records are normalised as the file is read: the total is not known yet
+        if (done % 100_000 === 0) stream.write(`  ${STAGE_LABEL[stage]}: ${done} read\n`);
+      } else if (total >= 10_000) {
         const decile = Math.floor((10 * done) / total);
         if (decile > lastDecile && decile < 10) {
           lastDecile = decile;
@@ -246,19 +275,16 @@ export function register(program: Command): void {
       if (!isSupportedCountry(opts.region.toUpperCase())) {
         throw new UserError(`--region must be a two-letter country code libphonenumber knows (US, GB, AU, DE…), got "${opts.region}"`);
       }
-      const chosen: string[] = [];
       const mappingFor = (spec: string | undefined, t: DuplicateTable, file: string, id: string): readonly ColumnMapping[] | ((columns: string[]) => ColumnMapping[]) =>
         spec !== undefined
           ? parseMapping(spec)
           : (columns) => {
               const g = guessMapping(t, columns, id, file);
-              chosen.push(describeGuess(file, g));
+              process.stdout.write(`${describeGuess(file, g)}\n`);
               return g.mapping;
             };
       const encoding = parseEncoding(opts.encoding);
-      const left = await readCsvRecords(opts.in[0], opts.id, mappingFor(opts.map, table, opts.in[0], opts.id), encoding);
-      const right = opts.in.length === 2 ? await readCsvRecords(opts.in[1], opts.idB ?? opts.id, mappingFor(opts.mapB ?? opts.map, tableB, opts.in[1], opts.idB ?? opts.id), encoding) : undefined;
-      if (chosen.length) process.stdout.write(`${chosen.join("\n")}\n`);
+      const linking = opts.in.length === 2;
       const progress = opts.progress ? progressReporter(process.stderr) : undefined;
       const matchOptions = {
         threshold,
@@ -268,9 +294,17 @@ export function register(program: Command): void {
         canonicalGmail: opts.gmailCanonical,
         onProgress: progress?.update,
       };
+      // each file is read in pages, and each page normalised and dropped before the next is read
+      const collection = new PagedRecords(matchOptions);
       let result: MatchResult;
       try {
-        result = right ? link({ table, records: left }, { table: tableB, records: right }, matchOptions) : deduplicate({ table, records: left }, matchOptions);
+        for await (const page of readCsvPages(opts.in[0], opts.id, mappingFor(opts.map, table, opts.in[0], opts.id), encoding)) collection.add(table, page);
+        if (linking) {
+          collection.endLeft();
+          const idB = opts.idB ?? opts.id;
+          for await (const page of readCsvPages(opts.in[1], idB, mappingFor(opts.mapB ?? opts.map, tableB, opts.in[1], idB), encoding)) collection.add(tableB, page);
+        }
+        result = linking ? collection.link() : collection.deduplicate();
       } finally {
         progress?.stop();
       }
@@ -281,7 +315,7 @@ export function register(program: Command): void {
       }
       const s = result.stats;
       const lines = [
-        right ? `records: ${s.leftRecords} + ${s.rightRecords}` : `records: ${s.records}`,
+        linking ? `records: ${s.leftRecords} + ${s.rightRecords}` : `records: ${s.records}`,
         `candidate pairs compared: ${s.candidatePairs} (of ${s.possiblePairs} possible)`,
         `fields compared: ${s.fields.join(", ")}`,
         `matches: ${s.matches}, near-misses: ${s.nearMisses}, clusters: ${s.clusters}`,
