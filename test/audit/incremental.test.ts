@@ -55,18 +55,24 @@ function aggregatesOf(r: AuditResult): unknown {
   return { overall, byTable, byRule: [...byRule].sort((a, b) => a.ruleId.localeCompare(b.ruleId)) };
 }
 
-describe("an incremental audit after 1 % of the records changed", () => {
-  let audited: EmulatorHandle;
-  let twin: EmulatorHandle;
+/** Two twin organisations (same seed) for the tests of one describe block, started before and closed after them. */
+function twinOrganisations(): { a: EmulatorHandle; b: EmulatorHandle } {
+  const twins = {} as { a: EmulatorHandle; b: EmulatorHandle };
   beforeAll(async () => {
-    [audited, twin] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
+    [twins.a, twins.b] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
   }, 120_000);
   afterAll(async () => {
-    await audited.close();
-    await twin.close();
+    await twins.a.close();
+    await twins.b.close();
   });
+  return twins;
+}
+
+describe("an incremental audit after 1 % of the records changed", () => {
+  const twins = twinOrganisations();
 
   it("leaves the same health rows and aggregates as a full audit of the changed organisation", async () => {
+    const { a: audited, b: twin } = twins;
     expect((await runAudit(options(audited, {}))).status).toBe("completed");
     const changed = changeOnePercent(audited);
     expect(changeOnePercent(twin)).toBe(changed);
@@ -91,17 +97,10 @@ describe("an incremental audit after 1 % of the records changed", () => {
 });
 
 describe("an incremental run, its tables side by side, killed mid-way", () => {
-  let killedOrg: EmulatorHandle;
-  let twin: EmulatorHandle;
-  beforeAll(async () => {
-    [killedOrg, twin] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
-  }, 120_000);
-  afterAll(async () => {
-    await killedOrg.close();
-    await twin.close();
-  });
+  const twins = twinOrganisations();
 
   it("resumes where it stopped and leaves what an uninterrupted incremental run leaves", async () => {
+    const { a: killedOrg, b: twin } = twins;
     for (const emu of [killedOrg, twin]) {
       expect((await runAudit(options(emu, {}))).status).toBe("completed");
       changeOnePercent(emu);
