@@ -5,6 +5,7 @@ import { getRootProps, isDataUpdate } from "./getRootProps";
 import { LAYOUT_ONLY_UPDATES } from "./ManifestConstants";
 import { createWebApiVitalsSource, type VitalsDataSource } from "../../plugins-ts/client/vitalsSource";
 import { createBatchingPort, fetchBatchSender, webApiRoot } from "../../plugins-ts/client/batchPort";
+import { closablePort, type ClosablePort } from "../../plugins-ts/client/closablePort";
 import { loadEngineLibs } from "../../plugins-ts/engine/engineLibs";
 
 // The engine's libraries (vitals.libs.js) start loading with the bundle, while the form still
@@ -15,13 +16,16 @@ loadEngineLibs().catch(() => undefined);
 /** The record vitals panel: a virtual control; all behaviour lives in RecordVitalsRoot. */
 export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IOutputs> {
   private dataSource!: VitalsDataSource;
+  private port: ClosablePort | null = null;
   private refreshSignal = 0;
 
   public init(context: ComponentFramework.Context<IInputs>): void {
     context.mode.trackContainerResize(true);
     // Reads started together go out as one $batch (plugins-ts/client/batchPort).
     const root = webApiRoot(context, window.location.origin);
-    this.dataSource = createWebApiVitalsSource(createBatchingPort(context.webAPI, fetchBatchSender(root), root));
+    // Closed in destroy(): a control removed from the form sends no further request.
+    this.port = closablePort(createBatchingPort(context.webAPI, fetchBatchSender(root), root));
+    this.dataSource = createWebApiVitalsSource(this.port);
   }
 
   public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {
@@ -34,6 +38,9 @@ export class RecordVitals implements ComponentFramework.ReactControl<IInputs, IO
   }
 
   public destroy(): void {
-    // Nothing to release: React unmounts the tree; pending loads are ignored by sequence number.
+    // The user moved to another record (or the form closed). React unmounts the tree (its effects
+    // close the form channel); requests not yet sent for this record are not sent; answers still
+    // on their way are ignored by sequence number.
+    this.port?.close();
   }
 }

@@ -14,7 +14,7 @@ import { CRITICAL_NOTIFICATION_ID, STAGE_NOTIFICATION_ID, onLoad, onPreStageChan
 import { buildFormScript } from "../../plugins-ts/webresources/formscript/build";
 import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
 import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
-import { openFormChannel, publicationOf, type FormChannel, type VitalsPublication } from "../../plugins-ts/client/formChannel";
+import { openFormChannel, publicationOf, type FormChannel, type FormMessage, type VitalsPublication } from "../../plugins-ts/client/formChannel";
 import { NOW, OPPORTUNITY_ID, daysAgo, fakeWebApi, opportunityFixture, type Fixture } from "../helpers/pcfContext";
 
 const ACCOUNT_ID = "33333333-4444-5555-6666-777777777777";
@@ -36,9 +36,58 @@ interface PanelStub {
 
 let channelSeq = 0;
 const open: FormChannel[] = [];
-/** Messages on a BroadcastChannel arrive in a later task. */
-const settle = () => new Promise((r) => setTimeout(r, 20));
-afterEach(() => open.splice(0).forEach((c) => c.close()));
+/**
+ * Messages on a BroadcastChannel arrive in a later task, later still on a loaded machine: the tests
+ * wait for the message itself, never a fixed time. `heard` is what the form script's side of the
+ * channel was handed (recorded after the form script's listener ran); `until` re-checks its
+ * condition after each such message.
+ */
+const heard: FormMessage[] = [];
+let wake: (() => void)[] = [];
+afterEach(() => {
+  open.splice(0).forEach((c) => c.close());
+  heard.splice(0);
+  wake = [];
+});
+
+/** The form side of a channel, noting every message its subscribers were handed. */
+function observed(channel: FormChannel): FormChannel {
+  return {
+    ...channel,
+    subscribe: (listener) =>
+      channel.subscribe((m) => {
+        listener(m);
+        heard.push(m);
+        wake.splice(0).forEach((w) => w());
+      }),
+  };
+}
+
+/** Waits until `condition()` holds, checking it now and after every message the form side hears; after 10 s without it, fails naming `what`. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  while (!condition()) {
+    await new Promise<void>((resolve, reject) => {
+      const guard = setTimeout(() => reject(new Error(`still waiting, 10 s on, for ${what}`)), 10_000);
+      wake.push(() => {
+        clearTimeout(guard);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Resolves once a message posted now on channel `name` has been delivered: whatever was posted before it has had its turn too. */
+function delivered(name: string): Promise<void> {
+  const from = openFormChannel(name);
+  const to = openFormChannel(name);
+  open.push(from, to);
+  return new Promise((resolve) => {
+    to.subscribe(() => resolve());
+    from.post({ kind: "hello", table: "probe", id: "probe" });
+  });
+}
+
+const heardScoring = (n = 1) => until(`the form script to hear the panel's scoring ${n}`, () => heard.some((m) => m.kind === "scored" && m.scoring === n));
 /**
  * The record panel's side, as RecordVitals does it: its data source loads the record once, the
  * engine scores it, the result goes on the form channel; "hello" repeats it, "values" re-scores the
@@ -47,7 +96,7 @@ afterEach(() => open.splice(0).forEach((c) => c.close()));
 async function panel(fixture: Fixture, languageId = 1033): Promise<PanelStub> {
   const name = `test.form.${++channelSeq}`;
   const panelSide = openFormChannel(name);
-  const formSide = openFormChannel(name);
+  const formSide = observed(openFormChannel(name));
   open.push(panelSide, formSide);
   const fake = fakeWebApi(fixture);
   const source = createWebApiVitalsSource(fake.api);
@@ -109,7 +158,7 @@ describe("onLoad", () => {
     const fixture = account(null);
     const p = await panel(fixture);
     onLoad(XrmMockGenerator.eventContext, p.deps);
-    await settle();
+    await heardScoring(1);
     const [n] = notifications();
     expect(n).toMatchObject({ level: "ERROR", uniqueId: CRITICAL_NOTIFICATION_ID });
     expect(n.message).toMatch(/^CRM Vitals: 1 critical issue on this record\. This account has no name/);
@@ -120,7 +169,7 @@ describe("onLoad", () => {
     // The user types a name and saves: the panel re-scores the saved record and the notification goes.
     fixture.records!.account.name = "Contoso Pharmaceuticals";
     await p.reload();
-    await settle();
+    await heardScoring(2);
     expect(notifications()).toEqual([]);
     expect(p.requests()).toBeGreaterThan(requestsAtOpen);
   });
@@ -129,13 +178,13 @@ describe("onLoad", () => {
     XrmMockGenerator.Attribute.createString("name", "");
     const p = await panel(account(null));
     onLoad(XrmMockGenerator.eventContext, p.deps);
-    await settle();
+    await heardScoring(1);
     expect(notifications()[0]?.uniqueId).toBe(CRITICAL_NOTIFICATION_ID);
     const before = p.requests();
     const name = XrmMockGenerator.formContext.getAttribute("name");
     name.setValue("Contoso Pharmaceuticals");
     name.fireOnChange();
-    await settle();
+    await heardScoring(2);
     expect(p.published.map((x) => x.scoring)).toEqual([1, 2]);
     expect(p.requests()).toBe(before);
     expect(notifications()).toEqual([]);
@@ -145,14 +194,14 @@ describe("onLoad", () => {
     const p = await panel(account(null));
     expect(p.published).toHaveLength(1); // published before the form script listened
     onLoad(XrmMockGenerator.eventContext, p.deps);
-    await settle();
+    await heardScoring(1);
     expect(notifications()[0]?.uniqueId).toBe(CRITICAL_NOTIFICATION_ID);
     expect(p.published).toHaveLength(1); // repeated, not scored again
   });
 
   it("speaks German to German users", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(account(""), 1031));
-    await settle();
+    await heardScoring(1);
     expect(notifications()[0].message).toMatch(/^CRM Vitals: 1 kritisches Problem/);
   });
 
@@ -168,7 +217,7 @@ describe("onLoad", () => {
     const channel = openFormChannel("test.form.new");
     open.push(channel);
     onLoad(XrmMockGenerator.eventContext, { channel, languageId: 1033 });
-    await settle();
+    await delivered("test.form.new");
     expect(notifications()).toEqual([]);
   });
 });
@@ -193,7 +242,7 @@ describe("onSave of an opportunity moving stage", () => {
 
   it("warns, naming the missing data of earlier stages, and lets the save through", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
-    await settle();
+    await heardScoring(1);
     moveTo("s2");
     const { ctx, args } = saveContext();
     onSave(ctx);
@@ -205,7 +254,7 @@ describe("onSave of an opportunity moving stage", () => {
 
   it("finds its state when the save event hands another formContext object for the same record", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
-    await settle();
+    await heardScoring(1);
     moveTo("s2");
     const other = Object.create(XrmMockGenerator.formContext) as Xrm.FormContext;
     const args = new SaveEventArgumentsMock(1);
@@ -215,7 +264,7 @@ describe("onSave of an opportunity moving stage", () => {
 
   it("judges the values on the form, not only the saved ones", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
-    await settle();
+    await heardScoring(1);
     XrmMockGenerator.formContext.getAttribute("budgetamount").setValue(80000);
     XrmMockGenerator.formContext.getAttribute("decisionmaker").setValue(true);
     moveTo("s2");
@@ -235,7 +284,7 @@ describe("onSave of an opportunity moving stage", () => {
       },
     };
     onLoad(XrmMockGenerator.eventContext, await deps(fixture));
-    await settle();
+    await heardScoring(1);
     moveTo("s2");
     const { ctx, args } = saveContext();
     onSave(ctx);
@@ -254,7 +303,7 @@ describe("onSave of an opportunity moving stage", () => {
 
   it("warns when the user presses Next Stage, and blocks it with blockOnSave", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
-    await settle();
+    await heardScoring(1);
     const prevent = jest.fn();
     const stageEvent = (direction: string, name: string) =>
       ({
@@ -270,7 +319,7 @@ describe("onSave of an opportunity moving stage", () => {
 
   it("says nothing when the stage did not change", async () => {
     onLoad(XrmMockGenerator.eventContext, await deps(qualifyFixture()));
-    await settle();
+    await heardScoring(1);
     const { ctx, args } = saveContext();
     onSave(ctx);
     expect(args.isDefaultPrevented()).toBe(false);

@@ -3,13 +3,23 @@
  * button that writes through the Web API, and the RecordVitals control from its production bundle
  * hosted by ./pcfHost with the signed-in user's token. It answers the panel's form channel as the
  * form script does on a Dynamics form (./formFixes), so the panel's Fix sets these inputs.
+ *
+ * The page is a session, as Unified Interface is: the first open is a full page load (platform
+ * libraries, the control's bundle, config and strings, each once); moving to another record — the
+ * record set's Previous / Next, a lookup, the panel's openForm, `Xrm.Navigation.openForm` — is
+ * in-page (./navigation): the current control is destroyed (its `destroy()`, then React unmounts
+ * it), the form's channel side is closed, the form is re-rendered for the new record and a new
+ * control instance is initialised on it.
  */
 import { FORMATTED, apiJson, currentUser, h, loadConfig, text, topBar, userNote, type ApiError } from "./common";
-import type { HostColumn } from "./config";
-import { createHostedWebApi, mountControl, type MountedControl } from "./pcfHost";
+import type { HostColumn, HostConfig, HostTable, HostUser } from "./config";
+import { createHostedWebApi, mountControl, type HostedWebApi, type MountedControl } from "./pcfHost";
+import { createRouter, formHref, recordSetAround, targetOf, type FormTarget, type Router } from "./navigation";
 import { answerFormChannel } from "./formFixes";
 
 const LOCALES: Record<string, string> = { "1033": "en-US", "1031": "de-DE" };
+/** The annotation naming a lookup value's table. */
+const LOOKUP_TABLE = "Microsoft.Dynamics.CRM.lookuplogicalname";
 
 function propertyOf(c: HostColumn): string {
   return c.type === "lookup" || c.type === "customer" || c.type === "owner" ? `_${c.name}_value` : c.name;
@@ -33,13 +43,30 @@ function apiValue(c: HostColumn, text: string): unknown {
   return t;
 }
 
+/** What every record's form in this page session shares: read once, at the first (full) load. */
+interface Session {
+  cfg: HostConfig;
+  user: HostUser;
+  lcid: "1033" | "1031";
+  strings: Record<string, string>;
+  webAPI: HostedWebApi;
+  app: HTMLElement;
+  /** A full page load with changed URL parameters (another user or language: a new session). */
+  go: (changes: Record<string, string | null>) => void;
+  router: Router;
+}
+
+/** One record's form on screen; `dispose` removes its control (destroy) and its form-channel side. */
+interface FormView {
+  dispose(): void;
+}
+
 async function main(): Promise<void> {
   const cfg = await loadConfig();
   const user = currentUser(cfg);
   const params = new URLSearchParams(location.search);
-  const table = cfg.tables.find((t) => t.logicalName === params.get("table"));
-  const app = document.getElementById("app")!;
   const lcid = params.get("lcid") === "1031" ? "1031" : "1033";
+  const strings = (await (await fetch(`/host/strings/${lcid}.json`)).json()) as Record<string, string>;
   const go = (changes: Record<string, string | null>) => {
     const p = new URLSearchParams(location.search);
     for (const [k, v] of Object.entries(changes)) {
@@ -48,59 +75,44 @@ async function main(): Promise<void> {
     }
     location.search = p.toString();
   };
+  let current: FormView | null = null;
+  let shown = 0;
+  // Navigation while a form still loads: the newer one wins, the older one is disposed when it settles.
+  const show = (t: FormTarget): void => {
+    current?.dispose();
+    current = null;
+    const mine = ++shown;
+    openForm(session, t, () => mine !== shown)
+      .then((view) => {
+        if (mine === shown) current = view;
+        else view.dispose();
+      })
+      .catch((e: unknown) => session.app.replaceChildren(h("main", { id: "main" }, h("p", { role: "alert" }, `The form could not open: ${(e as Error).message}`))));
+  };
+  const session: Session = { cfg, user, lcid, strings, webAPI: createHostedWebApi(cfg.apiBase, user.token, cfg.entitySets), app: document.getElementById("app")!, go, router: createRouter(show) };
+  show(targetOf(location.search));
+}
+
+/** Renders the form of one record and mounts a new control on it; nothing is mounted once `stale()`. */
+async function openForm(session: Session, target: FormTarget, stale: () => boolean): Promise<FormView> {
+  const { cfg, user, lcid, strings, webAPI, app, go } = session;
+  const params = new URLSearchParams(location.search);
+  const table = cfg.tables.find((t) => t.logicalName === target.table);
   if (!table) {
     app.replaceChildren(
       topBar(cfg, user, (key) => go({ user: key })),
       h("main", { id: "main" }, h("h1", {}, "Unknown table"), h("p", { role: "alert" }, `This page needs ?table= one of ${cfg.tables.map((t) => t.logicalName).join(", ")}.`), h("a", { href: "/" }, "Back to the records")),
     );
-    return;
+    return { dispose: () => undefined };
   }
-  let id = params.get("id")?.trim().replace(/^\{|\}$/g, "").toLowerCase() || null;
-  const strings = (await (await fetch(`/host/strings/${lcid}.json`)).json()) as Record<string, string>;
-  const webAPI = createHostedWebApi(cfg.apiBase, user.token, cfg.entitySets);
-
-  const languageSelect = h("select", { id: "lcid", onChange: (e: Event) => go({ lcid: (e.target as HTMLSelectElement).value }) }, h("option", { value: "1033" }, "English"), h("option", { value: "1031", lang: "de" }, "Deutsch"));
-  languageSelect.value = lcid;
-
-  const title = h("h1", { class: "form-title" }, id ? "Loading…" : `New ${table.displayName}`);
-  const owner = h("p", { class: "form-owner" });
-  const message = h("div", { class: "form-message", role: "status" });
-  const fields = h("div", { class: "fields" });
-  const save = h("button", { type: "submit", class: "btn btn-primary", form: "record-form" }, "Save");
-  const phone = h("input", { type: "checkbox", id: "phone" });
-  const disabled = h("input", { type: "checkbox", id: "disabled" });
-  phone.checked = params.get("phone") === "1";
-  disabled.checked = params.get("disabled") === "1";
-  // The host's own chrome is English; the control speaks the chosen language.
-  const panelBox = h("div", { class: "panel-box", id: "vitals-panel", lang: lcid === "1031" ? "de" : "en" });
-  const panelFrame = h("div", { class: "panel-frame" }, panelBox);
-  panelFrame.classList.toggle("phone", phone.checked);
-  const form = h("form", { id: "record-form", class: "record-form", "aria-labelledby": "summary-title", novalidate: true }, h("h2", { id: "summary-title" }, "Summary"), fields);
-
-  app.replaceChildren(
-    topBar(cfg, user, (key) => go({ user: key }), h("label", { for: "lcid", class: "bar-label" }, "Language"), languageSelect),
-    h(
-      "main",
-      { id: "main" },
-      h("nav", { "aria-label": "Breadcrumb", class: "crumbs" }, h("a", { href: `/?table=${table.logicalName}&user=${user.key}` }, `${table.pluralName}`), " / ", id ? "Record" : "New"),
-      h("div", { class: "form-header" }, h("p", { class: "form-table" }, table.displayName), title, owner),
-      h(
-        "div",
-        { class: "commands", role: "toolbar", "aria-label": "Form commands" },
-        save,
-        h("a", { class: "btn", href: `/form?table=${table.logicalName}&user=${user.key}` }, `New ${table.displayName.toLowerCase()}`),
-        h("span", { class: "toggle" }, phone, h("label", { for: "phone" }, "Phone layout")),
-        h("span", { class: "toggle" }, disabled, h("label", { for: "disabled" }, "Control disabled (read-only form)")),
-      ),
-      message,
-      userNote(user),
-      h("div", { class: "form-body" }, form, h("section", { class: "vitals", "aria-labelledby": "vitals-title" }, h("h2", { id: "vitals-title" }, "Vitals"), panelFrame)),
-    ),
-  );
-
+  let id = target.id;
+  const disposers: (() => void)[] = [];
+  const { title, owner, message, fields, save, phone, disabled, panelBox, panelFrame, form } = renderChrome(session, table, id, params);
   const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
   let loaded: Record<string, unknown> = {};
   await renderRecord();
+  // Another record was opened while this one's data loaded: its form is on screen, not this one.
+  if (stale()) return { dispose: () => undefined };
 
   let control: MountedControl;
   try {
@@ -119,19 +131,19 @@ async function main(): Promise<void> {
       readable: true,
       bound: { raw: loaded[table.primaryName] ?? null, formatted: text(loaded[table.primaryName]), type: "SingleLine.Text", label: table.primaryName },
       webAPI,
-      openForm: (t, rid) => {
-        location.href = `/form?table=${encodeURIComponent(t)}${rid ? `&id=${encodeURIComponent(rid)}` : ""}&user=${user.key}${lcid !== "1033" ? `&lcid=${lcid}` : ""}`;
-      },
+      // A record the panel links to (a likely duplicate) opens in this page, as on a UCI form.
+      openForm: (t, rid) => session.router.navigate({ table: t, id: rid }),
       openUrl: (url) => window.open(url, "_blank", "noopener"),
     });
   } catch (e) {
     panelBox.replaceChildren(h("p", { role: "alert" }, (e as Error).message));
-    return;
+    return { dispose: () => undefined };
   }
+  disposers.push(() => control.destroy());
 
   // As the CRM Vitals form script does on a Dynamics form: tell the panel which fields the user may
   // edit, set them when the user presses Fix, and report edits so the panel re-scores.
-  answerFormChannel({ table: table.logicalName, id: () => id, inputs, form, readOnly: () => disabled.checked, message });
+  disposers.push(answerFormChannel({ table: table.logicalName, id: () => id, inputs, form, readOnly: () => disabled.checked, message }));
 
   phone.addEventListener("change", () => {
     panelFrame.classList.toggle("phone", phone.checked);
@@ -145,6 +157,7 @@ async function main(): Promise<void> {
     e.preventDefault();
     void onSave();
   });
+  return { dispose: () => disposers.splice(0).forEach((d) => d()) };
 
   async function renderRecord(): Promise<void> {
     fields.replaceChildren();
@@ -153,7 +166,7 @@ async function main(): Promise<void> {
     if (id) {
       const select = [...new Set([t.primaryName, "_ownerid_value", ...t.columns.map(propertyOf)])].join(",");
       try {
-        loaded = await apiJson<Record<string, unknown>>(cfg, user.token, `${t.entitySetName}(${id})?$select=${select}`, { Prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' });
+        loaded = await apiJson<Record<string, unknown>>(cfg, user.token, `${t.entitySetName}(${id})?$select=${select}`, { Prefer: `odata.include-annotations="OData.Community.Display.V1.FormattedValue,${LOOKUP_TABLE}"` });
       } catch (e) {
         const err = e as ApiError;
         title.textContent = err.status === 404 ? `${t.displayName} not found` : `${t.displayName} (not readable)`;
@@ -188,7 +201,10 @@ async function main(): Promise<void> {
         control = input;
       } else {
         const v = loaded[`${prop}${FORMATTED}`] ?? loaded[prop];
-        control = h("output", { id: inputId, class: "readonly" }, text(v) || "—");
+        // A lookup to a table the host has a form for opens that record in this page.
+        const target = loaded[`${prop}@${LOOKUP_TABLE}`];
+        const link = typeof target === "string" && typeof loaded[prop] === "string" && cfg.tables.some((x) => x.logicalName === target);
+        control = h("output", { id: inputId, class: "readonly" }, link ? h("a", { href: formHref({ table: target, id: String(loaded[prop]) }), "data-in-page": true }, text(v) || String(loaded[prop])) : text(v) || "—");
       }
       fields.append(h("div", { class: "field" }, h("label", { for: inputId }, c.label, c.onCreate && !id ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null), control));
     }
@@ -225,6 +241,7 @@ async function main(): Promise<void> {
       else {
         const created = await webAPI.createRecord(t.logicalName, data);
         id = created.id;
+        panelBox.dataset.vitalsRecord = id;
         const p = new URLSearchParams(location.search);
         p.set("id", id);
         history.replaceState(null, "", `?${p.toString()}`);
@@ -240,6 +257,62 @@ async function main(): Promise<void> {
       save.disabled = false;
     }
   }
+}
+
+/** The form's chrome for a record: header, commands (with the record set's Previous / Next), the fields' and the panel's boxes. */
+function renderChrome(session: Session, table: HostTable, id: string | null, params: URLSearchParams) {
+  const { cfg, user, lcid, app, go } = session;
+  const languageSelect = h("select", { id: "lcid", onChange: (e: Event) => go({ lcid: (e.target as HTMLSelectElement).value }) }, h("option", { value: "1033" }, "English"), h("option", { value: "1031", lang: "de" }, "Deutsch"));
+  languageSelect.value = lcid;
+
+  const title = h("h1", { class: "form-title" }, id ? "Loading…" : `New ${table.displayName}`);
+  const owner = h("p", { class: "form-owner" });
+  const message = h("div", { class: "form-message", role: "status" });
+  const fields = h("div", { class: "fields" });
+  const save = h("button", { type: "submit", class: "btn btn-primary", form: "record-form" }, "Save");
+  const phone = h("input", { type: "checkbox", id: "phone" });
+  const disabled = h("input", { type: "checkbox", id: "disabled" });
+  phone.checked = params.get("phone") === "1";
+  disabled.checked = params.get("disabled") === "1";
+  // The host's own chrome is English; the control speaks the chosen language. The record's id on
+  // the box tells a reader (bench/panel) which record's score the panel shows.
+  const panelBox = h("div", { class: "panel-box", id: "vitals-panel", lang: lcid === "1031" ? "de" : "en", "data-vitals-record": id ?? "" });
+  const panelFrame = h("div", { class: "panel-frame" }, panelBox);
+  panelFrame.classList.toggle("phone", phone.checked);
+  const form = h("form", { id: "record-form", class: "record-form", "aria-labelledby": "summary-title", novalidate: true }, h("h2", { id: "summary-title" }, "Summary"), fields);
+
+  app.replaceChildren(
+    topBar(cfg, user, (key) => go({ user: key }), h("label", { for: "lcid", class: "bar-label" }, "Language"), languageSelect),
+    h(
+      "main",
+      { id: "main" },
+      h("nav", { "aria-label": "Breadcrumb", class: "crumbs" }, h("a", { href: `/?table=${table.logicalName}&user=${user.key}` }, `${table.pluralName}`), " / ", id ? "Record" : "New"),
+      h("div", { class: "form-header" }, h("p", { class: "form-table" }, table.displayName), title, owner),
+      h(
+        "div",
+        { class: "commands", role: "toolbar", "aria-label": "Form commands" },
+        save,
+        h("a", { class: "btn", href: formHref({ table: table.logicalName, id: null }), "data-in-page": true }, `New ${table.displayName.toLowerCase()}`),
+        recordSetNav({ table: table.logicalName, id }),
+        h("span", { class: "toggle" }, phone, h("label", { for: "phone" }, "Phone layout")),
+        h("span", { class: "toggle" }, disabled, h("label", { for: "disabled" }, "Control disabled (read-only form)")),
+      ),
+      message,
+      userNote(user),
+      h("div", { class: "form-body" }, form, h("section", { class: "vitals", "aria-labelledby": "vitals-title" }, h("h2", { id: "vitals-title" }, "Vitals"), panelFrame)),
+    ),
+  );
+  return { title, owner, message, fields, save, phone, disabled, panelBox, panelFrame, form };
+}
+
+/** Previous / Next through the records the list page showed (UCI's record set navigation); null outside a record set. */
+function recordSetNav(t: FormTarget): HTMLElement | null {
+  const set = recordSetAround(t);
+  if (!set) return null;
+  const { entries, index } = set;
+  const step = (i: number, label: string): HTMLElement =>
+    i >= 0 && i < entries.length ? h("a", { class: "btn", href: formHref({ table: t.table, id: entries[i].id }), "data-in-page": true, "aria-label": `${label}: ${entries[i].name}` }, label) : h("button", { type: "button", class: "btn", disabled: true }, label);
+  return h("span", { class: "record-set", role: "group", "aria-label": "Record set" }, step(index - 1, "Previous record"), h("span", { class: "record-set-pos" }, ` ${index + 1} of ${entries.length} `), step(index + 1, "Next record"));
 }
 
 main().catch((e: unknown) => {

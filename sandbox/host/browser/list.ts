@@ -1,6 +1,7 @@
 /** The record list page: tables as tabs, search, paging, a user switcher, what to try. */
 import { FORMATTED, apiJson, currentUser, h, loadConfig, text, topBar, userNote, type ApiError } from "./common";
 import type { HostConfig, HostTable, HostUser } from "./config";
+import { saveRecordSet } from "./navigation";
 
 const PAGE_SIZE = 25;
 
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
         Prefer: `odata.include-annotations="OData.Community.Display.V1.FormattedValue",odata.maxpagesize=${PAGE_SIZE}`,
       });
       state.current = link;
+      // The form's Previous / Next move through these records in-page (./navigation).
+      saveRecordSet(t.logicalName, body.value.map((row) => ({ id: String(row[t.primaryId]), name: text(row[t.primaryName]) || "(no name)" })));
       for (const row of body.value) {
         const id = String(row[t.primaryId]);
         const name = typeof row[t.primaryName] === "string" && row[t.primaryName] !== "" ? String(row[t.primaryName]) : "(no name)";
