@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { ItemCollectionMock, ProcessManagerMock, ProcessMock, SaveEventArgumentsMock, SaveEventContextMock, StageMock, XrmMockGenerator } from "xrm-mock";
 import { defaultRulePack, type EngineRecord } from "../../plugins-ts/engine";
-import { CRITICAL_NOTIFICATION_ID, STAGE_NOTIFICATION_ID, onLoad, onPreStageChange, onSave, type FormDependencies } from "../../plugins-ts/webresources/formscript/formVitals";
+import { CRITICAL_NOTIFICATION_ID, RECENT_RECORDS, STAGE_NOTIFICATION_ID, onLoad, onPreStageChange, onSave, type FormDependencies } from "../../plugins-ts/webresources/formscript/formVitals";
 import { buildFormScript } from "../../plugins-ts/webresources/formscript/build";
 import { resetSessionRulePack } from "../../plugins-ts/client/rulePackSource";
 import { createWebApiVitalsSource } from "../../plugins-ts/client/vitalsSource";
@@ -219,6 +219,30 @@ describe("onLoad", () => {
     onLoad(XrmMockGenerator.eventContext, { channel, languageId: 1033 });
     await delivered("test.form.new");
     expect(notifications()).toEqual([]);
+  });
+});
+
+describe("a long session moving between records in-page", () => {
+  it("keeps a channel listener for the most recent records only", () => {
+    let live = 0;
+    const posted: FormMessage[] = [];
+    const channel: FormChannel = {
+      post: (m) => void posted.push(m),
+      subscribe: () => {
+        live++;
+        return () => void live--;
+      },
+      close: () => undefined,
+    };
+    const deps: FormDependencies = { channel, languageId: 1033 };
+    const ids = Array.from({ length: RECENT_RECORDS + 12 }, (_, i) => `aaaaaaaa-0000-0000-0000-${String(i + 1).padStart(12, "0")}`);
+    for (const id of ids) {
+      XrmMockGenerator.initialise({ entity: { entityName: "account", id: `{${id}}` } });
+      onLoad(XrmMockGenerator.eventContext, deps);
+    }
+    expect(live).toBe(RECENT_RECORDS);
+    // every record opened asked the panel for its result, the last one included
+    expect(posted.filter((m) => m.kind === "hello").map((m) => m.id)).toEqual(ids);
   });
 });
 

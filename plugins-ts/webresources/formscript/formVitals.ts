@@ -55,6 +55,8 @@ interface FormState {
 }
 
 const forms = new WeakMap<Xrm.FormContext, FormState>();
+/** Records whose state (and channel listener) the script keeps at once. */
+export const RECENT_RECORDS = 8;
 /** Dynamics does not promise the same formContext object to every handler: also keep the state by record. */
 const byRecord = new Map<string, FormState>();
 
@@ -84,8 +86,17 @@ function stateFor(formContext: Xrm.FormContext, deps?: FormDependencies): FormSt
   state.table = table;
   state.id = id;
   forms.set(formContext, state);
-  // One entry per record and a handful of records per page session: the map stays small.
+  // Unified Interface moves between records in-page, so a long session meets many records: keep
+  // the most recent few (a main form plus dialogs or side panes) and let the oldest go, its channel
+  // listener with it.
+  byRecord.delete(key);
   byRecord.set(key, state);
+  for (const [old, s] of byRecord) {
+    if (byRecord.size <= RECENT_RECORDS) break;
+    s.unsubscribe?.();
+    s.unsubscribe = undefined;
+    byRecord.delete(old);
+  }
   return state;
 }
 
