@@ -48,7 +48,6 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   const nowIso = opts.now.toISOString();
   const packKey = packVersionKey(pack);
   const key = scopeKey(scope);
-  const me = await gateway.whoAmI();
   if (opts.resume) {
     const run = await findRunToResume(gateway, opts.resume, key, packKey);
     return { runId: run.id, cp: run.checkpoint, state: run.state, resumed: true, startedOn: run.startedOn, packKey, etag: run.etag };
@@ -57,8 +56,10 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   let since: string | null = null;
   let fullBecause: string | undefined;
   let state = emptyAggregates();
+  // Who is auditing, the last completed run and the runs in progress, read together (one $batch
+  // besides WhoAmI: webapi/coalesce.ts); a busy scope is refused before the run row exists.
+  const [me, last] = await Promise.all([gateway.whoAmI(), mode === "incremental" ? lastCompletedRun(gateway, key) : null, refuseIfBusy(gateway, scope)]);
   if (mode === "incremental") {
-    const last = await lastCompletedRun(gateway, key);
     if (!last) {
       mode = "full";
       fullBecause = "no completed audit of this scope exists yet";
@@ -72,7 +73,6 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
       state = last.state;
     }
   }
-  await refuseIfBusy(gateway, scope);
   const cp = newCheckpoint(mode, since);
   const created = await gateway.createMany("vit_auditrun", [
     {

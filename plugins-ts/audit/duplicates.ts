@@ -11,7 +11,7 @@
  * the lead → contact and lead → account links (renumbered copies: the same answers as `link` over
  * the raw records).
  */
-import { buildCandidateQueries, columnsOf, duplicateCandidatesByRecord, endPreparation, match, normaliseEmail, phoneSpellings, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, DEFAULT_BLOCKING_RULES, DEFAULT_PARAMETERS, duplicateCandidatesByRecord, endPreparation, match, normaliseEmail, PairScorer, phoneSpellings, prepareCandidates, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
 import { chunkForFilter, f, type Filter } from "../dataverse/requests";
@@ -114,6 +114,7 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
  * `$batch` with the page's other reads (gateway.queryMany).
  */
 export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions & { parameters?: ModelParameters } = {}): DuplicateFinder {
+  const scorer = new PairScorer(options.parameters ?? DEFAULT_PARAMETERS);
   return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {
     const out = new Map<string, DuplicateCandidate[]>();
     if (!SUPPORTED.has(table) || rows.length === 0) return out;
@@ -131,7 +132,10 @@ export function createTargetedDuplicateFinder(gateway: DataverseGateway, options
         return { table: target, records: [...seen.values()] };
       }),
     );
-    for (const rec of records) out.set(rec.id, scoreCandidates(source, rec, fetched, { parameters: options.parameters, region: options.region }).candidates);
+    // The page's candidates are prepared once, not once per record scored against them; each record
+    // is scored against those sharing a blocking key with it (the pairs a full run's matcher compares).
+    const prepared = prepareCandidates(fetched, { region: options.region, blocking: DEFAULT_BLOCKING_RULES });
+    for (const rec of records) out.set(rec.id, scoreCandidates(source, rec, prepared, { scorer, region: options.region }).candidates);
     return out;
   };
 }

@@ -20,12 +20,12 @@ import { scopeFilter, type TablePlan } from "./plan";
 import { AuditCancelledError, type AuditOptions, type AuditResult, type AuditScope, type RunCheckpoint } from "./types";
 
 /** Coverage, aggregates and status: the run row marked completed, and the result. */
-export async function completeRun(run: RunTracker, opts: AuditOptions, plans: TablePlan[], compiled: CompiledPack): Promise<AuditResult> {
+export async function completeRun(run: RunTracker, opts: AuditOptions, plans: TablePlan[], compiled: CompiledPack, ruleFindings?: Promise<DuplicateRuleFinding[]>): Promise<AuditResult> {
   const { gateway, scope } = opts;
   const cp = run.cp;
   run.progress("finishing", null);
   const coverage = await coverageOf(plans, cp, scope, opts.privileged);
-  const duplicateRules = scope.createdOn ? [] : await duplicateRuleFindings(gateway, scope.tables);
+  const duplicateRules = await (ruleFindings ?? duplicateRuleFindingsOf(gateway, scope));
   const report = reportAggregates(run.state);
   const finishedOn = run.finishedOn(opts.now);
   const overallGrade = report.overall.average === null ? null : gradeFor(report.overall.average, compiled.pack.gradeBands);
@@ -120,6 +120,11 @@ async function coverageOf(plans: TablePlan[], cp: RunCheckpoint, scope: AuditSco
  * unpublished rules, tables at the five-rule limit. A principal that may not read duplicate rules
  * gets no findings rather than a failed audit.
  */
+/** Dataverse's duplicate-detection rules judged for the scope (none for a partition: its run judges them). */
+export function duplicateRuleFindingsOf(gateway: DataverseGateway, scope: AuditScope): Promise<DuplicateRuleFinding[]> {
+  return scope.createdOn ? Promise.resolve([]) : duplicateRuleFindings(gateway, scope.tables);
+}
+
 async function duplicateRuleFindings(gateway: DataverseGateway, tables: readonly string[]): Promise<DuplicateRuleFinding[]> {
   const judged = tables.filter((t) => t === "account" || t === "contact" || t === "lead");
   if (judged.length === 0) return [];

@@ -10,7 +10,7 @@
  */
 import type { CompiledPack } from "../engine/score";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
-import type { DataverseGateway, Row } from "../dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
 import { applyContribution, type AggregateState } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
@@ -19,6 +19,7 @@ import { contributionOf, contributionOfStored, healthFingerprint, storedDimensio
 import { GRADE_OF_VALUE, GRADE_VALUE, HEALTH_COLUMNS, HEALTH_KEY, HEALTH_LOOKUP, HEALTH_RUN_BIND, STATECODE_ACTIVE, STATECODE_INACTIVE, healthBindProperty, str } from "./model";
 import { PRIMARY_NAME, primaryId, scopeFilter, type TablePlan } from "./plan";
 import { nextStageLedger, REGRESSED_ON_COLUMN, STAGE_HISTORY_COLUMN, type ledgerProcess } from "./stages";
+import type { SideBySide } from "./sidebyside";
 import type { AuditScope, RunCheckpoint } from "./types";
 
 interface StoredHealth {
@@ -46,6 +47,9 @@ export interface PageContext {
   /** The process whose stage ledger the table keeps (stages.ts), if any. */
   stages?: ReturnType<typeof ledgerProcess>;
 }
+
+/** What a table's streams are built from. */
+export type StreamContext = Pick<PageContext, "plan" | "pageSize" | "now">;
 
 export interface PageResult {
   /** Health rows to upsert (fingerprint changed or new). */
@@ -190,10 +194,8 @@ export async function writeHealth(ctx: PageContext, writes: Row[]): Promise<numb
  */
 export async function redoPage(ctx: PageContext, cp: RunCheckpoint, scope: AuditScope): Promise<number> {
   if (!cp.redo) return 0;
-  const table = ctx.plan.table;
   if (cp.redo.phase === "records") {
-    const filter = cp.mode === "incremental" && cp.since ? f.and(scopeFilter(scope), f.ge("modifiedon", new Date(cp.since))) : scopeFilter(scope);
-    for await (const page of ctx.gateway.streamTable({ table, columns: ctx.plan.columns, filter, pageSize: ctx.pageSize, resumeFrom: cp.redo.from ?? undefined })) {
+    for await (const page of ctx.gateway.streamTable({ ...recordsStream(ctx, cp, scope), resumeFrom: cp.redo.from ?? undefined })) {
       const result = await scorePage(ctx, page.rows);
       return (await writeHealth(ctx, result.writes)) + result.writtenBefore;
     }
@@ -203,14 +205,27 @@ export async function redoPage(ctx: PageContext, cp: RunCheckpoint, scope: Audit
   return 0;
 }
 
+/** The stream of a table's records to score: all in scope, or (incremental) those modified since the last run. */
+export function recordsStream(ctx: StreamContext, cp: RunCheckpoint, scope: AuditScope, signal?: AbortSignal): StreamTableOptions {
+  const filter = cp.mode === "incremental" && cp.since ? f.and(scopeFilter(scope), f.ge("modifiedon", new Date(cp.since))) : scopeFilter(scope);
+  return { table: ctx.plan.table, columns: ctx.plan.columns, filter, pageSize: ctx.pageSize, signal };
+}
+
+/** The stream of a table's active health rows whose record is gone (null: the table's rows have no record lookup). */
+export function goneStream(ctx: Pick<StreamContext, "plan">): StreamTableOptions | null {
+  const lookup = HEALTH_LOOKUP[ctx.plan.table];
+  if (!lookup) return null;
+  const filter = f.and(f.eq("vit_table", ctx.plan.table), f.eq("statecode", STATECODE_ACTIVE), f.isNull(`_${lookup}_value`));
+  return { table: "vit_recordhealth", columns: ["vit_recordhealthid", ...HEALTH_COLUMNS], filter, pageSize: 5000 };
+}
+
 /** Health rows of records that are gone (their lookup was cleared by Dataverse on delete): deactivated, and taken out of the aggregates. */
-export async function retireGone(ctx: PageContext, state: AggregateState, incremental: boolean): Promise<number> {
+export async function retireGone(ctx: PageContext, state: AggregateState, incremental: boolean, streams: Pick<SideBySide, "stream">): Promise<number> {
   const table = ctx.plan.table;
-  const lookup = HEALTH_LOOKUP[table];
-  if (!lookup) return 0;
-  const filter = f.and(f.eq("vit_table", table), f.eq("statecode", STATECODE_ACTIVE), f.isNull(`_${lookup}_value`));
+  const gone = goneStream(ctx);
+  if (!gone) return 0;
   let retired = 0;
-  for await (const page of ctx.gateway.streamTable({ table: "vit_recordhealth", columns: ["vit_recordhealthid", ...HEALTH_COLUMNS], filter, pageSize: 5000 })) {
+  for await (const page of streams.stream(table, "gone", gone)) {
     const updates: Row[] = [];
     for (const r of page.rows) {
       if (incremental) applyContribution(state, storedContribution(table, r), -1);

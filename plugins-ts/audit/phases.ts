@@ -8,13 +8,14 @@
  * Failure modes: a cancelled signal throws AuditCancelledError between pages; write and checkpoint
  * failures propagate (the caller records the run as failed, keeping its checkpoint).
  */
-import type { Row } from "../dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gateway";
 import { chunkIdsForIn, f } from "../dataverse/requests";
 import type { RunTracker } from "./checkpoint";
 import { STATECODE_ACTIVE, str } from "./model";
-import { applyResult, readRecordsById, redoPage, retireGone, scorePage, writeHealth, type PageContext } from "./pages";
-import { primaryId, scopeFilter } from "./plan";
-import { AuditCancelledError, type AuditOptions, type AuditScope } from "./types";
+import { applyResult, goneStream, readRecordsById, recordsStream, redoPage, retireGone, scorePage, writeHealth, type PageContext, type StreamContext } from "./pages";
+import { primaryId } from "./plan";
+import { SideBySide } from "./sidebyside";
+import { AuditCancelledError, type AuditOptions, type AuditScope, type RunCheckpoint } from "./types";
 
 /** What the phases of one table need besides the page context. */
 export interface TableRun {
@@ -25,6 +26,35 @@ export interface TableRun {
   waiversChanged: Map<string, Set<string>>;
   signal?: AbortSignal;
   afterPage?: AuditOptions["afterPage"];
+  /** Where the phases take their streams: started side by side with the other tables' (sidebyside.ts), or their own. */
+  streams: Pick<SideBySide, "stream">;
+}
+
+/** The stream of the revisits due: health rows of the table whose revisit time has passed. */
+export function revisitsStream(ctx: StreamContext, signal?: AbortSignal): StreamTableOptions {
+  const dueFilter = f.and(f.eq("vit_table", ctx.plan.table), f.eq("statecode", STATECODE_ACTIVE), f.le("vit_revisitafter", ctx.now));
+  return { table: "vit_recordhealth", columns: ["vit_recordid"], filter: dueFilter, pageSize: ctx.pageSize, signal };
+}
+
+/**
+ * Starts, side by side, the streams of every phase of every table the checkpoint has not begun
+ * yet, so their first pages go in one $batch (sidebyside.ts). Incremental runs only: a full run
+ * reads whole tables, one page held at a time.
+ */
+export function startSideBySide(gateway: DataverseGateway, contexts: readonly StreamContext[], cp: RunCheckpoint, scope: AuditScope, signal?: AbortSignal): SideBySide {
+  const s = new SideBySide(gateway);
+  const order = ["records", "revisits", "gone"] as const;
+  contexts.forEach((ctx, i) => {
+    if (i < cp.tableIndex) return;
+    const table = ctx.plan.table;
+    // The current table's phase already begun (or a page to redo) keeps its own checkpointed stream.
+    const notBegun = (phase: (typeof order)[number]): boolean => i > cp.tableIndex || order.indexOf(phase) > order.indexOf(cp.phase) || (phase === cp.phase && cp.stream === null && !cp.redo);
+    if (notBegun("records")) s.start(table, "records", recordsStream(ctx, cp, scope, signal));
+    if (notBegun("revisits")) s.start(table, "revisits", revisitsStream(ctx, signal));
+    const gone = goneStream(ctx);
+    if (gone && !scope.createdOn?.from && notBegun("gone")) s.start(table, "gone", gone);
+  });
+  return s;
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {
@@ -46,12 +76,10 @@ export async function auditTable(t: TableRun): Promise<void> {
   if (cp.phase === "gone") await gonePhase(t);
 }
 
-async function recordsPhase({ run, ctx, scope, signal, afterPage }: TableRun): Promise<void> {
+async function recordsPhase({ run, ctx, scope, signal, afterPage, streams }: TableRun): Promise<void> {
   const cp = run.cp;
   const table = ctx.plan.table;
-  const since = cp.since;
-  const filter = cp.mode === "incremental" && since ? f.and(scopeFilter(scope), f.ge("modifiedon", new Date(since))) : scopeFilter(scope);
-  for await (const page of ctx.gateway.streamTable({ table, columns: ctx.plan.columns, filter, pageSize: ctx.pageSize, resumeFrom: cp.stream ?? undefined, signal })) {
+  for await (const page of streams.stream(table, "records", { ...recordsStream(ctx, cp, scope, signal), resumeFrom: cp.stream ?? undefined })) {
     checkCancelled(signal);
     if (page.rows.length === 0) continue;
     const result = await scorePage(ctx, page.rows);
@@ -71,7 +99,7 @@ async function recordsPhase({ run, ctx, scope, signal, afterPage }: TableRun): P
   cp.stream = null;
 }
 
-async function revisitsPhase({ run, ctx, scope, waiversChanged, signal, afterPage }: TableRun): Promise<void> {
+async function revisitsPhase({ run, ctx, scope, waiversChanged, signal, afterPage, streams }: TableRun): Promise<void> {
   const cp = run.cp;
   const table = ctx.plan.table;
   // Records whose waivers changed since the last run: few; scored first, idempotent on resume.
@@ -84,8 +112,7 @@ async function revisitsPhase({ run, ctx, scope, waiversChanged, signal, afterPag
     cp.scanned += rows.length;
     cp.changed += await writeHealth(ctx, result.writes);
   }
-  const dueFilter = f.and(f.eq("vit_table", table), f.eq("statecode", STATECODE_ACTIVE), f.le("vit_revisitafter", ctx.now));
-  for await (const page of ctx.gateway.streamTable({ table: "vit_recordhealth", columns: ["vit_recordid"], filter: dueFilter, pageSize: ctx.pageSize, resumeFrom: cp.stream ?? undefined, signal })) {
+  for await (const page of streams.stream(table, "revisits", { ...revisitsStream(ctx, signal), resumeFrom: cp.stream ?? undefined })) {
     checkCancelled(signal);
     if (page.rows.length === 0) continue;
     const ids = page.rows.map((r) => str(r.vit_recordid)).filter((x): x is string => x !== null);
@@ -107,11 +134,11 @@ async function revisitsPhase({ run, ctx, scope, waiversChanged, signal, afterPag
   cp.stream = null;
 }
 
-async function gonePhase({ run, ctx, scope }: TableRun): Promise<void> {
+async function gonePhase({ run, ctx, scope, streams }: TableRun): Promise<void> {
   const cp = run.cp;
   // A run split into partitions retires gone rows once per table: in the partition that starts at the beginning.
   if (scope.createdOn?.from) return;
-  const retired = await retireGone(ctx, run.state, cp.mode === "incremental");
+  const retired = await retireGone(ctx, run.state, cp.mode === "incremental", streams);
   cp.retired += retired;
   // A checkpoint only when this table's last pages or retirements are not saved yet.
   if (retired > 0 || cp.pages > run.savedPages) await run.saveCheckpoint();

@@ -24,9 +24,10 @@
 import { compilePack } from "../engine/score";
 import { openRun, RunTracker, estimateTotal, type RunStart } from "./checkpoint";
 import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFinder } from "./duplicates";
-import { completeRun, stopRun } from "./finish";
+import { completeRun, duplicateRuleFindingsOf, stopRun } from "./finish";
 import type { PageContext } from "./pages";
-import { auditTable } from "./phases";
+import { auditTable, startSideBySide } from "./phases";
+import { ownStreams } from "./sidebyside";
 import { planAudit } from "./plan";
 import { ledgerProcess } from "./stages";
 import type { AuditOptions, AuditResult } from "./types";
@@ -48,15 +49,22 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
 
   // 1. Plan: what every table needs, checked against the organisation's metadata before any data is read.
   const plans = await planAudit(gateway, compiled, scope);
-  // 2. Resume and checkpoint: a run to resume, or a new one.
+  // 2. Resume and checkpoint: a run to resume, or a new one. Waivers in force and Dataverse's
+  // duplicate rules are read meanwhile (the first reads go in one $batch, webapi/coalesce.ts).
+  const pageSize = opts.pageSize ?? 5000;
+  const early = Promise.all([loadWaivers(gateway, now), duplicateRuleFindingsOf(gateway, scope)]);
+  early.catch(() => undefined); // awaited below, unless opening the run failed first
   const opened = await openRun(opts);
   const estimated = await estimateTotal(gateway, opened.cp.mode, scope);
   const run = new RunTracker(gateway, opened, start, estimated, plans.length, opts.onProgress, opts.checkpointColumns);
   const cp = run.cp;
+  // An incremental run's tables side by side: every phase's stream started now, their first pages
+  // in one $batch with the records whose waivers changed (sidebyside.ts).
+  const streams = cp.mode === "incremental" ? startSideBySide(gateway, plans.map((plan) => ({ plan, pageSize, now })), cp, scope, opts.signal) : ownStreams(gateway);
   // 3. Waivers in force, and (incremental) the records whose waivers changed.
   // Only waivers a real approver decided count; the others are listed (waivers.ts).
-  const [{ inForce: waivers, invalid: invalidWaivers }, waiversChanged] = await Promise.all([
-    loadWaivers(gateway, now),
+  const [[{ inForce: waivers, invalid: invalidWaivers }, ruleFindings], waiversChanged] = await Promise.all([
+    early,
     cp.mode === "incremental" && cp.since ? waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>(),
   ]);
   const duplicates = duplicateFinderFor(opts, cp.mode);
@@ -64,12 +72,12 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   run.progress("preparing", null);
   try {
     // 4. Page scoring and writes, table by table, phase by phase (see phases.ts).
+    const contexts = plans.map((plan): PageContext => ({ gateway, compiled, plan, now, nowIso: now.toISOString(), runId: run.runId, packKey: opened.packKey, waivers, incremental: cp.mode === "incremental", duplicates, pageSize, stages: ledgerProcess(opts.pack, plan.table) }));
     for (; cp.tableIndex < plans.length; cp.tableIndex++, cp.phase = "records", cp.stream = null) {
-      const ctx: PageContext = { gateway, compiled, plan: plans[cp.tableIndex], now, nowIso: now.toISOString(), runId: run.runId, packKey: opened.packKey, waivers, incremental: cp.mode === "incremental", duplicates, pageSize: opts.pageSize ?? 5000, stages: ledgerProcess(opts.pack, plans[cp.tableIndex].table) };
-      await auditTable({ run, ctx, scope, waiversChanged, signal: opts.signal, afterPage: opts.afterPage });
+      await auditTable({ run, ctx: contexts[cp.tableIndex], scope, waiversChanged, signal: opts.signal, afterPage: opts.afterPage, streams });
     }
     // 5. Finish: coverage, aggregates, status.
-    return { ...(await completeRun(run, opts, plans, compiled)), invalidWaivers };
+    return { ...(await completeRun(run, opts, plans, compiled, Promise.resolve(ruleFindings))), invalidWaivers };
   } catch (err) {
     return { ...(await stopRun(run, opts, err)), invalidWaivers };
   }

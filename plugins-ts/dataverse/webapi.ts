@@ -37,7 +37,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
     entitySetName: async (table) => (await conn.tableInfo(table)).entitySetName,
     checkColumns: (required) => checkColumns(conn, required),
     retrieveRecord: (table, id, columns) => retrieveRecord(conn, table, id, columns),
-    streamTable: (o) => streamTable(conn, o),
+    streamTable: (o) => streamTable(conn, o, together),
     fetchRelatedFacts: (o: FetchRelatedFactsOptions): Promise<Map<string, RelatedFacts>> => fetchRelatedFactsWith(port, o, stageNames),
     createMany: (table, rows, o) => createMany(conn, table, rows, o),
     updateMany: (table, rows, o) => updateMany(conn, table, rows, o),

@@ -8,10 +8,31 @@ import { type ColumnDef, type ResolvedTable, navigationProperties, partiesNaviga
 import { collectionNavigations } from "./relationships";
 import type { Row } from "./store";
 import {
-  ODATA_DATE_FUNCTIONS, alignDate, coerceLiteral, compare, comparableOf, datePredicate, type Comparable, str,
+  ODATA_DATE_FUNCTIONS, alignDate, coerceLiteral, compare, comparableOf, datePredicate, isNumericType, type Comparable, str,
 } from "./values";
 
 export type Predicate = (row: Row) => boolean;
+
+/**
+ * What an index can answer of a filter (Dataverse answers it from SQL indexes): the rows whose
+ * `prop` is one of `values` (lower case: text compares case-insensitively), or an `or` / `and` of
+ * such seeks. Only a superset of the matching rows: the predicate still decides each row.
+ */
+export type Seek = { prop: string; values: readonly string[] } | { or: readonly Seek[] } | { and: readonly Seek[] };
+const SEEKS = new WeakMap<Predicate, Seek>();
+
+/** The index seek a parsed filter allows, if any (see sandbox/emulator/seek.ts). */
+export function seekOf(p: Predicate): Seek | undefined {
+  return SEEKS.get(p);
+}
+function withSeek(p: Predicate, seek: Seek | undefined): Predicate {
+  if (seek) SEEKS.set(p, seek);
+  return p;
+}
+/** Columns whose stored value, lower-cased, is exactly what `eq` and `In` compare (text, lookups, ids). */
+function seekable(c: ColumnDef): boolean {
+  return !isNumericType(c) && !["datetime", "dateonly", "boolean"].includes(c.type);
+}
 
 export interface QueryContext {
   now: number;
@@ -161,7 +182,9 @@ class FilterParser {
       this.i++;
       parts.push(this.and());
     }
-    return parts.length === 1 ? parts[0] : (r) => parts.some((p) => p(r));
+    if (parts.length === 1) return parts[0];
+    const seeks = parts.map(seekOf);
+    return withSeek((r) => parts.some((p) => p(r)), seeks.every((x) => x !== undefined) ? { or: seeks } : undefined);
   }
   private and(): Predicate {
     const parts = [this.not()];
@@ -169,7 +192,9 @@ class FilterParser {
       this.i++;
       parts.push(this.not());
     }
-    return parts.length === 1 ? parts[0] : (r) => parts.every((p) => p(r));
+    if (parts.length === 1) return parts[0];
+    const seeks = parts.map(seekOf).filter((x): x is Seek => x !== undefined);
+    return withSeek((r) => parts.every((p) => p(r)), seeks.length ? { and: seeks } : undefined);
   }
   private nested<T>(inner: () => T): T {
     if (++this.depth > FILTER_LIMITS.maxDepth) tooComplex(this.option, `nests parentheses or 'not' more than ${FILTER_LIMITS.maxDepth} levels deep`);
@@ -273,12 +298,13 @@ class FilterParser {
       return () => false;
     }
     const isDate = col.type === "datetime" || col.type === "dateonly";
-    return (r) => {
+    const pred: Predicate = (r) => {
       const raw = r[name];
       if (raw == null) return false; // SQL semantics: comparisons with NULL are not true
       const v = isDate ? alignDate(col, str(raw)) : comparableOf(col, raw);
       return cmpOp(effOp, compare(v, value));
     };
+    return withSeek(pred, effOp === "eq" && typeof value === "string" && seekable(col) ? { prop: name, values: [value] } : undefined);
   }
 
   private stringFunction(fn: string): Predicate {
@@ -364,11 +390,13 @@ class FilterParser {
         if (!Array.isArray(vals)) this.fail(`${where} needs PropertyValues=[…]`);
         const set = new Set(vals.map(coerce));
         const neg = fn === "NotIn";
-        return (r) => {
+        const pred: Predicate = (r) => {
           const v = r[propName];
           if (v == null) return false;
           return set.has(comparableOf(col, v)) !== neg;
         };
+        const keys = [...set].filter((v): v is string => typeof v === "string");
+        return withSeek(pred, !neg && seekable(col) && keys.length === set.size ? { prop: propName, values: keys } : undefined);
       }
       case "Between":
       case "NotBetween": {

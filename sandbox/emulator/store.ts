@@ -72,6 +72,27 @@ export class EmulatorStore {
    */
   byValues(table: string, prop: string, values: readonly string[]): Row[] {
     const t = this.table(table);
+    const idx = this.valueIndex(table, prop);
+    const out: Row[] = [];
+    const seen = new Set<string>();
+    for (const v of values) {
+      for (const id of idx.get(v.toLowerCase()) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const r = this.phys(t).rows.get(id);
+        if (r && this.belongs(t, r)) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The secondary index of `prop` (lower-cased value → ids of the physical table), built on first
+   * use and dropped on the next write to the table. Ids of rows of another activity type may be
+   * in it: callers check each row (byValues, seek.ts).
+   */
+  valueIndex(table: string, prop: string): Map<string, string[]> {
+    const t = this.table(table);
     const phys = storageOf(t);
     let perTable = this.indexes.get(phys);
     if (!perTable) this.indexes.set(phys, (perTable = new Map<string, Map<string, string[]>>()));
@@ -88,17 +109,7 @@ export class EmulatorStore {
       }
       perTable.set(prop, idx);
     }
-    const out: Row[] = [];
-    const seen = new Set<string>();
-    for (const v of values) {
-      for (const id of idx.get(v.toLowerCase()) ?? []) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const r = this.phys(t).rows.get(id);
-        if (r && this.belongs(t, r)) out.push(r);
-      }
-    }
-    return out;
+    return idx;
   }
 
   /** The latest version number handed out (used for delta tokens). */
@@ -143,12 +154,15 @@ export class EmulatorStore {
 
   /**
    * Up to `limit` rows matching `pred` with a primary key greater than `afterId`, in key order:
-   * the paging order (stable when rows are inserted or deleted between pages).
+   * the paging order (stable when rows are inserted or deleted between pages). `among` (sorted
+   * ids) narrows the rows looked at; the result is the same as without it when it holds every
+   * row `pred` accepts.
    */
-  pageByKey(table: string, afterId: string | null, pred: (r: Row) => boolean, limit: number): Row[] {
+  pageByKey(table: string, afterId: string | null, pred: (r: Row) => boolean, limit: number, among?: readonly string[]): Row[] {
     const t = this.table(table);
     const p = this.phys(t);
-    const ids = this.sortedIds(t);
+    // `among`: the ids an index seek left (seek.ts), in key order; otherwise every row.
+    const ids = among ?? this.sortedIds(t);
     let lo = 0;
     if (afterId !== null) {
       let hi = ids.length;

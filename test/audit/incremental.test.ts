@@ -55,18 +55,24 @@ function aggregatesOf(r: AuditResult): unknown {
   return { overall, byTable, byRule: [...byRule].sort((a, b) => a.ruleId.localeCompare(b.ruleId)) };
 }
 
-describe("an incremental audit after 1 % of the records changed", () => {
-  let audited: EmulatorHandle;
-  let twin: EmulatorHandle;
+/** Two twin organisations (same seed) for the tests of one describe block, started before and closed after them. */
+function twinOrganisations(): { a: EmulatorHandle; b: EmulatorHandle } {
+  const twins = {} as { a: EmulatorHandle; b: EmulatorHandle };
   beforeAll(async () => {
-    [audited, twin] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
+    [twins.a, twins.b] = await Promise.all([1, 2].map(() => startEmulator({ data: "demo", size: 1200, seed: 9, now: NOW, throttle: false })));
   }, 120_000);
   afterAll(async () => {
-    await audited.close();
-    await twin.close();
+    await twins.a.close();
+    await twins.b.close();
   });
+  return twins;
+}
+
+describe("an incremental audit after 1 % of the records changed", () => {
+  const twins = twinOrganisations();
 
   it("leaves the same health rows and aggregates as a full audit of the changed organisation", async () => {
+    const { a: audited, b: twin } = twins;
     expect((await runAudit(options(audited, {}))).status).toBe("completed");
     const changed = changeOnePercent(audited);
     expect(changeOnePercent(twin)).toBe(changed);
@@ -87,5 +93,37 @@ describe("an incremental audit after 1 % of the records changed", () => {
     const differing = [...b].filter(([key, v]) => a.get(key) !== v).map(([key, v]) => `${key}: incremental ${a.get(key) ?? "none"}, full ${v}`);
     expect(differing).toEqual([]);
     expect(aggregatesOf(inc)).toEqual(aggregatesOf(full));
+  }, 600_000);
+});
+
+describe("an incremental run, its tables side by side, killed mid-way", () => {
+  const twins = twinOrganisations();
+
+  it("resumes where it stopped and leaves what an uninterrupted incremental run leaves", async () => {
+    const { a: killedOrg, b: twin } = twins;
+    for (const emu of [killedOrg, twin]) {
+      expect((await runAudit(options(emu, {}))).status).toBe("completed");
+      changeOnePercent(emu);
+    }
+    const later = new Date(NOW.getTime() + 2 * HOUR);
+    // Small pages: several per table, so the kill lands after the first table's streams were taken
+    // and before the later tables' (started side by side) were read to the end.
+    let pages = 0;
+    const killed = runAudit(options(killedOrg, { mode: "incremental", now: later, pageSize: 2, afterPage: () => {
+      if (++pages === 5) throw new Error("process killed");
+    } }));
+    await expect(killed).rejects.toThrow("process killed");
+    const resumed = await runAudit(options(killedOrg, { mode: "incremental", now: later, pageSize: 2, resume: "latest" }));
+    const uninterrupted = await runAudit(options(twin, { mode: "incremental", now: later, pageSize: 2 }));
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.status).toBe("completed");
+    expect(uninterrupted.status).toBe("completed");
+    expect(resumed.recordsScanned).toBe(uninterrupted.recordsScanned);
+
+    const a = healthOf(killedOrg);
+    const b = healthOf(twin);
+    expect(a.size).toBe(b.size);
+    expect([...b].filter(([key, v]) => a.get(key) !== v).map(([key]) => key)).toEqual([]);
+    expect(aggregatesOf(resumed)).toEqual(aggregatesOf(uninterrupted));
   }, 600_000);
 });

@@ -165,7 +165,9 @@ describeBrowser("the Governance Center against the emulator", () => {
       if (m.type() === "error") pageErrors.push(m.text());
     });
     page.on("request", (r) => {
-      if (r.method() !== "GET" && /environmentvariablevalues|\$batch/.test(r.url()) && (r.postData() ?? r.url()).includes("environmentvariablevalue")) envWrites.push(`${r.method()} ${r.url()}`);
+      // A write of an environment variable value: on its own, or an operation other than GET inside a $batch (reads go in $batches too).
+      const writes = /\$batch/.test(r.url()) ? /^(POST|PATCH|PUT|DELETE) \S*environmentvariablevalue/m.test(r.postData() ?? "") : r.method() !== "GET" && /environmentvariablevalues/.test(r.url());
+      if (writes) envWrites.push(`${r.method()} ${r.url()}`);
     });
     const q = new URLSearchParams({ orgUrl: `${origin}/`, token: emu.adminToken, hostUrl: origin });
     await page.goto(`${origin}/index.html?${q.toString()}`);

@@ -1,7 +1,8 @@
 /**
  * Reads sent together: the queries and FetchXML aggregates asked for at the same time — a page's
- * related facts (../related.ts runs them concurrently), and whatever the caller asks through
- * gateway.queryMany meanwhile (an audit page's stored health rows and duplicate candidates) — are
+ * related facts (../related.ts runs them concurrently), whatever the caller asks through
+ * gateway.queryMany meanwhile (an audit page's stored health rows and duplicate candidates), and
+ * the first pages of streams started together (an incremental audit's tables, side by side) — are
  * held until the current turn of the event loop ends, then sent as one `$batch` of GETs (at most
  * MAX_ITEMS each) instead of one request each. A lone query goes as it is; a result with more
  * pages is followed one request at a time.
@@ -24,6 +25,8 @@ interface Pending {
   /** A query (with its columns and filter) or a FetchXML aggregate. */
   query?: { columns: readonly string[]; filter: Filter | undefined; annotations?: string };
   fetchXml?: string;
+  /** The first page of a stream (reads.ts streamTable): sent as it is, answered with its nextLink, not followed. */
+  page?: (c: DynamicsWebApi) => Promise<unknown>;
   /** Sends it alone, when nothing else was asked for; absent: it goes as a `$batch` of one. */
   single?: () => Promise<RawRow[]>;
   resolve: (rows: RawRow[]) => void;
@@ -36,6 +39,17 @@ const MAX_ITEMS = 200;
 export interface Coalescer {
   query(table: string, columns: readonly string[], filter: Filter | undefined, describe: string, annotations?: string): Promise<RawRow[]>;
   fetchXml(table: string, fetchXml: string, describe: string): Promise<RawRow[]>;
+  /**
+   * The first page of a stream: `send` issues its GET (on the client of a `$batch`, or alone) and
+   * the raw response comes back with its nextLink for the stream to follow (reads.ts streamTable).
+   */
+  firstPage(table: string, describe: string, send: (c: DynamicsWebApi) => Promise<unknown>, alone: () => Promise<unknown>): Promise<FirstPage>;
+}
+
+/** The answer to the first page of a stream. */
+export interface FirstPage {
+  value: RawRow[];
+  oDataNextLink?: string;
 }
 
 /**
@@ -54,6 +68,7 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
     try {
       const sets = await Promise.all(items.map(async (p) => (await conn.tableInfo(p.table)).entitySetName));
       const queued = items.map((p, i) => (c: DynamicsWebApi): Promise<unknown> => {
+        if (p.page) return p.page(c);
         if (p.fetchXml !== undefined) return c.fetch({ collection: sets[i], fetchXml: p.fetchXml });
         const q = p.query!;
         const req = toWebApiRequest({ entitySet: sets[i], columns: q.columns, filter: q.filter, pageSize: MAX_PAGE_SIZE });
@@ -81,6 +96,11 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
     query: (table, columns, filter, describe, annotations) =>
       enqueue({ table, describe, query: { columns, filter, annotations }, single: filter ? () => port.queryAll(table, columns, filter, describe, annotations) : undefined }),
     fetchXml: (table, fetchXml, describe) => enqueue({ table, describe, fetchXml, single: () => port.fetchXml(table, fetchXml, describe) }),
+    firstPage: async (table, describe, send, alone) => {
+      // The raw response travels through `resolve` as the one element of its list.
+      const [res] = await enqueue({ table, describe, page: send, single: async () => [(await alone()) as RawRow] });
+      return res as unknown as FirstPage;
+    },
   };
 }
 
@@ -102,6 +122,7 @@ export function coalescingPort(port: QueryPort, coalescer: Coalescer): QueryPort
 /** The rows of one item of the batch, with the pages after its first. */
 async function rest(conn: WebApiConnection, p: Pending, entitySet: string, r: unknown): Promise<RawRow[]> {
   if (r instanceof DataverseError) throw r;
+  if (p.page) return [r as RawRow];
   const res = r as { value: RawRow[]; oDataNextLink?: string };
   conn.exec.count("rowsRead", res.value.length);
   const rows = [...res.value];

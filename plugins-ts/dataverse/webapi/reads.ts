@@ -13,6 +13,7 @@ import { DataverseError, toDataverseError } from "../errors";
 import { cleanRow, parseCheckpoint, queryFingerprint, type Row, type StreamCheckpoint, type StreamTableOptions, type TablePage } from "../gateway";
 import type { QueryPort } from "../related";
 import { assertColumn, assertPageSize, assertTable, MAX_PAGE_SIZE, normaliseGuid, toWebApiRequest, type Filter } from "../requests";
+import type { Coalescer } from "./coalesce";
 import type { WebApiConnection } from "./connection";
 
 type RawRow = Record<string, unknown>;
@@ -125,7 +126,16 @@ export function createQueryPort(conn: WebApiConnection): QueryPort {
 }
 
 /** A table read page by page, ordered by its primary key last, each page with a checkpoint to resume from. */
-export async function* streamTable(conn: WebApiConnection, o: StreamTableOptions): AsyncGenerator<TablePage> {
+/**
+ * `$orderby` of a request inside a `$batch`: dynamics-web-api puts it in the request line as it
+ * is, where a space would end the URL, so the spaces go percent-encoded (a request of its own
+ * is encoded by the HTTP client).
+ */
+function inBatch(orderBy: readonly string[] | undefined): { orderBy?: string[] } {
+  return orderBy ? { orderBy: orderBy.map((o) => o.replace(/ /g, "%20")) } : {};
+}
+
+export async function* streamTable(conn: WebApiConnection, o: StreamTableOptions, together?: Coalescer): AsyncGenerator<TablePage> {
   const table = assertTable(o.table).toLowerCase();
   const asked: readonly string[] | undefined = o.columns;
   if (asked == null || typeof asked.map !== "function") throw new Error(`streamTable ${table}: columns must be an array of column names`);
@@ -149,9 +159,11 @@ export async function* streamTable(conn: WebApiConnection, o: StreamTableOptions
   for (;;) {
     if (o.signal?.aborted) throw new Error(`read of ${table} was cancelled after ${rowsRead} rows`);
     const link = nextLink;
-    const res = await conn.exec.run(`GET ${info.entitySetName} (page ${pageIndex + 1})`, async () =>
-      conn.unwrap(await conn.client.retrieveMultiple<RawRow>({ ...req, select: [...req.select], signal: o.signal }, link ? conn.dataApiUrl + link : undefined)),
-    );
+    const describe = `GET ${info.entitySetName} (page ${pageIndex + 1})`;
+    const alone = (): Promise<{ value: RawRow[]; oDataNextLink?: string }> =>
+      conn.exec.run(describe, async () => conn.unwrap(await conn.client.retrieveMultiple<RawRow>({ ...req, select: [...req.select], signal: o.signal }, link ? conn.dataApiUrl + link : undefined)));
+    // A first page goes through the coalescer: streams started in the same turn share one $batch.
+    const res = !link && together ? await together.firstPage(table, describe, (c) => c.retrieveMultiple({ ...req, select: [...req.select], ...inBatch(req.orderBy) }), alone) : await alone();
     const rows = res.value.map(cleanRow);
     conn.exec.count("rowsRead", rows.length);
     rowsRead += rows.length;

@@ -6,9 +6,10 @@
 import type { CountryCode } from "libphonenumber-js";
 import { engineLibs } from "../engineLibs";
 import { canonicalGivenName, NICKNAMES } from "./nicknames";
-import { columnsOf, prepareRecord, type DuplicateTable, type MatchRecord, type PrepareOptions } from "./fields";
+import { columnsOf, prepareRecord, type DuplicateTable, type MatchRecord, type PreparedRecord, type PrepareOptions } from "./fields";
 import { DEFAULT_PARAMETERS, type ModelParameters } from "./model";
 import { PairScorer } from "./scorer";
+import { keyList, type BlockingRule } from "./blocking";
 import { FREE_MAIL_DOMAINS, emailDomain, normaliseEmail, normaliseIdentifier, normalisePersonName, normalisePostcode, normaliseWebsite, text } from "./normalise";
 import { normaliseCompanyName } from "./company";
 import type { DuplicateCandidate } from "../types";
@@ -179,6 +180,59 @@ export interface ScoreOptions extends PrepareOptions {
   parameters?: ModelParameters;
   threshold?: number;
   nearMissBand?: number;
+  /** A scorer built once for many calls (default: a new one from `parameters`). */
+  scorer?: PairScorer;
+}
+
+/** The records candidate queries returned, each prepared once (prepareRecord), for scoring many records against them. */
+export interface PreparedCandidates {
+  records: { table: DuplicateTable; id: string; prepared: PreparedRecord }[];
+  /** With `blocking`: blocking key ("rule|key") → positions in `records`. */
+  byKey?: Map<string, number[]>;
+  blocking?: readonly BlockingRule[];
+}
+
+function blockingKeys(rules: readonly BlockingRule[], r: PreparedRecord): string[] {
+  return rules.flatMap((rule) => keyList(rule.keys(r)).map((k) => `${rule.name}|${k}`));
+}
+
+/**
+ * Prepares the fetched candidates once: an audit page scores each of its records against the
+ * candidates the whole page's queries returned, so preparing them per record would repeat the
+ * same normalisation (names, addresses, phones) once per record of the page. With `blocking`
+ * (the matcher's rules, DEFAULT_BLOCKING_RULES), a record is later scored only against the
+ * candidates that share one of its blocking keys — the pairs a whole-table matcher run compares —
+ * instead of every candidate of the page, so the work grows with the page, not its square.
+ */
+export function prepareCandidates(fetched: readonly { table: DuplicateTable; records: readonly MatchRecord[] }[], options: PrepareOptions & { blocking?: readonly BlockingRule[] } = {}): PreparedCandidates {
+  const records: PreparedCandidates["records"] = [];
+  const seen = new Set<string>();
+  for (const group of fetched) {
+    for (const other of group.records) {
+      const key = `${group.table}:${other.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      records.push({ table: group.table, id: other.id, prepared: prepareRecord(group.table, other, 1, options) });
+    }
+  }
+  if (!options.blocking) return { records };
+  const byKey = new Map<string, number[]>();
+  records.forEach((r, i) => {
+    for (const k of blockingKeys(options.blocking!, r.prepared)) {
+      const list = byKey.get(k);
+      if (list) list.push(i);
+      else byKey.set(k, [i]);
+    }
+  });
+  return { records, byKey, blocking: options.blocking };
+}
+
+/** The candidates of `pool` a record is scored against: all, or (blocking) those sharing a key with it, in pool order. */
+function candidatesFor(pool: PreparedCandidates, self: PreparedRecord): PreparedCandidates["records"] {
+  if (!pool.byKey || !pool.blocking) return pool.records;
+  const at = new Set<number>();
+  for (const k of blockingKeys(pool.blocking, self)) for (const i of pool.byKey.get(k) ?? []) at.add(i);
+  return [...at].sort((x, y) => x - y).map((i) => pool.records[i]);
 }
 
 /**
@@ -188,34 +242,30 @@ export interface ScoreOptions extends PrepareOptions {
 export function scoreCandidates(
   table: DuplicateTable,
   record: MatchRecord,
-  fetched: readonly { table: DuplicateTable; records: readonly MatchRecord[] }[],
+  fetched: readonly { table: DuplicateTable; records: readonly MatchRecord[] }[] | PreparedCandidates,
   options: ScoreOptions = {},
 ): { pairs: ScoredPair[]; candidates: DuplicateCandidate[] } {
   const threshold = options.threshold ?? 0.5;
   const lower = threshold - (options.nearMissBand ?? 0.3);
-  const scorer = new PairScorer(options.parameters ?? DEFAULT_PARAMETERS);
+  const scorer = options.scorer ?? new PairScorer(options.parameters ?? DEFAULT_PARAMETERS);
   const self = prepareRecord(table, record, 0, options);
   const selfRef: RecordRef = { table, id: record.id, name: self.name };
   const pairs: ScoredPair[] = [];
-  const seen = new Set<string>([`${table}:${record.id}`]);
-  for (const group of fetched) {
-    for (const other of group.records) {
-      const key = `${group.table}:${other.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const prepared = prepareRecord(group.table, other, 1, options);
-      const explanation = scorer.explain(self, prepared);
-      if (explanation.probability < lower) continue;
-      const decision: PairDecision = explanation.probability >= threshold ? "match" : "near-miss";
-      pairs.push({
-        left: selfRef,
-        right: { table: group.table, id: other.id, name: prepared.name },
-        probability: explanation.probability,
-        weight: explanation.weight,
-        decision,
-        explanation,
-      });
-    }
+  const pool = "records" in fetched ? fetched : prepareCandidates(fetched, options);
+  for (const other of candidatesFor(pool, self)) {
+    if (other.table === table && other.id === record.id) continue;
+    const prepared = other.prepared;
+    const explanation = scorer.explain(self, prepared);
+    if (explanation.probability < lower) continue;
+    const decision: PairDecision = explanation.probability >= threshold ? "match" : "near-miss";
+    pairs.push({
+      left: selfRef,
+      right: { table: other.table, id: other.id, name: prepared.name },
+      probability: explanation.probability,
+      weight: explanation.weight,
+      decision,
+      explanation,
+    });
   }
   pairs.sort((a, b) => b.probability - a.probability || a.right.id.localeCompare(b.right.id));
   const candidates = pairs
