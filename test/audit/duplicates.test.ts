@@ -62,5 +62,5 @@ describe("the full audit's duplicate pass", () => {
     // the demo plants duplicates, and leads that already are contacts or accounts
     expect([...gotContacts.values()].filter((l) => l.length > 0).length).toBeGreaterThan(5);
     expect([...gotLeads.values()].some((l) => l.some((c) => c.table !== "lead"))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

@@ -106,7 +106,7 @@ describe("vitals dedupe", () => {
     await writePairs(whole, deduplicate({ table: "contact", records: await readCsvRecords(file, "id", parseMapping(MAP)) }));
     expect(readFileSync(out, "utf8")).toBe(readFileSync(whole, "utf8"));
     expect(readFileSync(out, "utf8").split("\n").length).toBeGreaterThan(100);
-  });
+  }, 180_000);
 
   it("finds an id repeated in a later page", async () => {
     const rows = generatedRows(CSV_PAGE_SIZE + 10, 12);
