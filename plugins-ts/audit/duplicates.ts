@@ -41,6 +41,19 @@ function linked(left: readonly PreparedRecord[], right: readonly PreparedRecord[
   return out;
 }
 
+/** Each record of `table` with its candidates from several matchings, most likely first. */
+export function candidatesOf(table: string, results: readonly MatchResult[]): Map<string, DuplicateCandidate[]> {
+  const out = new Map<string, DuplicateCandidate[]>();
+  for (const r of results) {
+    for (const [key, list] of duplicateCandidatesByRecord(r)) {
+      if (!key.startsWith(`${table}:`)) continue;
+      const id = key.slice(table.length + 1);
+      out.set(id, [...(out.get(id) ?? []), ...list].sort((a, b) => b.score - a.score));
+    }
+  }
+  return out;
+}
+
 export function createDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions = {}): DuplicateFinder {
   const byTable = new Map<string, Promise<Map<string, DuplicateCandidate[]>>>();
   const loaded = new Map<DupTable, Promise<PreparedRecord[]>>();
@@ -75,15 +88,7 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
       if (contacts.length) results.push(match(linked(contacts, records), contacts.length, opts));
       if (accounts.length) results.push(match(linked(accounts, records), accounts.length, opts));
     }
-    const out = new Map<string, DuplicateCandidate[]>();
-    for (const r of results) {
-      for (const [key, list] of duplicateCandidatesByRecord(r)) {
-        if (!key.startsWith(`${table}:`)) continue;
-        const id = key.slice(table.length + 1);
-        out.set(id, [...(out.get(id) ?? []), ...list].sort((a, b) => b.score - a.score));
-      }
-    }
-    return out;
+    return candidatesOf(table, results);
   };
 
   return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {

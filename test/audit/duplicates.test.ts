@@ -5,9 +5,8 @@
  * a contact or an account), and a page's records each get their own list.
  */
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
-import { createDuplicateFinder } from "../../plugins-ts/audit/duplicates";
-import { columnsOf, deduplicate, duplicateCandidatesByRecord, link, type DuplicateTable, type MatchRecord, type MatchResult } from "../../plugins-ts/engine/duplicates";
-import type { DuplicateCandidate } from "../../plugins-ts/engine/types";
+import { candidatesOf, createDuplicateFinder } from "../../plugins-ts/audit/duplicates";
+import { columnsOf, deduplicate, link, type DuplicateTable, type MatchRecord } from "../../plugins-ts/engine/duplicates";
 import type { DataverseGateway } from "../../plugins-ts/dataverse/gateway";
 import { f } from "../../plugins-ts/dataverse/requests";
 import { gatewayFor } from "../helpers/audit";
@@ -28,26 +27,13 @@ async function records(table: DuplicateTable): Promise<MatchRecord[]> {
   return out;
 }
 
-/** What the matcher says of one table's records, from whole arrays. */
-function expected(table: DuplicateTable, results: MatchResult[]): Map<string, DuplicateCandidate[]> {
-  const out = new Map<string, DuplicateCandidate[]>();
-  for (const r of results) {
-    for (const [key, list] of duplicateCandidatesByRecord(r)) {
-      if (!key.startsWith(`${table}:`)) continue;
-      const id = key.slice(table.length + 1);
-      out.set(id, [...(out.get(id) ?? []), ...list].sort((a, b) => b.score - a.score));
-    }
-  }
-  return out;
-}
-
 describe("the full audit's duplicate pass", () => {
   it("answers contacts and leads as the matcher does over whole arrays, links to contacts and accounts included", async () => {
     const [contacts, accounts, leads] = await Promise.all([records("contact"), records("account"), records("lead")]);
     const find = createDuplicateFinder(gateway, { region: "US" });
     const opts = { region: "US" };
-    const wantContacts = expected("contact", [deduplicate({ table: "contact", records: contacts }, opts)]);
-    const wantLeads = expected("lead", [
+    const wantContacts = candidatesOf("contact", [deduplicate({ table: "contact", records: contacts }, opts)]);
+    const wantLeads = candidatesOf("lead", [
       deduplicate({ table: "lead", records: leads }, opts),
       link({ table: "contact", records: contacts }, { table: "lead", records: leads }, opts),
       link({ table: "account", records: accounts }, { table: "lead", records: leads }, opts),
