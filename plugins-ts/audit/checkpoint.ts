@@ -16,7 +16,8 @@ import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
 import { RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
-import { packVersionKey, scopeKey } from "./plan";
+import { packVersionKey } from "./plan";
+import { scopeKey } from "./scope";
 import { RunRowChangedError, RunRowWriter } from "./runrow";
 import type { AuditOptions, AuditPhase, AuditProgress, AuditScope, RunCheckpoint } from "./types";
 

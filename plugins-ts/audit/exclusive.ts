@@ -15,7 +15,7 @@
 import type { DataverseGateway } from "../dataverse/gateway";
 import { f } from "../dataverse/requests";
 import { RUN_STATUS, str } from "./model";
-import { parseScopeKey } from "./plan";
+import { parseScopeKey } from "./scope";
 import type { AuditScope } from "./types";
 
 /** A running run whose row has not changed for this long is taken as abandoned. */

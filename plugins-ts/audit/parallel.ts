@@ -19,7 +19,8 @@ import { estimateTotal, openRun, RunTracker, type RunStart } from "./checkpoint"
 import { completeRun, stopRun } from "./finish";
 import { RUN_STATUS } from "./model";
 import { createPartitions, partitionOutcome, planPartitions, readPartitions, type PartitionRow } from "./partitions";
-import { parseScopeKey, planAudit } from "./plan";
+import { planAudit } from "./plan";
+import { parseScopeKey } from "./scope";
 import { AuditCancelledError, type AuditOptions, type AuditResult } from "./types";
 import { claimable, workPartitions, type WorkerOptions } from "./workers";
 

@@ -17,7 +17,8 @@ import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { newCheckpoint } from "./checkpoint";
 import { RUN_BY_BIND, RUN_MODE, RUN_PARENT_BIND, RUN_STATUS, str } from "./model";
-import { scopeFilter, scopeKey } from "./plan";
+import { scopeFilter } from "./plan";
+import { scopeKey } from "./scope";
 import type { AuditScope } from "./types";
 
 /** One table × a createdon range, and how many records it held when it was planned. */

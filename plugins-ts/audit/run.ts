@@ -38,7 +38,8 @@ export type { DuplicateFinder } from "./duplicates";
 export type { AuditOptions, AuditPhase, AuditProgress, AuditResult, AuditScope, RunCheckpoint } from "./types";
 export { AuditCancelledError } from "./types";
 export { CLOCK_SKEW_MARGIN_MS } from "./checkpoint";
-export { packVersionKey, parseScopeKey, scopeKey } from "./plan";
+export { packVersionKey } from "./plan";
+export { parseScopeKey, scopeKey } from "./scope";
 
 /** Runs (or resumes) an audit. Never throws for data problems: a failed run is recorded as failed. */
 export async function runAudit(opts: AuditOptions): Promise<AuditResult> {

@@ -20,7 +20,7 @@ import { f } from "../dataverse/requests";
 import { cadenceProblem, firstRun, nextRun, type Cadence } from "./cadence";
 import { AuditBusyError } from "./exclusive";
 import { SCHEDULE_LAST_RUN_BIND, SCHEDULE_MODE, STATECODE_ACTIVE, str } from "./model";
-import { parseScopeKey } from "./plan";
+import { parseScopeKey } from "./scope";
 import { runPartitionedAudit } from "./parallel";
 import { runAudit } from "./run";
 import type { AuditOptions, AuditResult, AuditScope } from "./types";

@@ -25,7 +25,8 @@ import { createDuplicateFinder } from "./duplicates";
 import { RUN_STATUS, str } from "./model";
 import { readPartitions, type PartitionRow } from "./partitions";
 import { RunRowChangedError } from "./runrow";
-import { packVersionKey, parseScopeKey } from "./plan";
+import { packVersionKey } from "./plan";
+import { parseScopeKey } from "./scope";
 import { runAudit } from "./run";
 import type { AuditOptions, AuditResult } from "./types";
 

@@ -5,7 +5,7 @@
  * builds requests of its own.
  */
 import type { AuditOptions, AuditProgress, AuditResult, AuditScope } from "../../audit/run";
-import { parseScopeKey } from "../../audit/plan";
+import { parseScopeKey } from "../../audit/scope";
 import { loadEngineLibs } from "../../engine/engineLibs";
 import type { AggregateReport } from "../../audit/aggregates";
 import { packColumnErrors } from "../../audit/packcolumns";

@@ -13,7 +13,7 @@ import { etagOf, type DataverseGateway, type Row } from "../../dataverse/gateway
 import { updateIfUnchanged } from "../../dataverse/ownwrite";
 import { cadenceProblem, firstRun, type Cadence } from "../../audit/cadence";
 import { SCHEDULE_MODE, str } from "../../audit/model";
-import { parseScopeKey, scopeKey } from "../../audit/plan";
+import { parseScopeKey, scopeKey } from "../../audit/scope";
 
 export interface ScheduleRow {
   id: string;
