@@ -153,15 +153,18 @@ export function useFixPlans(props: FixPlansProps) {
       if (result.status === "cancelled") setJob(abort.current?.why === "pause" ? "paused" : "cancelled");
       else setJob("done");
       const applied = new Map<string, number>();
-      const entries = await source.entries(result.runId);
+      // The run list is read before the summary shows, so the two never disagree on screen.
+      const [entries, list] = await Promise.all([source.entries(result.runId), source.runs().catch((): null => null)]);
       for (const e of entries) if (e.outcome === "applied") applied.set(e.ruleId, (applied.get(e.ruleId) ?? 0) + 1);
+      if (list) setRuns(list);
+      else setRunsVersion((v) => v + 1);
       setSummary(summarise(result, plan, (r) => applied.get(r) ?? 0));
     } catch (err) {
       setError(fixStrings.applyFailed(message(err)));
       setJob("idle");
+      setRunsVersion((v) => v + 1);
     } finally {
       abort.current = null;
-      setRunsVersion((v) => v + 1);
     }
   };
   const stop = (why: "pause" | "cancel"): void => {
@@ -185,13 +188,17 @@ export function useFixPlans(props: FixPlansProps) {
     setUndoMessage(null);
     try {
       const r = await source.undo(runId, props.pack.inForce, only);
+      // The run's new status, its entries and the outcome message show together.
+      const [entries, list] = await Promise.all([source.entries(runId), source.runs().catch((): null => null)]);
+      if (list) setRuns(list);
+      else setRunsVersion((v) => v + 1);
+      setOpenRun({ id: runId, name, entries });
       setUndoMessage({ intent: r.outcomes.undoConflict > 0 ? "warning" : "success", text: fixStrings.undoDone(r.outcomes) });
-      setOpenRun({ id: runId, name, entries: await source.entries(runId) });
     } catch (err) {
       setUndoMessage({ intent: "error", text: fixStrings.undoFailed(message(err)) });
+      setRunsVersion((v) => v + 1);
     } finally {
       setUndoBusy(false);
-      setRunsVersion((v) => v + 1);
     }
   };
 
