@@ -144,8 +144,13 @@ export function parseCompanyName(value: unknown): ParsedCompanyName | null {
   // (joined, not concatenated token by token: one piece in memory, see memo.ts `flat`)
   const name = tokens.join(" ");
   if (name === "") return null;
+  return { name, legalForm: legal.length ? legalFamily(legal) : null };
+}
+
+/** The family of the legal-form tokens taken off a name ("pty", "limited" → "pty ltd"); null when none is one. */
+function legalFamily(legal: readonly string[]): string | null {
   const family = legal.filter((t) => LEGAL_FORMS.has(t) || LEADING_LEGAL_FORMS.has(t)).filter((t) => !NOT_A_LEGAL_FORM.has(t)).map((t) => LEGAL_FAMILY[t] ?? t);
-  return { name, legalForm: family.length ? family.join(" ") : null };
+  return family.length ? family.join(" ") : null;
 }
 
 /** Removes legal forms (and the joiners between them) from the end; returns them in order. */

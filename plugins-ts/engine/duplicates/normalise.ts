@@ -6,6 +6,7 @@ import type { CountryCode } from "libphonenumber-js";
 import { engineLibs } from "../engineLibs";
 import { canonicalGivenName } from "./nicknames";
 import { flat, registerCache } from "./memo";
+import { fastNanp } from "./nanp";
 
 const SPECIAL_LETTERS: Record<string, string> = {
   ß: "ss", æ: "ae", Æ: "ae", ø: "o", Ø: "o", œ: "oe", Œ: "oe", ł: "l", Ł: "l", đ: "d", Đ: "d", ð: "d", þ: "th", ı: "i",
@@ -16,13 +17,20 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 /** Lower case, accents removed (NFD), punctuation to spaces, whitespace collapsed. "" when empty. */
 export function foldText(value: string): string {
   // eslint-disable-next-line no-control-regex
-  let s = /^[\x00-\x7f]*$/.test(value) ? value : value.normalize("NFD").replace(COMBINING_MARKS, "");
-  if (SPECIAL_RE.test(s)) s = s.replace(SPECIAL_RE, (c) => SPECIAL_LETTERS[c] ?? c);
+  const ascii = /^[\x00-\x7f]*$/.test(value);
+  let s = ascii ? value : value.normalize("NFD").replace(COMBINING_MARKS, "");
+  // (the special letters are not ASCII)
+  if (!ascii && SPECIAL_RE.test(s)) s = s.replace(SPECIAL_RE, (c) => SPECIAL_LETTERS[c] ?? c);
   s = s.toLowerCase();
+  // most values are words and single spaces already (one test instead of two replacements and a trim)
+  if (FOLDED_RE.test(s)) return s;
   // apostrophes join (o'brien → obrien); other punctuation separates
   s = s.replace(/['’`´]/g, "").replace(/[^a-z0-9]+/g, " ");
   return s.trim();
 }
+
+/** A string `foldText` leaves as it is: letters and digits, single spaces between words. */
+const FOLDED_RE = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
 
 /** A string value of a column, or null when absent/empty. Numbers are accepted (postcodes, ids). */
 export function text(value: unknown): string | null {
@@ -99,6 +107,8 @@ const EXTENSION_RE = /(?:ext\.?|x|#)\s*\d+\s*$/i;
 export function normalisePhone(value: unknown, region: string = "US"): string | null {
   const raw = text(value);
   if (raw == null) return null;
+  const fast = fastNanp(raw, NANP_REGIONS.has(region.toUpperCase()));
+  if (fast !== undefined) return fast;
   // keep a leading "+" (or 00 international prefix) and the digits; drop extensions
   const extension = EXTENSION_RE.exec(raw);
   const main = extension ? raw.slice(0, extension.index) : raw;

@@ -1,0 +1,69 @@
+/**
+ * The preparation's fast paths answer exactly what the general paths answer: the one-pass NANP
+ * phone reader against libphonenumber (the general path's reference), and `foldText`'s shortcut
+ * for values that are already folded against the values that are not.
+ */
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { foldText, normalisePhone } from "../../plugins-ts/engine/duplicates";
+import { fastNanp } from "../../plugins-ts/engine/duplicates/nanp";
+
+/** A small seeded generator (the same strings every run). */
+function strings(count: number, alphabet: string, seed: number): string[] {
+  let x = seed;
+  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    let s = "";
+    const length = 8 + Math.floor(next() * 10);
+    for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+    out.push(s);
+  }
+  return out;
+}
+
+describe("the one-pass NANP phone reader", () => {
+  it("reads the usual ways of writing a North American number", () => {
+    expect(fastNanp("(415) 555-0123", true)).toBe("+14155550123");
+    expect(fastNanp("+1 415.555.0123", false)).toBe("+14155550123");
+    expect(fastNanp("1-415-555-0123", true)).toBe("+14155550123");
+  });
+
+  it("leaves everything else to the general path", () => {
+    expect(fastNanp("4155550123", false)).toBeUndefined(); // national, outside a NANP region
+    expect(fastNanp("1 415 555 0123", false)).toBeUndefined(); // trunk prefix, outside a NANP region
+    expect(fastNanp("(415) 555-0123 x12", true)).toBeUndefined(); // extension
+    expect(fastNanp("415 555 0123 #12", true)).toBeUndefined();
+    expect(fastNanp("+44 20 7946 0018", true)).toBeUndefined(); // another country
+    expect(fastNanp("0044 20 7946 0018", true)).toBeUndefined();
+    expect(fastNanp("(115) 555-0123", true)).toBeUndefined(); // area code from 1
+    expect(fastNanp("(415) 155-0123", true)).toBeUndefined(); // exchange from 1
+    expect(fastNanp("415+555+0123", true)).toBeUndefined(); // "+" after digits
+    expect(fastNanp("415\t555 0123", true)).toBeUndefined(); // an odd separator
+    expect(fastNanp("415 555 01234", true)).toBeUndefined(); // eleven digits, no trunk prefix
+  });
+
+  it("answers what libphonenumber answers, on thousands of odd strings", () => {
+    let read = 0;
+    for (const raw of strings(20_000, "0123456789222555 ()-.+1", 17)) {
+      const fast = fastNanp(raw, true);
+      if (fast === undefined) continue;
+      read++;
+      expect(fast).toBe(parsePhoneNumberFromString(raw, "US")?.number);
+      expect(normalisePhone(raw, "US")).toBe(fast);
+    }
+    expect(read).toBeGreaterThan(100); // the strings do exercise the fast path
+  });
+});
+
+describe("foldText's shortcut", () => {
+  it("keeps folded values and folds the rest as before", () => {
+    expect(foldText("main street 12")).toBe("main street 12");
+    expect(foldText("Main Street")).toBe("main street");
+    expect(foldText("main  street")).toBe("main street");
+    expect(foldText(" main street")).toBe("main street");
+    expect(foldText("o'brien")).toBe("obrien");
+    expect(foldText("constructor")).toBe("constructor");
+    expect(foldText("__proto__")).toBe("proto");
+    expect(foldText("Straße")).toBe("strasse");
+  });
+});
