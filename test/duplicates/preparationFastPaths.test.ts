@@ -1,10 +1,11 @@
 /**
  * The preparation's fast paths answer exactly what the general paths answer: the one-pass NANP
  * phone reader against libphonenumber (the general path's reference), and `foldText`'s shortcut
- * for values that are already folded against the values that are not.
+ * for values that are already folded against the values that are not, and the street read once
+ * per distinct street after a leading number against the whole line's parse.
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { foldText, normalisePhone } from "../../plugins-ts/engine/duplicates";
+import { foldText, normalisePhone, parseAddress, prepareRecord } from "../../plugins-ts/engine/duplicates";
 import { fastNanp } from "../../plugins-ts/engine/duplicates/nanp";
 
 /** A small seeded generator (the same strings every run). */
@@ -65,5 +66,41 @@ describe("foldText's shortcut", () => {
     expect(foldText("constructor")).toBe("constructor");
     expect(foldText("__proto__")).toBe("proto");
     expect(foldText("Straße")).toBe("strasse");
+  });
+});
+
+describe("the address line's street, read once per distinct street", () => {
+  /** What the prepared record should hold, from the parse of the whole line. */
+  function expected(line: string): { address: string | null; streetNumber: string | null; addressKey: string | null } {
+    const p = parseAddress(line);
+    if (p == null) return { address: null, streetNumber: null, addressKey: null };
+    const words = [p.street, p.unit].filter((w): w is string => w != null).join(" ");
+    const address = words === "" ? null : words;
+    return { address, streetNumber: p.number, addressKey: address == null ? null : `${p.number ?? ""}${address.replace(/ /g, "")}` };
+  }
+
+  function prepared(line: string): { address: string | null; streetNumber: string | null; addressKey: string | null } {
+    const r = prepareRecord("account", { id: "a", values: { address1_line1: line } }, 0);
+    return { address: r.address, streetNumber: r.streetNumber, addressKey: r.addressKey };
+  }
+
+  it("gives the fields of the whole line's parse", () => {
+    for (const line of ["12 Main St", "12 St Kilda Rd", "12 Floor Street", "12 Fl 3", "12 34 Main", "12 Main 5", "12 Unit 3 Main St", "12 6th Floor", "12 ---", "12  Main", "12 Constructor St", "7 __proto__ Ave"]) {
+      expect({ line, ...prepared(line) }).toEqual({ line, ...expected(line) });
+    }
+    expect(prepared("12 Constructor St")).toEqual({ address: "constructor street", streetNumber: "12", addressKey: "12constructorstreet" });
+  });
+
+  it("agrees with the whole line's parse on thousands of odd lines", () => {
+    const words = ["12", "3", "5b", "st", "St", "fl", "Floor", "unit", "apt", "Main", "Kilda", "rd", "6th", "-", "'", " ", "constructor", "N", "ste", "a"];
+    let x = 99;
+    const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let k = 0; k < 5000; k++) {
+      const parts = [String(1 + Math.floor(next() * 999))];
+      const length = 1 + Math.floor(next() * 5);
+      for (let i = 0; i < length; i++) parts.push(words[Math.floor(next() * words.length)]);
+      const line = parts.join(" ");
+      expect({ line, ...prepared(line) }).toEqual({ line, ...expected(line) });
+    }
   });
 });

@@ -38,10 +38,29 @@ export interface AddressTokens {
 /** Splits an address line's tokens into number, street and unit (one pass over the tokens). */
 export function parseAddressTokens(value: unknown): AddressTokens | null {
   const tokens = addressTokens(value);
-  if (tokens == null) return null;
+  return tokens == null ? null : partsOf(tokens, null);
+}
+
+/**
+ * The street and unit of what follows an address line's leading number ("Main St., Apt 3" of
+ * "12 Main St., Apt 3"), exactly as `parseAddressTokens` reads them in the whole line; null when
+ * the rest alone cannot tell (nothing left, or it opens with "floor": "3 Floor" is a unit).
+ * `parseAddressTokens("12 " + rest)` is then number "12" with these street and unit tokens (the
+ * "st" → "saint" rule reads the first token alike, first or after a number).
+ */
+export function partsAfterNumber(rest: string): AddressTokens | null {
+  const tokens = addressTokens(rest);
+  if (tokens == null || tokens[0] === "floor") return null;
+  const parts = partsOf(tokens, ""); // ("" stands for the number read before: none is read after it)
+  parts.number = null;
+  return parts;
+}
+
+/** The loop of `parseAddressTokens`, `number` already read (non-null) or not (null). */
+function partsOf(tokens: readonly string[], numberBefore: string | null): AddressTokens {
   const street: string[] = [];
   const unit: string[] = [];
-  let number: string | null = null;
+  let number = numberBefore;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];

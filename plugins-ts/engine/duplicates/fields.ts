@@ -19,8 +19,8 @@ import {
   type DateOrder,
 } from "./normalise";
 import { companyTokens, Float32Pool, parseCompanyName, pooledTokenWeights, type CompanyTokens } from "./company";
-import { parseAddressTokens } from "./address";
-import { clearMemos, detached, memoiseText } from "./memo";
+import { parseAddressTokens, partsAfterNumber } from "./address";
+import { clearMemos, detached, flat, memoiseText } from "./memo";
 
 export const DUPLICATE_TABLES = ["contact", "account", "lead"] as const;
 export type DuplicateTable = (typeof DUPLICATE_TABLES)[number];
@@ -187,14 +187,48 @@ function companyOf(normalised: string): CompanyTokens {
   return { tokens, weights: pooledTokenWeights(WEIGHT_POOL, tokens) };
 }
 
-/** The address fields of a prepared record, from one parse (not cached: address lines rarely repeat). */
+/** The address fields of a prepared record, from one parse. */
 interface AddressFields {
   address: string | null;
   streetNumber: string | null;
   addressKey: string | null;
 }
 
+/** What follows an address line's leading number, parsed once per distinct value: lines rarely repeat, streets do. */
+interface StreetFields {
+  /** Street and unit words ("main street unit 3"), as `address`. */
+  address: string;
+  /** The same words without spaces, the end of `addressKey`. */
+  key: string;
+}
+
+const streetAfterNumberOf = memoiseText((rest): StreetFields | null => {
+  const parts = partsAfterNumber(rest as string);
+  if (parts == null) return null;
+  const words = parts.unit.length ? parts.street.concat(parts.unit) : parts.street;
+  return { address: words.join(" "), key: words.join("") };
+});
+
+/** Where the leading number of an address line ends ("12 Main St" → 2) when digits and one space open it; else 0. */
+function leadingNumberEnd(line: string): number {
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+  }
+  return i > 0 && line.charCodeAt(i) === 32 ? i : 0;
+}
+
 function addressFields(value: unknown): AddressFields | null {
+  // the common "12 Main Street": the number sliced off, the street read once per distinct street
+  if (typeof value === "string") {
+    const end = leadingNumberEnd(value);
+    const street = end > 0 ? streetAfterNumberOf(value.slice(end + 1)) : null;
+    if (street != null) {
+      const number = detached(value.slice(0, end));
+      return { address: street.address, streetNumber: number, addressKey: flat(number + street.key) };
+    }
+  }
   const parts = parseAddressTokens(value);
   if (parts == null) return null;
   const words = parts.unit.length ? parts.street.concat(parts.unit) : parts.street;
