@@ -5,18 +5,19 @@
  * per distinct street after a leading number against the whole line's parse.
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { foldText, normalisePhone, parseAddress, prepareRecord } from "../../plugins-ts/engine/duplicates";
 import { fastNanp } from "../../plugins-ts/engine/duplicates/nanp";
 
-/** A small seeded generator (the same strings every run). */
+/** `count` strings of 8–17 characters of `alphabet`, the same every run (seeded). */
 function strings(count: number, alphabet: string, seed: number): string[] {
-  let x = seed;
-  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rng = xoroshiro128plus(seed);
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
     let s = "";
-    const length = 8 + Math.floor(next() * 10);
-    for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+    const length = uniformInt(rng, 8, 17);
+    for (let i = 0; i < length; i++) s += alphabet[uniformInt(rng, 0, alphabet.length - 1)];
     out.push(s);
   }
   return out;
@@ -51,6 +52,9 @@ describe("the one-pass NANP phone reader", () => {
       read++;
       expect(fast).toBe(parsePhoneNumberFromString(raw, "US")?.number);
       expect(normalisePhone(raw, "US")).toBe(fast);
+      // outside a NANP region only "+1" numbers are read, as libphonenumber reads them there
+      const abroad = fastNanp(raw, false);
+      if (abroad !== undefined) expect(abroad).toBe(parsePhoneNumberFromString(raw, "GB")?.number);
     }
     expect(read).toBeGreaterThan(100); // the strings do exercise the fast path
   });
@@ -93,12 +97,11 @@ describe("the address line's street, read once per distinct street", () => {
 
   it("agrees with the whole line's parse on thousands of odd lines", () => {
     const words = ["12", "3", "5b", "st", "St", "fl", "Floor", "unit", "apt", "Main", "Kilda", "rd", "6th", "-", "'", " ", "constructor", "N", "ste", "a"];
-    let x = 99;
-    const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rng = xoroshiro128plus(99);
     for (let k = 0; k < 5000; k++) {
-      const parts = [String(1 + Math.floor(next() * 999))];
-      const length = 1 + Math.floor(next() * 5);
-      for (let i = 0; i < length; i++) parts.push(words[Math.floor(next() * words.length)]);
+      const parts = [String(uniformInt(rng, 1, 999))];
+      const length = uniformInt(rng, 1, 5);
+      for (let i = 0; i < length; i++) parts.push(words[uniformInt(rng, 0, words.length - 1)]);
       const line = parts.join(" ");
       expect({ line, ...prepared(line) }).toEqual({ line, ...expected(line) });
     }
