@@ -14,6 +14,9 @@ const SPECIAL_LETTERS: Record<string, string> = {
 const SPECIAL_RE = /[ßæÆøØœŒłŁđĐðþı]/g;
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 
+/** A string `foldText` leaves as it is: letters and digits, single spaces between words. */
+const FOLDED_RE = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
+
 /** Lower case, accents removed (NFD), punctuation to spaces, whitespace collapsed. "" when empty. */
 export function foldText(value: string): string {
   // eslint-disable-next-line no-control-regex
@@ -28,9 +31,6 @@ export function foldText(value: string): string {
   s = s.replace(/['’`´]/g, "").replace(/[^a-z0-9]+/g, " ");
   return s.trim();
 }
-
-/** A string `foldText` leaves as it is: letters and digits, single spaces between words. */
-const FOLDED_RE = /^[a-z0-9]+(?: [a-z0-9]+)*$/;
 
 /** A string value of a column, or null when absent/empty. Numbers are accepted (postcodes, ids). */
 export function text(value: unknown): string | null {
