@@ -15,7 +15,7 @@ import { etagOf, type DataverseGateway, type GatewayStats, type Row } from "../d
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
-import { RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
+import { HEALTH_FORMAT, RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
 import { packVersionKey } from "./plan";
 import { scopeKey } from "./scope";
 import { RunRowChangedError, RunRowWriter } from "./runrow";
@@ -67,6 +67,9 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
     } else if (last.packKey !== packKey) {
       mode = "full";
       fullBecause = `the rule pack changed since the last audit (${last.packKey} → ${packKey})`;
+    } else if ((last.healthFormat ?? 1) < HEALTH_FORMAT) {
+      mode = "full";
+      fullBecause = "the last audit's health rows have no duplicate match keys yet (written by an earlier version of CRM Vitals)";
     } else {
       // Records modified since the last run started, with a margin for clock skew between this
       // machine and Dataverse (re-scoring a few unchanged records costs nothing: fingerprints skip their writes).
@@ -201,6 +204,8 @@ interface StoredRun {
   state: AggregateState;
   checkpoint: RunCheckpoint;
   etag: string | null;
+  /** The format of the health rows the run left (model.ts HEALTH_FORMAT; 1 before it was recorded). */
+  healthFormat?: number;
 }
 
 export async function lastCompletedRun(gateway: DataverseGateway, key: string): Promise<StoredRun | null> {
@@ -216,9 +221,10 @@ export async function lastCompletedRun(gateway: DataverseGateway, key: string): 
       if (r.vit_scope !== key) continue;
       const agg = str(r.vit_aggregates);
       if (!agg) continue;
-      const parsed = JSON.parse(agg) as { state?: AggregateState };
+      const parsed = JSON.parse(agg) as { state?: AggregateState; healthFormat?: number };
       if (!parsed.state) continue;
-      return { id: String(r.vit_auditrunid), startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: parsed.state, checkpoint: undefined as never, etag: null };
+      const healthFormat = typeof parsed.healthFormat === "number" ? parsed.healthFormat : 1;
+      return { id: String(r.vit_auditrunid), startedOn: String(r.vit_startedon), packKey: String(r.vit_rulepackversion), state: parsed.state, checkpoint: undefined as never, etag: null, healthFormat };
     }
   }
   return null;

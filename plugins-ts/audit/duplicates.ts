@@ -11,10 +11,10 @@
  * the lead → contact and lead → account links (renumbered copies: the same answers as `link` over
  * the raw records).
  */
-import { buildCandidateQueries, columnsOf, DEFAULT_BLOCKING_RULES, DEFAULT_PARAMETERS, duplicateCandidatesByRecord, endPreparation, match, normaliseEmail, PairScorer, phoneSpellings, prepareCandidates, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
+import { buildCandidateQueries, columnsOf, KEYED_REASONS, keyLookupOf, MATCH_KEY_COLUMNS, type KeyLookup, DEFAULT_BLOCKING_RULES, DEFAULT_PARAMETERS, duplicateCandidatesByRecord, endPreparation, match, normaliseEmail, PairScorer, phoneSpellings, prepareCandidates, prepareInto, scoreCandidates, text, type MatchRecord, type MatchResult, type ModelParameters, type PreparedRecord } from "../engine/duplicates";
 import type { DuplicateCandidate } from "../engine/types";
 import type { DataverseGateway, Row } from "../dataverse/gateway";
-import { chunkForFilter, f, type Filter } from "../dataverse/requests";
+import { chunkForFilter, chunkIdsForIn, f, guid, type Filter } from "../dataverse/requests";
 import { readAll } from "./readall";
 
 /** Finds likely duplicates for a page of records (the uniqueness dimension). */
@@ -115,22 +115,33 @@ export function createDuplicateFinder(gateway: DataverseGateway, options: Duplic
  * same phone, same surname and given name, …), then scored against what comes back. The e-mail and
  * phone conditions of the whole page become one `Microsoft.Dynamics.CRM.In` per column (indexed
  * equality: the same rows as the per-record `eq`s OR-ed together, without a filter that grows with
- * the page); the other conditions stay OR-ed per record. Each target table's queries go in one
- * `$batch` with the page's other reads (gateway.queryMany).
+ * the page); the surname conditions stay OR-ed per record (each an indexed equality too).
+ *
+ * Company name, website and e-mail domain (accounts and leads) cannot be asked by equality of the
+ * record's own columns: with `since` (the run's "modified since"), they are looked up by the match
+ * keys the audit keeps on the targets' health rows (engine/duplicates/matchkeys.ts; `In` on
+ * `vit_matchcompany`, `vit_matchwebsite`, `vit_matchdomain`, then the records by id), and only the
+ * records modified since then — whose stored keys may be stale, or which have no health row yet —
+ * are still asked with the text conditions, `modifiedon` first. Without `since`, the text
+ * conditions go to every record. Each target table's queries go in one `$batch` with the page's
+ * other reads (gateway.queryMany).
  */
-export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: DuplicateFinderOptions & { parameters?: ModelParameters } = {}): DuplicateFinder {
+export function createTargetedDuplicateFinder(gateway: DataverseGateway, options: TargetedFinderOptions = {}): DuplicateFinder {
   const scorer = new PairScorer(options.parameters ?? DEFAULT_PARAMETERS);
+  const since = options.since ? new Date(options.since) : null;
+  const keyed = since ? new Set(options.keyedTables ?? []) : new Set<string>();
   return async (table: string, rows: readonly Row[]): Promise<Map<string, DuplicateCandidate[]>> => {
     const out = new Map<string, DuplicateCandidate[]>();
     if (!SUPPORTED.has(table) || rows.length === 0) return out;
     const source = table as DupTable;
     const idCol = `${table}id`;
     const records: MatchRecord[] = rows.map((r) => ({ id: String(r[idCol]).toLowerCase(), values: r }));
-    const byTarget = candidateFilters(source, records, options.region);
+    const byTarget = candidateFilters(source, records, options.region, since, keyed);
     const fetched = await Promise.all(
       [...byTarget].map(async ([target, q]) => {
         const seen = new Map<string, MatchRecord>();
-        for (const r of await readAll(gateway, target, [...q.select], q.filters, `duplicate candidates in ${target}`)) {
+        const [direct, keyed] = await Promise.all([readAll(gateway, target, [...q.select], q.filters, `duplicate candidates in ${target}`), byMatchKeys(gateway, target, [...q.select], q.keys)]);
+        for (const r of [...direct, ...keyed]) {
           const id = String(r[`${target}id`]).toLowerCase();
           seen.set(id, { id, values: r });
         }
@@ -145,26 +156,71 @@ export function createTargetedDuplicateFinder(gateway: DataverseGateway, options
   };
 }
 
+/**
+ * The active records of `target` whose health rows carry one of the keys: the health rows by `In`
+ * on each key column, then the records by id (both indexed). Records without a health row are not
+ * found here; they were created since the last run, so the text conditions ask for them.
+ */
+async function byMatchKeys(gateway: DataverseGateway, target: DupTable, select: readonly string[], keys: KeyLookup | null): Promise<Row[]> {
+  if (!keys) return [];
+  const healthFilters: Filter[] = [];
+  const mine = f.and(f.eq("vit_table", target), f.eq("statecode", 0));
+  for (const key of ["company", "website", "domain"] as const) {
+    const values = [...new Set(keys[key])];
+    if (values.length === 0) continue;
+    for (const chunk of chunkForFilter(values, (v) => f.in(MATCH_KEY_COLUMNS[key], v).odata)) healthFilters.push(f.and(mine, f.in(MATCH_KEY_COLUMNS[key], chunk)));
+  }
+  const ids = [...new Set((await readAll(gateway, "vit_recordhealth", ["vit_recordid"], healthFilters, `match keys in ${target} health rows`)).map((r) => String(r.vit_recordid).toLowerCase()))];
+  const idFilters = chunkIdsForIn(`${target}id`, ids).map((chunk) => f.and(f.eq("statecode", 0), f.in(`${target}id`, chunk.map((id) => guid(id)))));
+  return readAll(gateway, target, select, idFilters, `duplicate candidates in ${target} by match key`);
+}
+
+export interface TargetedFinderOptions extends DuplicateFinderOptions {
+  parameters?: ModelParameters;
+  /** The run's "modified since" (ISO): records modified since then are asked with text conditions, the others by match keys. */
+  since?: string | null;
+  /**
+   * The tables whose every record's health row the last run wrote (in the audit's scope, which
+   * filters no owner, business unit or creation date): only these are looked up by match keys.
+   */
+  keyedTables?: readonly string[];
+}
+
 const EMAIL_COLUMNS = ["emailaddress1", "emailaddress2", "emailaddress3"];
 const PHONE_COLUMNS: Readonly<Record<DupTable, readonly string[]>> = { account: ["telephone1", "telephone2"], contact: ["telephone1", "mobilephone", "telephone2"], lead: ["telephone1", "mobilephone", "telephone2"] };
 /** The reasons buildCandidateQueries gives its e-mail and phone conditions (engine/duplicates/targeted.ts). */
 const BY_KEY = new Set(["same e-mail", "same phone"]);
 
-/** Per target table: the columns to read and the filters whose rows together are every record's candidates. */
-function candidateFilters(source: DupTable, records: readonly MatchRecord[], region: string | undefined): Map<DupTable, { select: Set<string>; filters: Filter[] }> {
-  const byTarget = new Map<DupTable, { select: Set<string>; emails: Set<string>; phones: Set<string>; rest: string[] }>();
+interface TargetQueries {
+  select: Set<string>;
+  /** Every filter to read `target` with. */
+  filters: Filter[];
+  /** The match keys to look up in `target`'s health rows (null: none, or no `since`). */
+  keys: KeyLookup | null;
+}
+
+/** Per target table: the columns to read, the filters and the match keys whose rows together are every record's candidates. */
+function candidateFilters(source: DupTable, records: readonly MatchRecord[], region: string | undefined, since: Date | null, keyed: ReadonlySet<string>): Map<DupTable, TargetQueries> {
+  const byTarget = new Map<DupTable, { select: Set<string>; emails: Set<string>; phones: Set<string>; rest: string[]; recent: string[]; keys: KeyLookup | null }>();
   for (const rec of records) {
     for (const q of buildCandidateQueries(source, rec, { region })) {
-      const t = byTarget.get(q.table) ?? { select: new Set<string>(), emails: new Set<string>(), phones: new Set<string>(), rest: [] };
+      const t = byTarget.get(q.table) ?? { select: new Set<string>(), emails: new Set<string>(), phones: new Set<string>(), rest: [], recent: [], keys: null };
       q.select.forEach((c) => t.select.add(c));
       if (q.conditions.some((c) => c.reason === "same e-mail")) emailsOf(rec).forEach((e) => t.emails.add(e));
       if (q.conditions.some((c) => c.reason === "same phone")) phonesOf(rec, region ?? "US").forEach((p) => t.phones.add(p));
-      const rest = q.conditions.filter((c) => !BY_KEY.has(c.reason));
+      const lookup = keyed.has(q.table) ? keyLookupOf(source, q.table, rec.values) : null;
+      const byKeys = lookup ? q.conditions.filter((c) => KEYED_REASONS.has(c.reason)) : [];
+      const rest = q.conditions.filter((c) => !BY_KEY.has(c.reason) && !byKeys.includes(c));
       if (rest.length) t.rest.push(`(${rest.map((c) => c.filter).join(" or ")})`);
+      if (lookup && byKeys.length) {
+        t.recent.push(`(${byKeys.map((c) => c.filter).join(" or ")})`);
+        t.keys ??= { company: [], website: [], domain: [] };
+        for (const k of ["company", "website", "domain"] as const) t.keys[k].push(...lookup[k]);
+      }
       byTarget.set(q.table, t);
     }
   }
-  const out = new Map<DupTable, { select: Set<string>; filters: Filter[] }>();
+  const out = new Map<DupTable, TargetQueries>();
   for (const [target, t] of byTarget) {
     const active = f.eq("statecode", 0);
     const filters: Filter[] = [];
@@ -175,7 +231,9 @@ function candidateFilters(source: DupTable, records: readonly MatchRecord[], reg
     }
     const render = (chunk: readonly string[]): string => chunk.join(" or ");
     for (const chunk of chunkForFilter(t.rest, render)) filters.push(f.and(active, { odata: render(chunk), composite: "or" }));
-    out.set(target, { select: t.select, filters });
+    // Records modified since the last run: their stored keys may be stale (or absent), so the text conditions, after `modifiedon`.
+    if (since) for (const chunk of chunkForFilter(t.recent, render)) filters.push(f.and(active, f.ge("modifiedon", since), { odata: render(chunk), composite: "or" }));
+    out.set(target, { select: t.select, filters, keys: t.keys });
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { reportAggregates } from "./aggregates";
 import type { RunTracker } from "./checkpoint";
 import { readAll } from "./readall";
 import { RunRowChangedError } from "./runrow";
-import { GRADE_VALUE, RUN_STATUS } from "./model";
+import { GRADE_VALUE, HEALTH_FORMAT, RUN_STATUS } from "./model";
 import { scopeFilter, type TablePlan } from "./plan";
 import { AuditCancelledError, type AuditOptions, type AuditResult, type AuditScope, type RunCheckpoint } from "./types";
 
@@ -36,7 +36,7 @@ export async function completeRun(run: RunTracker, opts: AuditOptions, plans: Ta
     vit_recordschanged: cp.changed,
     vit_overallscore: report.overall.average,
     vit_overallgrade: overallGrade ? GRADE_VALUE[overallGrade] : null,
-    vit_aggregates: JSON.stringify({ report, state: run.state, coverage, retired: cp.retired, duplicateRules }),
+    vit_aggregates: JSON.stringify({ report, state: run.state, coverage, retired: cp.retired, duplicateRules, healthFormat: HEALTH_FORMAT }),
     vit_requestsmade: run.requestsSoFar(),
     vit_throttledcount: run.throttledSoFar(),
     vit_checkpoint: null,

@@ -6,6 +6,7 @@ import type { Dimension, Finding, Grade, RecordScore, Severity } from "../engine
 import { DIMENSIONS } from "../engine/types";
 import { hash53Number } from "../engine/hash";
 import type { Contribution } from "./aggregates";
+import type { MatchKeys } from "../engine/duplicates/matchkeys";
 
 /**
  * A finding as stored: only failed and waived ones (what the drill-down, reports and aggregates
@@ -100,12 +101,14 @@ export function hash53(text: string, seed = 0): string {
 /**
  * What a health row says, reduced to what decides whether it must be written again: score,
  * grade, dimension scores, every non-passed finding with its observation, the revisit time and
- * the owner (a new owner must own the health row too). `scoredOn` is not part of it.
+ * the owner (a new owner must own the health row too), and the duplicate match keys of accounts
+ * and leads (a record is looked up by them). `scoredOn` is not part of it; rows without keys keep
+ * the fingerprint they had before keys existed.
  */
-export function healthFingerprint(s: RecordScore, ownerId: string | null, packVersion: string): string {
-  return hash53(
-    JSON.stringify([packVersion, s.score, s.grade, dimensionScores(s), compactFindings(s.findings), s.revisitAfter, ownerId]),
-  );
+export function healthFingerprint(s: RecordScore, ownerId: string | null, packVersion: string, keys?: MatchKeys | null): string {
+  const parts: unknown[] = [packVersion, s.score, s.grade, dimensionScores(s), compactFindings(s.findings), s.revisitAfter, ownerId];
+  if (keys) parts.push([keys.company, keys.website, keys.domain]);
+  return hash53(JSON.stringify(parts));
 }
 
 export function contributionOf(s: RecordScore, ownerId: string | null, businessUnitId: string | null): Contribution {

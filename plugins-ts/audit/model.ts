@@ -67,6 +67,13 @@ export const SCHEDULE_LAST_RUN_BIND = `${navigationProperty(auditScheduleJson, "
 
 export const HEALTH_KEY = ["vit_table", "vit_recordid"] as const;
 
+/**
+ * What a completed run's health rows carry, stored with its aggregates: 2 = accounts' and leads'
+ * rows have duplicate match keys (engine/duplicates/matchkeys.ts). An incremental run after a run
+ * of an older format is a full one, so every row gets what the targeted lookups rely on.
+ */
+export const HEALTH_FORMAT = 2;
+
 /** Columns read back from a stored health row. */
 export const HEALTH_COLUMNS = [
   "vit_recordid",

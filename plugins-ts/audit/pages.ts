@@ -9,6 +9,7 @@
  * run keeps its checkpoint and can be resumed); scoring never writes customers' own records.
  */
 import type { CompiledPack } from "../engine/score";
+import { MATCH_KEY_COLUMNS, matchKeysOf } from "../engine/duplicates/matchkeys";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
 import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
@@ -135,7 +136,8 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
     const ownerId = str(row._ownerid_value);
     const buId = str(row._owningbusinessunit_value);
     const contribution = contributionOf(s, ownerId, buId);
-    const fp = healthFingerprint(s, ownerId, ctx.packKey);
+    const keys = plan.wantsDuplicates ? matchKeysOf(table, row) : null;
+    const fp = healthFingerprint(s, ownerId, ctx.packKey, keys);
     const old = stored.get(id);
     result.add.push(contribution);
     if (ctx.incremental && old?.active) result.remove.push(old.contribution);
@@ -162,6 +164,7 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
       statecode: STATECODE_ACTIVE,
       [HEALTH_RUN_BIND]: `/vit_auditruns(${ctx.runId})`,
     };
+    if (keys) Object.assign(health, { [MATCH_KEY_COLUMNS.company]: keys.company, [MATCH_KEY_COLUMNS.website]: keys.website, [MATCH_KEY_COLUMNS.domain]: keys.domain });
     if (ledger) Object.assign(health, { [STAGE_HISTORY_COLUMN]: ledger.json, [REGRESSED_ON_COLUMN]: ledger.regressedOn });
     if (bind) health[`${bind}@odata.bind`] = `/${entitySet}(${id})`;
     // The health row belongs to the record's owner, so Dataverse security decides who sees it.

@@ -28,9 +28,9 @@ import { completeRun, duplicateRuleFindingsOf, stopRun } from "./finish";
 import type { PageContext } from "./pages";
 import { auditTable, startSideBySide } from "./phases";
 import { ownStreams } from "./sidebyside";
-import { planAudit } from "./plan";
+import { planAudit, type TablePlan } from "./plan";
 import { ledgerProcess } from "./stages";
-import type { AuditOptions, AuditResult } from "./types";
+import type { AuditOptions, AuditResult, AuditScope } from "./types";
 import { loadWaivers } from "./waivers";
 import { waiverRecordsChangedSince } from "./waivers-in-force";
 
@@ -68,7 +68,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     early,
     cp.mode === "incremental" && cp.since ? waiverRecordsChangedSince(gateway, cp.since, now) : new Map<string, Set<string>>(),
   ]);
-  const duplicates = duplicateFinderFor(opts, cp.mode);
+  const duplicates = duplicateFinderFor(opts, cp.mode, cp.since, keyedTables(plans, scope));
 
   run.progress("preparing", null);
   try {
@@ -85,9 +85,19 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
 }
 
 /** Likely duplicates: the caller's finder, none, a targeted lookup per page (incremental) or a whole-table matcher (full). */
-function duplicateFinderFor(opts: AuditOptions, mode: "full" | "incremental"): DuplicateFinder | undefined {
+function duplicateFinderFor(opts: AuditOptions, mode: "full" | "incremental", since: string | null, keyed: string[]): DuplicateFinder | undefined {
   if (typeof opts.duplicates === "function") return opts.duplicates;
   if (opts.duplicates === false) return undefined;
   const region = opts.pack.defaultRegion;
-  return mode === "incremental" ? createTargetedDuplicateFinder(opts.gateway, { region }) : createDuplicateFinder(opts.gateway, { region });
+  return mode === "incremental" ? createTargetedDuplicateFinder(opts.gateway, { region, since, keyedTables: keyed }) : createDuplicateFinder(opts.gateway, { region });
+}
+
+/**
+ * The tables whose health rows all carry match keys: those in scope whose matching columns the
+ * audit reads, when the scope takes every record (no owner, team, business unit or creation date):
+ * an incremental run's targeted finder looks their records up by key (duplicates.ts).
+ */
+function keyedTables(plans: readonly TablePlan[], scope: AuditScope): string[] {
+  if (scope.ownerId || scope.teamId || scope.businessUnitId || scope.createdOn?.from || scope.createdOn?.to) return [];
+  return plans.filter((p) => p.wantsDuplicates).map((p) => p.table);
 }

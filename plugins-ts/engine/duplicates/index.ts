@@ -15,5 +15,6 @@ export * from "./matcher";
 export * from "./paged";
 export * from "./candidates";
 export * from "./targeted";
+export * from "./matchkeys";
 export * from "./duplicateRules";
 export { NICKNAMES, canonicalGivenName } from "./nicknames";
