@@ -15,10 +15,12 @@ export type Predicate = (row: Row) => boolean;
 
 /**
  * What an index can answer of a filter (Dataverse answers it from SQL indexes): the rows whose
- * `prop` is one of `values` (lower case: text compares case-insensitively), or an `or` / `and` of
- * such seeks. Only a superset of the matching rows: the predicate still decides each row.
+ * `prop` is one of `values` (lower case: text compares case-insensitively), those whose `prop`
+ * starts with `prefix` (`startswith`: SQL Server seeks a range of the index for `LIKE 'abc%'`, as
+ * it cannot for `contains` or `endswith`), or an `or` / `and` of such seeks. Only a superset of
+ * the matching rows: the predicate still decides each row.
  */
-export type Seek = { prop: string; values: readonly string[] } | { or: readonly Seek[] } | { and: readonly Seek[] };
+export type Seek = { prop: string; values: readonly string[] } | { prop: string; prefix: string } | { or: readonly Seek[] } | { and: readonly Seek[] };
 const SEEKS = new WeakMap<Predicate, Seek>();
 
 /** The index seek a parsed filter allows, if any (see sandbox/emulator/seek.ts). */
@@ -321,10 +323,11 @@ class FilterParser {
     const name = a.prop;
     const test =
       fn === "contains" ? (s: string) => s.includes(needle) : fn === "startswith" ? (s: string) => s.startsWith(needle) : (s: string) => s.endsWith(needle);
-    return (r) => {
+    const pred: Predicate = (r) => {
       const v = r[name];
       return v != null && test(str(v).toLowerCase());
     };
+    return withSeek(pred, fn === "startswith" && needle !== "" && seekable(a.col) ? { prop: name, prefix: needle } : undefined);
   }
 
   /** Microsoft.Dynamics.CRM.<Fn>(PropertyName='x',PropertyValue=v | PropertyValues=[…]) */

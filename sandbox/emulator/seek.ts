@@ -1,6 +1,7 @@
 /**
  * Index seeks for `$filter`: Dataverse answers `eq` and `Microsoft.Dynamics.CRM.In` on a column
- * from SQL indexes rather than reading the table, and so does the emulator. A parsed filter says
+ * (and `startswith`, a range of the index) from SQL indexes rather than reading the table, and so
+ * does the emulator. A parsed filter says
  * which seek it allows (odata.ts `seekOf`: one column's values, or an `or` / `and` of them); this
  * module turns it into the ids of the rows that can match, through the store's secondary indexes
  * (built on first use, dropped on a write). The filter's predicate still decides every row, so the
@@ -18,6 +19,10 @@ const MAX_SHARE = 0.25;
 
 /** How many ids the seek gives at most (an `and` takes its most selective part). */
 function estimate(store: EmulatorStore, table: string, seek: Seek): number {
+  if ("prefix" in seek) {
+    const [from, to] = store.prefixRange(table, seek.prop, seek.prefix);
+    return to - from;
+  }
   if ("prop" in seek) {
     const idx = store.valueIndex(table, seek.prop);
     let n = 0;
@@ -29,7 +34,11 @@ function estimate(store: EmulatorStore, table: string, seek: Seek): number {
 }
 
 function collect(store: EmulatorStore, table: string, seek: Seek, into: Set<string>): void {
-  if ("prop" in seek) {
+  if ("prefix" in seek) {
+    const [from, to] = store.prefixRange(table, seek.prop, seek.prefix);
+    const ids = store.sortedIndex(table, seek.prop).ids;
+    for (let i = from; i < to; i++) into.add(ids[i]);
+  } else if ("prop" in seek) {
     const idx = store.valueIndex(table, seek.prop);
     for (const v of seek.values) for (const id of idx.get(v) ?? []) into.add(id);
   } else if ("or" in seek) {

@@ -43,6 +43,8 @@ export class EmulatorStore {
   private journal: UndoEntry[] | null = null;
   /** Lazily built secondary indexes: physical table → property → value → ids. Dropped on any write. */
   private readonly indexes = new Map<string, Map<string, Map<string, string[]>>>();
+  /** Lazily built sorted indexes (startswith seeks): physical table → property → values in order with their ids. Dropped on any write. */
+  private readonly sortedIndexes = new Map<string, Map<string, { values: string[]; ids: string[] }>>();
 
   constructor() {
     for (const t of BY_LOGICAL.values()) {
@@ -64,6 +66,7 @@ export class EmulatorStore {
 
   private touched(t: TableDef): void {
     this.indexes.delete(storageOf(t));
+    this.sortedIndexes.delete(storageOf(t));
   }
 
   /**
@@ -110,6 +113,46 @@ export class EmulatorStore {
       perTable.set(prop, idx);
     }
     return idx;
+  }
+
+  /**
+   * The text values of `prop` in order (lower-cased), with their rows' ids: for `startswith` seeks
+   * (prefixRange). Built on first use and dropped with the value indexes on the next write.
+   */
+  sortedIndex(table: string, prop: string): { values: string[]; ids: string[] } {
+    const t = this.table(table);
+    const phys = storageOf(t);
+    let perTable = this.sortedIndexes.get(phys);
+    if (!perTable) this.sortedIndexes.set(phys, (perTable = new Map<string, { values: string[]; ids: string[] }>()));
+    let idx = perTable.get(prop);
+    if (!idx) {
+      const entries = [...this.valueIndex(table, prop)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      idx = { values: [], ids: [] };
+      for (const [v, ids] of entries) for (const id of ids) {
+        idx.values.push(v);
+        idx.ids.push(id);
+      }
+      perTable.set(prop, idx);
+    }
+    return idx;
+  }
+
+  /** Positions [from, to) in sortedIndex(table, prop) of the values starting with `prefix` (lower case). */
+  prefixRange(table: string, prop: string, prefix: string): [number, number] {
+    const { values } = this.sortedIndex(table, prop);
+    const first = (atLeast: (v: string) => boolean): number => {
+      let lo = 0;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (atLeast(values[mid])) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    const from = first((v) => v >= prefix);
+    const to = first((v) => v >= prefix && !v.startsWith(prefix));
+    return [from, Math.max(from, to)];
   }
 
   /** The latest version number handed out (used for delta tokens). */

@@ -1,5 +1,5 @@
 /**
- * The emulator answers `eq` and `Microsoft.Dynamics.CRM.In` from an index (sandbox/emulator/seek.ts):
+ * The emulator answers `eq`, `Microsoft.Dynamics.CRM.In` and `startswith` from an index (sandbox/emulator/seek.ts):
  * the rows and their order must be exactly those a scan of the table gives.
  */
 import type { EmulatorHandle } from "../../sandbox/emulator";
@@ -48,11 +48,24 @@ describe("emulator: index seeks for eq and In", () => {
     expect((await both(filters[2], 5)).viaApi).toHaveLength(5);
   });
 
-  it("scans when a condition cannot be answered from an index, with the same rows", async () => {
-    const filter = `lastname eq ${q(String(contacts[0].lastname))} or startswith(firstname,'a')`;
-    const r = await both(filter);
-    expect(r.seeks).toBe(false);
-    expect(r.viaApi).toEqual(r.scan);
+  it("scans when a condition cannot be answered from an index (contains, endswith), with the same rows", async () => {
+    for (const filter of [`lastname eq ${q(String(contacts[0].lastname))} or contains(firstname,'a')`, `endswith(emailaddress1,'.com')`]) {
+      const r = await both(filter);
+      expect(r.seeks).toBe(false);
+      expect(r.viaApi).toEqual(r.scan);
+    }
+  });
+
+  it("answers startswith from a range of the index, as SQL Server does for LIKE 'abc%', with the rows of a scan", async () => {
+    const named = contacts.filter((r) => typeof r.lastname === "string" && r.lastname.length >= 3 && r.address1_postalcode);
+    const withPostcode = named.slice(0, 30).map((r) => `(address1_postalcode eq ${q(String(r.address1_postalcode))} and startswith(lastname,${q(String(r.lastname).slice(0, 3).toUpperCase())}))`).join(" or ");
+    const filters = [`startswith(lastname,${q(String(named[0].lastname).slice(0, 2))})`, `statecode eq 0 and (${withPostcode})`, `startswith(lastname,'Zzzzzq') or lastname eq ${q(String(named[1].lastname))}`];
+    for (const filter of filters) {
+      const r = await both(filter);
+      expect(r.seeks).toBe(true);
+      expect(r.viaApi.length).toBeGreaterThan(0);
+      expect(r.viaApi).toEqual(r.scan);
+    }
   });
 
   it("sees writes made after the index was built", async () => {
