@@ -1,8 +1,9 @@
 /**
  * Where an incremental audit's requests go: a full audit of a demo organisation in an embedded
  * emulator, 1 % of the records changed, then an incremental audit whose every HTTP request is
- * listed (method, path, and for a `$batch` the operations inside it) through a logging proxy.
- * No latency, no second process: requests are counted, not timed (bench/audit/run.ts times them).
+ * listed (method, path, and for a `$batch` the operations inside it) through a logging proxy,
+ * with the milliseconds until the emulator (in this process, no latency) answered: where its work
+ * goes. bench/audit/run.ts times whole runs.
  *
  *   npx tsx bench/audit/trace.ts --size 3000
  */
@@ -35,10 +36,13 @@ async function main(): Promise<void> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      if (tracing) log.push(describe(req.method ?? "GET", req.url ?? "", body.toString("utf8")));
+      const entry = tracing ? log.push(describe(req.method ?? "GET", req.url ?? "", body.toString("utf8"))) - 1 : -1;
+      const started = process.hrtime.bigint();
       const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 500, r.headers);
         r.pipe(res);
+        // the emulator shares this process: the time to its response's headers is its work on the request
+        if (entry >= 0) log[entry] = `${String(Number((process.hrtime.bigint() - started) / 1_000_000n)).padStart(6)} ms  ${log[entry]}`;
       });
       out.end(body);
     });

@@ -79,7 +79,7 @@ export async function readRecordsById(ctx: PageContext, ids: readonly string[], 
 }
 
 /** What a stored health row contributes to the aggregates (HEALTH_COLUMNS read back). */
-function storedContribution(table: string, r: Row): ReturnType<typeof contributionOfStored> {
+export function storedContribution(table: string, r: Row): ReturnType<typeof contributionOfStored> {
   return contributionOfStored({
     table,
     score: typeof r.vit_score === "number" ? r.vit_score : null,
@@ -177,14 +177,15 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
   return result;
 }
 
-export async function writeHealth(ctx: PageContext, writes: Row[]): Promise<number> {
+/** Upserts health rows (by alternate key); `what` names their tables in the error. */
+export async function writeHealth(ctx: PageContext, writes: Row[], what = ctx.plan.table): Promise<number> {
   if (writes.length === 0) return 0;
   const outcomes = await ctx.gateway.upsertMany("vit_recordhealth", writes, { alternateKey: [...HEALTH_KEY], batchSize: 1000 });
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length) {
     const first = failed[0];
     throw new Error(
-      `${failed.length} of ${writes.length} health rows of ${ctx.plan.table} could not be written (first: ${first.key}: ${!first.ok ? first.error.message : ""}); the run keeps its checkpoint and can be resumed`,
+      `${failed.length} of ${writes.length} health rows of ${what} could not be written (first: ${first.key}: ${!first.ok ? first.error.message : ""}); the run keeps its checkpoint and can be resumed`,
     );
   }
   return writes.length;

@@ -17,8 +17,8 @@
  *
  * The steps live in one file each: plan.ts (1, what each table needs), checkpoint.ts (2, resume or
  * open the run; checkpoints and progress), waivers-in-force.ts (3), phases.ts and pages.ts (4, the
- * phases of a table and the scoring and writing of one page), finish.ts (5, completed, failed or
- * cancelled). Failure modes: a scope without tables, a pack the audit cannot plan or a column the
+ * phases of a table and the scoring and writing of one page; together.ts, every table of a small
+ * incremental run in one step), finish.ts (5, completed, failed or cancelled). Failure modes: a scope without tables, a pack the audit cannot plan or a column the
  * organisation lacks throws before a run row exists; later errors mark the run failed and rethrow.
  */
 import { compilePack } from "../engine/score";
@@ -27,7 +27,8 @@ import { createDuplicateFinder, createTargetedDuplicateFinder, type DuplicateFin
 import { completeRun, duplicateRuleFindingsOf, stopRun } from "./finish";
 import type { PageContext } from "./pages";
 import { auditTable, startSideBySide } from "./phases";
-import { ownStreams } from "./sidebyside";
+import { ownStreams, SideBySide } from "./sidebyside";
+import { auditTogether, redoTogether } from "./together";
 import { planAudit, type TablePlan } from "./plan";
 import { ledgerProcess } from "./stages";
 import type { AuditOptions, AuditResult, AuditScope } from "./types";
@@ -74,6 +75,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   try {
     // 4. Page scoring and writes, table by table, phase by phase (see phases.ts).
     const contexts = plans.map((plan): PageContext => ({ gateway, compiled, plan, now, nowIso: now.toISOString(), runId: run.runId, packKey: opened.packKey, waivers, incremental: cp.mode === "incremental", duplicates, pageSize, stages: ledgerProcess(opts.pack, plan.table) }));
+    // A small incremental run: every table in one step (together.ts); a run resumed in that step finishes it.
+    if (cp.together) await redoTogether({ run, contexts, scope, signal: opts.signal });
+    else if (streams instanceof SideBySide) await auditTogether({ run, contexts, scope, waiversChanged, streams, signal: opts.signal, afterPage: opts.afterPage });
     for (; cp.tableIndex < plans.length; cp.tableIndex++, cp.phase = "records", cp.stream = null) {
       await auditTable({ run, ctx: contexts[cp.tableIndex], scope, waiversChanged, signal: opts.signal, afterPage: opts.afterPage, streams });
     }

@@ -15,7 +15,7 @@
  * Failure modes: a first page that fails is thrown by the phase that takes it, as its own read
  * would have thrown; streams no phase takes are dropped with the run.
  */
-import type { DataverseGateway, StreamTableOptions, TablePage } from "../dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions, TablePage } from "../dataverse/gateway";
 
 type Phase = "records" | "revisits" | "gone";
 
@@ -35,6 +35,17 @@ export class SideBySide {
     const first = iterator.next();
     first.catch(() => undefined); // thrown where the phase takes it; not an unhandled rejection meanwhile
     this.started.set(`${table}|${phase}`, { iterator, first });
+  }
+
+  /**
+   * The first page of a stream started here, without taking it: its rows and whether more pages
+   * follow; null when no stream was started for this table and phase.
+   */
+  async peek(table: string, phase: Phase): Promise<{ rows: Row[]; more: boolean } | null> {
+    const s = this.started.get(`${table}|${phase}`);
+    if (!s) return null;
+    const first = await s.first;
+    return first.done ? { rows: [], more: false } : { rows: first.value.rows, more: first.value.nextLink !== null };
   }
 
   /** The stream started for this table and phase (once), or a new one. */

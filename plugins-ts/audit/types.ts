@@ -108,6 +108,11 @@ export interface RunCheckpoint {
   stream: StreamCheckpoint | null;
   /** A page counted in the aggregates whose writes may not all have happened: re-read from here. */
   redo: { from: StreamCheckpoint | null; phase: "records" } | null;
+  /**
+   * An incremental run whose tables were scored together (together.ts), counted but its writes
+   * perhaps not all done: per table, the ids it read by id besides the modified records' first page.
+   */
+  together?: Record<string, string[]> | null;
   scanned: number;
   changed: number;
   retired: number;
