@@ -79,7 +79,8 @@ async function readById(ctx: PageContext, ids: readonly string[], scope: AuditSc
 
 /** Scores every table's rows at once (their reads share `$batch`es) and writes the results; returns the health rows changed. */
 async function scoreAndWrite(steps: readonly TableStep[], rows: readonly Row[][], before: (results: PageResult[]) => Promise<void>): Promise<number> {
-  const results = await Promise.all(steps.map((s, i) => scorePage(s.ctx, rows[i])));
+  const none: PageResult = { writes: [], add: [], remove: [], writtenBefore: 0 };
+  const results = await Promise.all(steps.map((s, i) => (rows[i].length ? scorePage(s.ctx, rows[i]) : Promise.resolve(none))));
   await before(results);
   // Every table's health rows in one upsertMany: one table (vit_recordhealth), one alternate key.
   const writes = results.flatMap((r) => r.writes);
@@ -120,7 +121,8 @@ export async function auditTogether(t: Together): Promise<boolean> {
     cp.together = Object.fromEntries(steps.map((s) => [s.ctx.plan.table, s.extraIds]));
     cp.tableIndex = t.contexts.length;
     cp.phase = "gone";
-    await run.saveCheckpoint();
+    // Nothing to write: nothing a resumed run would have to redo (the final run row saves the counts).
+    if (results.some((r) => r.writes.length) || steps.some((s) => s.gone.length)) await run.saveCheckpoint();
   });
   cp.changed += changed;
   cp.retired += await retire(steps);
