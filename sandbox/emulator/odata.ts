@@ -20,7 +20,7 @@ export type Predicate = (row: Row) => boolean;
  * it cannot for `contains` or `endswith`), or an `or` / `and` of such seeks. Only a superset of
  * the matching rows: the predicate still decides each row.
  */
-export type Seek = { prop: string; values: readonly string[] } | { prop: string; prefix: string } | { or: readonly Seek[] } | { and: readonly Seek[] };
+export type Seek = { prop: string; values: readonly string[] } | { prop: string; prefix: string } | { or: readonly Seek[]; branches: readonly Predicate[] } | { and: readonly Seek[] };
 const SEEKS = new WeakMap<Predicate, Seek>();
 
 /** The index seek a parsed filter allows, if any (see sandbox/emulator/seek.ts). */
@@ -186,7 +186,8 @@ class FilterParser {
     }
     if (parts.length === 1) return parts[0];
     const seeks = parts.map(seekOf);
-    return withSeek((r) => parts.some((p) => p(r)), seeks.every((x) => x !== undefined) ? { or: seeks } : undefined);
+    // Each branch's seek with its own predicate: an index union, each branch's rows tested by that branch alone (seek.ts).
+    return withSeek((r) => parts.some((p) => p(r)), seeks.every((x) => x !== undefined) ? { or: seeks, branches: parts } : undefined);
   }
   private and(): Predicate {
     const parts = [this.not()];

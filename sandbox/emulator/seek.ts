@@ -4,11 +4,14 @@
  * does the emulator. A parsed filter says
  * which seek it allows (odata.ts `seekOf`: one column's values, or an `or` / `and` of them); this
  * module turns it into the ids of the rows that can match, through the store's secondary indexes
- * (built on first use, dropped on a write). The filter's predicate still decides every row, so the
- * result is exactly that of a scan, in the same order — only fewer rows are looked at.
+ * (built on first use, dropped on a write). An `or` is an index union as SQL Server does it: each
+ * branch's rows are tested against that branch alone, so an OR of a page's hundreds of per-record
+ * conditions costs the rows its branches find, not every row times every branch. The filter's
+ * predicate still decides every row, so the result is exactly that of a scan, in the same order —
+ * only fewer rows are looked at.
  *
- * Failure modes: none of its own; a seek that would keep more than a quarter of the table is not
- * worth it and gives null (the caller scans).
+ * Failure modes: none of its own; a seek that would cost more than a quarter of a scan (rows
+ * looked at, against the table's rows times the branches a scan tests) gives null (the caller scans).
  */
 import type { Predicate, Seek } from "./odata";
 import { seekOf } from "./odata";
@@ -33,6 +36,13 @@ function estimate(store: EmulatorStore, table: string, seek: Seek): number {
   return Math.min(...seek.and.map((s) => estimate(store, table, s)));
 }
 
+/** How many branches a scan tests per row at most: the widest `or` (an `and` stops at its first false part). */
+function width(seek: Seek): number {
+  if ("or" in seek) return Math.max(seek.or.length, ...seek.or.map(width));
+  if ("and" in seek) return Math.max(1, ...seek.and.map(width));
+  return 1;
+}
+
 function collect(store: EmulatorStore, table: string, seek: Seek, into: Set<string>): void {
   if ("prefix" in seek) {
     const [from, to] = store.prefixRange(table, seek.prop, seek.prefix);
@@ -42,7 +52,16 @@ function collect(store: EmulatorStore, table: string, seek: Seek, into: Set<stri
     const idx = store.valueIndex(table, seek.prop);
     for (const v of seek.values) for (const id of idx.get(v) ?? []) into.add(id);
   } else if ("or" in seek) {
-    for (const s of seek.or) collect(store, table, s, into);
+    seek.or.forEach((s, i) => {
+      const found = new Set<string>();
+      collect(store, table, s, found);
+      const branch = seek.branches[i];
+      for (const id of found) {
+        if (into.has(id)) continue;
+        const row = store.get(table, id);
+        if (row && branch(row)) into.add(id);
+      }
+    });
   } else {
     let best = seek.and[0];
     let bestN = Infinity;
@@ -61,7 +80,7 @@ function collect(store: EmulatorStore, table: string, seek: Seek, into: Set<stri
 export function seekIds(store: EmulatorStore, table: string, filter: Predicate | null): string[] | null {
   const seek = filter ? seekOf(filter) : undefined;
   if (!seek) return null;
-  if (estimate(store, table, seek) > MAX_SHARE * store.count(table)) return null;
+  if (estimate(store, table, seek) > MAX_SHARE * store.count(table) * width(seek)) return null;
   const ids = new Set<string>();
   collect(store, table, seek, ids);
   return [...ids].sort();
