@@ -57,8 +57,8 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   let since: string | null = null;
   let fullBecause: string | undefined;
   let state = emptyAggregates();
-  // Who is auditing, the last completed run and the runs in progress, read together (one $batch
-  // besides WhoAmI: webapi/coalesce.ts); a busy scope is refused before the run row exists.
+  // Who is auditing, the last completed run and the runs in progress, read together (one $batch,
+  // WhoAmI in it: webapi/coalesce.ts); a busy scope is refused before the run row exists.
   const [me, last] = await Promise.all([gateway.whoAmI(), mode === "incremental" ? lastCompletedRun(gateway, key) : null, refuseIfBusy(gateway, scope)]);
   if (mode === "incremental") {
     if (!last) {

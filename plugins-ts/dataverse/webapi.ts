@@ -33,7 +33,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
   const stageNames = new Map<string, string>();
   const gateway: DataverseGateway = {
     adapter: "webapi",
-    whoAmI: () => whoAmI(conn),
+    whoAmI: () => whoAmI(conn, together),
     entitySetName: async (table) => (await conn.tableInfo(table)).entitySetName,
     checkColumns: (required) => checkColumns(conn, required),
     retrieveRecord: (table, id, columns) => retrieveRecord(conn, table, id, columns),

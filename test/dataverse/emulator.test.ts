@@ -232,4 +232,21 @@ describe("gateway against the emulator: demo organisation", () => {
     const me = await gatewayFor(emu, tokenOf(emu, "rep1")).whoAmI();
     expect(me.userId).toBe(userId(emu, "rep1"));
   });
+
+  it("sends whoAmI in the $batch of the reads asked with it, answering as it does alone", async () => {
+    const alone = await gatewayFor(emu, tokenOf(emu, "rep1")).whoAmI();
+    emu.resetStats();
+    const gw = gatewayFor(emu, tokenOf(emu, "rep1"));
+    await gw.prefetchMetadata!(["contact"]);
+    emu.resetStats();
+    const firstPage = async (): Promise<Row[]> => {
+      for await (const page of gw.streamTable({ table: "contact", columns: ["fullname"], pageSize: 10 })) return page.rows;
+      return [];
+    };
+    const [me, rows] = await Promise.all([gw.whoAmI(), firstPage()]);
+    expect(me).toEqual(alone);
+    expect(rows).toHaveLength(10);
+    expect(emu.stats().requests).toBe(1);
+    expect(emu.stats().byKind.batch).toBe(1);
+  });
 });
