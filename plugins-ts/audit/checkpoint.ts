@@ -11,10 +11,10 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import { etagOf, type DataverseGateway, type GatewayStats, type Row } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway, type GatewayStats, type Row, type TablePage } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
-import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
+import { AuditBusyError, confirmExclusive, refuseIfBusy, runningRunsQuery } from "./exclusive";
 import { RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
 import { packVersionKey } from "./plan";
 import { scopeKey } from "./scope";
@@ -75,22 +75,29 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
     }
   }
   const cp = newCheckpoint(mode, since);
-  const created = await gateway.createMany("vit_auditrun", [
+  // The run row, and the runs in progress read again right after it in the same $batch (a batch
+  // runs in order: the read sees the new row; it is not made when the create failed).
+  const created = await gateway.writeFirst(
     {
-      vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
-      vit_mode: RUN_MODE[mode],
-      vit_status: RUN_STATUS.running,
-      vit_scope: key,
-      vit_startedon: nowIso,
-      vit_rulepackversion: packKey,
-      vit_checkpoint: JSON.stringify({ checkpoint: cp, state }),
-      [RUN_BY_BIND]: `/systemusers(${me.userId})`,
+      op: "create",
+      table: "vit_auditrun",
+      row: {
+        vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
+        vit_mode: RUN_MODE[mode],
+        vit_status: RUN_STATUS.running,
+        vit_scope: key,
+        vit_startedon: nowIso,
+        vit_rulepackversion: packKey,
+        vit_checkpoint: JSON.stringify({ checkpoint: cp, state }),
+        [RUN_BY_BIND]: `/systemusers(${me.userId})`,
+      },
     },
-  ]);
-  const outcome = created[0];
-  if (!outcome?.ok || !outcome.id) throw new Error(`could not create the audit run row: ${outcome && !outcome.ok ? outcome.error.message : "no id returned"}`);
+    { stream: runningRunsQuery() },
+  );
+  const outcome = created.first;
+  if (!outcome.ok || !outcome.id) throw new Error(`could not create the audit run row: ${!outcome.ok ? outcome.error.message : "no id returned"}`);
   const row = new RunRowWriter(gateway, outcome.id, outcome.etag ?? null);
-  await withdrawIfNotFirst(gateway, scope, row);
+  await withdrawIfNotFirst(gateway, scope, row, created.pages ?? undefined);
   return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey, etag: outcome.etag ?? null };
 }
 
@@ -100,9 +107,9 @@ export function newCheckpoint(mode: "full" | "incremental", since: string | null
 }
 
 /** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
-async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, row: RunRowWriter): Promise<void> {
+async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, row: RunRowWriter, pages?: AsyncIterable<TablePage>): Promise<void> {
   try {
-    await confirmExclusive(gateway, scope, row.runId);
+    await confirmExclusive(gateway, scope, row.runId, pages);
   } catch (err) {
     if (!(err instanceof AuditBusyError)) throw err;
     await row.write({ vit_status: RUN_STATUS.cancelled, vit_error: err.message.slice(0, 4000), vit_checkpoint: null });

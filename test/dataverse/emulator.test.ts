@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
 import { MissingColumnsError, WriteGuardError } from "../../plugins-ts/dataverse/errors";
-import type { DataverseGateway, Row } from "../../plugins-ts/dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions } from "../../plugins-ts/dataverse/gateway";
 import { f } from "../../plugins-ts/dataverse/requests";
 import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 
@@ -231,6 +231,44 @@ describe("gateway against the emulator: demo organisation", () => {
   it("answers whoAmI for the signed-in user", async () => {
     const me = await gatewayFor(emu, tokenOf(emu, "rep1")).whoAmI();
     expect(me.userId).toBe(userId(emu, "rep1"));
+  });
+
+  describe("writeFirst: a write, then in the same $batch what must not run before it", () => {
+    const runs = (name: string, pageSize = 50): StreamTableOptions => ({ table: "vit_auditrun", columns: ["vit_name"], filter: f.eq("vit_name", name), orderBy: ["createdon asc"], pageSize });
+
+    it("creates a row and reads after it a query that finds it, its later pages followed", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      await gw.createMany("vit_auditrun", [{ vit_name: "wf read" }, { vit_name: "wf read" }]);
+      await gw.prefetchMetadata!(["vit_auditrun"]);
+      emu.resetStats();
+      const id = randomUUID();
+      const out = await gw.writeFirst({ op: "create", table: "vit_auditrun", row: { vit_auditrunid: id, vit_name: "wf read" } }, { stream: runs("wf read", 1) });
+      expect(out.first).toMatchObject({ ok: true, id });
+      expect(out.first.ok && out.first.etag).toMatch(/^W\/"/);
+      expect(emu.stats().requests).toBe(1);
+      const pages: Row[][] = [];
+      for await (const p of out.pages!) pages.push(p.rows);
+      expect(pages.map((p) => p.length)).toEqual([1, 1, 1]);
+      expect(pages.flat().map((r) => r.vit_auditrunid)).toContain(id);
+      // The first page came with the create; the other two followed its nextLink.
+      expect(emu.stats().requests).toBe(3);
+      expect(emu.stats().rowsRead).toBe(3);
+    });
+
+    it("reads nothing after a create that failed", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const id = randomUUID();
+      await gw.createMany("vit_auditrun", [{ vit_auditrunid: id, vit_name: "wf twice" }]);
+      emu.resetStats();
+      const out = await gw.writeFirst({ op: "create", table: "vit_auditrun", row: { vit_auditrunid: id, vit_name: "wf twice, again" } }, { stream: runs("wf twice") });
+      expect(out.first.ok).toBe(false);
+      expect(!out.first.ok && out.first.error.status).toBe(412);
+      expect(out.pages).toBeNull();
+      expect(emu.stats().requests).toBe(1);
+      // The batch stopped at the failed create: the read after it was not made.
+      expect(emu.stats().rowsRead).toBe(0);
+      expect(emu.store.rows("vit_auditrun").filter((r) => r.vit_auditrunid === id).map((r) => r.vit_name)).toEqual(["wf twice"]);
+    });
   });
 
   it("sends whoAmI in the $batch of the reads asked with it, answering as it does alone", async () => {
