@@ -3,7 +3,7 @@
  * id or the latest of its scope, with its checkpoint and aggregates) or opened as a new
  * vit_auditrun row (incremental runs start from the last completed run's aggregates, or fall back to
  * a full run and say why). While the run goes, `RunTracker` counts its requests, reports progress
- * and saves the checkpoint after every page.
+ * and saves the checkpoint after every page (first in the `$batch` of the page's health rows).
  *
  * Failure modes: a new run while an audit of an overlapping scope is running is refused
  * (AuditBusyError, exclusive.ts; resuming is not checked); a run to resume that completed, audited
@@ -11,7 +11,7 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import { etagOf, type DataverseGateway, type GatewayStats, type Row, type TablePage } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway, type GatewayStats, type Row, type TablePage, type Upserts, type WriteOutcome } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
 import { AuditBusyError, confirmExclusive, refuseIfBusy, runningRunsQuery } from "./exclusive";
@@ -187,17 +187,24 @@ export class RunTracker {
     });
   }
 
-  async saveCheckpoint(): Promise<void> {
+  /**
+   * Saves the checkpoint; with `then`, the upserts go after it in the same `$batch` and run only
+   * once it is saved (runrow.ts writeThen): their outcomes, or null when they were not sent with it.
+   */
+  async saveCheckpoint(then?: Upserts): Promise<WriteOutcome[] | null> {
     const cp = this.cp;
     this.savedPages = cp.pages;
-    await this.row.write({
+    const patch: Row = {
       vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar(), retried: this.retriedSoFar() }, state: this.state }),
       vit_recordsscanned: cp.scanned,
       vit_recordschanged: cp.changed,
       vit_requestsmade: this.requestsSoFar(),
       vit_throttledcount: this.throttledSoFar(),
       ...this.checkpointColumns?.(),
-    });
+    };
+    if (then) return this.row.writeThen(patch, then);
+    await this.row.write(patch);
+    return null;
   }
 }
 

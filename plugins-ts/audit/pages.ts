@@ -10,7 +10,7 @@
  */
 import type { CompiledPack } from "../engine/score";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
-import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions, Upserts, WriteOutcome } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
 import { applyContribution, type AggregateState } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
@@ -174,9 +174,16 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
   return result;
 }
 
-export async function writeHealth(ctx: PageContext, writes: Row[]): Promise<number> {
+/** The upserts of a page's health rows (sent after the page's checkpoint in its `$batch`: phases.ts). */
+export function healthUpserts(writes: readonly Row[]): Upserts {
+  return { table: "vit_recordhealth", rows: writes, opts: { alternateKey: [...HEALTH_KEY], batchSize: 1000 } };
+}
+
+/** Writes a page's health rows, or (`sent`) checks the outcomes of their upserts sent with the checkpoint; the rows written. */
+export async function writeHealth(ctx: PageContext, writes: Row[], sent?: WriteOutcome[] | null): Promise<number> {
   if (writes.length === 0) return 0;
-  const outcomes = await ctx.gateway.upsertMany("vit_recordhealth", writes, { alternateKey: [...HEALTH_KEY], batchSize: 1000 });
+  const u = healthUpserts(writes);
+  const outcomes = sent ?? (await ctx.gateway.upsertMany(u.table, u.rows, u.opts));
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length) {
     const first = failed[0];

@@ -130,7 +130,14 @@ export interface FirstWrite {
 }
 
 /** What `writeFirst` sends after its write, in the same `$batch`: upserts (as upsertMany) or a read (as streamTable, from its first page). */
-export type AfterFirstWrite = { upsert: { table: string; rows: readonly Row[]; opts?: UpsertOptions } } | { stream: StreamTableOptions };
+export type AfterFirstWrite = { upsert: Upserts } | { stream: StreamTableOptions };
+
+/** Rows to upsert, as upsertMany takes them. */
+export interface Upserts {
+  table: string;
+  rows: readonly Row[];
+  opts?: UpsertOptions;
+}
 
 export interface FirstWritten {
   /** The first write's outcome (its new ETag when it asked for one, as createMany / updateMany). */

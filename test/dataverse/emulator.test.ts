@@ -255,6 +255,50 @@ describe("gateway against the emulator: demo organisation", () => {
       expect(emu.stats().rowsRead).toBe(3);
     });
 
+    const health = (tag: string, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ vit_table: "lead", vit_recordid: randomUUID(), vit_name: `${tag} ${i}`, vit_score: 50 }));
+    const madeRun = async (gw: DataverseGateway, name: string): Promise<{ id: string; etag: string }> => {
+      const [m] = await gw.createMany("vit_auditrun", [{ vit_name: name }]);
+      if (!m?.ok || !m.id || !m.etag) throw new Error("setup: run row not created");
+      return { id: m.id, etag: m.etag };
+    };
+    const storedNamed = (tag: string): number => emu.store.rows("vit_recordhealth").filter((r) => String(r.vit_name).startsWith(`${tag} `)).length;
+
+    it("updates a row, then upserts; rows past the batch's 1,000 operations and rows after a failed one are sent after it", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const made = await madeRun(gw, "wf update");
+      await gw.prefetchMetadata!(["vit_auditrun", "vit_recordhealth"]);
+      emu.resetStats();
+      const rows = health("wf many", 1200);
+      rows[7] = { ...rows[7], vit_score: "not a number" };
+      const out = await gw.writeFirst(
+        { op: "update", table: "vit_auditrun", row: { vit_auditrunid: made.id, vit_name: "wf update, saved", "@odata.etag": made.etag } },
+        { upsert: { table: "vit_recordhealth", rows, opts: { alternateKey: ["vit_table", "vit_recordid"] } } },
+      );
+      expect(out.first.ok).toBe(true);
+      expect(out.first.ok && out.first.etag).not.toBe(made.etag);
+      expect(out.upserted).toHaveLength(1200);
+      expect(out.upserted!.filter((o) => !o.ok).map((o) => o.index)).toEqual([7]);
+      expect(storedNamed("wf many")).toBe(1199);
+      // The first $batch stopped at the bad row; the rows after it and past its 1,000 operations followed.
+      expect(emu.stats().byKind.batch).toBe(3);
+    });
+
+    it("upserts nothing after an update that was refused", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const made = await madeRun(gw, "wf stale");
+      await gw.updateMany("vit_auditrun", [{ vit_auditrunid: made.id, vit_name: "wf stale, changed by another process" }]);
+      await gw.prefetchMetadata!(["vit_auditrun", "vit_recordhealth"]);
+      emu.resetStats();
+      const out = await gw.writeFirst(
+        { op: "update", table: "vit_auditrun", row: { vit_auditrunid: made.id, vit_name: "wf stale, ours", "@odata.etag": made.etag } },
+        { upsert: { table: "vit_recordhealth", rows: health("wf refused", 3), opts: { alternateKey: ["vit_table", "vit_recordid"] } } },
+      );
+      expect(!out.first.ok && out.first.error.status).toBe(412);
+      expect(out.upserted).toBeNull();
+      expect(storedNamed("wf refused")).toBe(0);
+      expect(emu.stats().requests).toBe(1);
+    });
+
     it("reads nothing after a create that failed", async () => {
       const gw = gatewayFor(emu, emu.adminToken);
       const id = randomUUID();
