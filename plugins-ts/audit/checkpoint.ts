@@ -3,7 +3,7 @@
  * id or the latest of its scope, with its checkpoint and aggregates) or opened as a new
  * vit_auditrun row (incremental runs start from the last completed run's aggregates, or fall back to
  * a full run and say why). While the run goes, `RunTracker` counts its requests, reports progress
- * and saves the checkpoint after every page.
+ * and saves the checkpoint after every page (first in the `$batch` of the page's health rows).
  *
  * Failure modes: a new run while an audit of an overlapping scope is running is refused
  * (AuditBusyError, exclusive.ts; resuming is not checked); a run to resume that completed, audited
@@ -11,10 +11,10 @@
  * naming it; a run row that cannot be created or a
  * checkpoint that cannot be saved throws (the caller records the run as failed).
  */
-import { etagOf, type DataverseGateway, type GatewayStats, type Row } from "../dataverse/gateway";
+import { etagOf, type DataverseGateway, type GatewayStats, type Row, type TablePage, type Upserts, type WriteOutcome } from "../dataverse/gateway";
 import { f, guid } from "../dataverse/requests";
 import { emptyAggregates, type AggregateState } from "./aggregates";
-import { AuditBusyError, confirmExclusive, refuseIfBusy } from "./exclusive";
+import { AuditBusyError, confirmExclusive, refuseIfBusy, runningRunsQuery } from "./exclusive";
 import { HEALTH_FORMAT, RUN_BY_BIND, RUN_MODE, RUN_STATUS, str } from "./model";
 import { packVersionKey } from "./plan";
 import { scopeKey } from "./scope";
@@ -57,8 +57,8 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
   let since: string | null = null;
   let fullBecause: string | undefined;
   let state = emptyAggregates();
-  // Who is auditing, the last completed run and the runs in progress, read together (one $batch
-  // besides WhoAmI: webapi/coalesce.ts); a busy scope is refused before the run row exists.
+  // Who is auditing, the last completed run and the runs in progress, read together (one $batch,
+  // WhoAmI in it: webapi/coalesce.ts); a busy scope is refused before the run row exists.
   const [me, last] = await Promise.all([gateway.whoAmI(), mode === "incremental" ? lastCompletedRun(gateway, key) : null, refuseIfBusy(gateway, scope)]);
   if (mode === "incremental") {
     if (!last) {
@@ -78,22 +78,29 @@ export async function openRun(opts: AuditOptions): Promise<OpenedRun> {
     }
   }
   const cp = newCheckpoint(mode, since);
-  const created = await gateway.createMany("vit_auditrun", [
+  // The run row, and the runs in progress read again right after it in the same $batch (a batch
+  // runs in order: the read sees the new row; it is not made when the create failed).
+  const created = await gateway.writeFirst(
     {
-      vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
-      vit_mode: RUN_MODE[mode],
-      vit_status: RUN_STATUS.running,
-      vit_scope: key,
-      vit_startedon: nowIso,
-      vit_rulepackversion: packKey,
-      vit_checkpoint: JSON.stringify({ checkpoint: cp, state }),
-      [RUN_BY_BIND]: `/systemusers(${me.userId})`,
+      op: "create",
+      table: "vit_auditrun",
+      row: {
+        vit_name: `${mode === "full" ? "Full" : "Incremental"} audit ${nowIso.slice(0, 16).replace("T", " ")} (${scope.tables.join(", ")})`,
+        vit_mode: RUN_MODE[mode],
+        vit_status: RUN_STATUS.running,
+        vit_scope: key,
+        vit_startedon: nowIso,
+        vit_rulepackversion: packKey,
+        vit_checkpoint: JSON.stringify({ checkpoint: cp, state }),
+        [RUN_BY_BIND]: `/systemusers(${me.userId})`,
+      },
     },
-  ]);
-  const outcome = created[0];
-  if (!outcome?.ok || !outcome.id) throw new Error(`could not create the audit run row: ${outcome && !outcome.ok ? outcome.error.message : "no id returned"}`);
+    { stream: runningRunsQuery() },
+  );
+  const outcome = created.first;
+  if (!outcome.ok || !outcome.id) throw new Error(`could not create the audit run row: ${!outcome.ok ? outcome.error.message : "no id returned"}`);
   const row = new RunRowWriter(gateway, outcome.id, outcome.etag ?? null);
-  await withdrawIfNotFirst(gateway, scope, row);
+  await withdrawIfNotFirst(gateway, scope, row, created.pages ?? undefined);
   return { runId: outcome.id, cp, state, resumed: false, fullBecause, startedOn: nowIso, packKey, etag: outcome.etag ?? null };
 }
 
@@ -103,9 +110,9 @@ export function newCheckpoint(mode: "full" | "incremental", since: string | null
 }
 
 /** Two audits of overlapping scopes started at once: the later one marks its row cancelled and is refused. */
-async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, row: RunRowWriter): Promise<void> {
+async function withdrawIfNotFirst(gateway: DataverseGateway, scope: AuditScope, row: RunRowWriter, pages?: AsyncIterable<TablePage>): Promise<void> {
   try {
-    await confirmExclusive(gateway, scope, row.runId);
+    await confirmExclusive(gateway, scope, row.runId, pages);
   } catch (err) {
     if (!(err instanceof AuditBusyError)) throw err;
     await row.write({ vit_status: RUN_STATUS.cancelled, vit_error: err.message.slice(0, 4000), vit_checkpoint: null });
@@ -183,17 +190,24 @@ export class RunTracker {
     });
   }
 
-  async saveCheckpoint(): Promise<void> {
+  /**
+   * Saves the checkpoint; with `then`, the upserts go after it in the same `$batch` and run only
+   * once it is saved (runrow.ts writeThen): their outcomes, or null when they were not sent with it.
+   */
+  async saveCheckpoint(then?: Upserts): Promise<WriteOutcome[] | null> {
     const cp = this.cp;
     this.savedPages = cp.pages;
-    await this.row.write({
+    const patch: Row = {
       vit_checkpoint: JSON.stringify({ checkpoint: { ...cp, requests: this.requestsSoFar(), throttled: this.throttledSoFar(), retried: this.retriedSoFar() }, state: this.state }),
       vit_recordsscanned: cp.scanned,
       vit_recordschanged: cp.changed,
       vit_requestsmade: this.requestsSoFar(),
       vit_throttledcount: this.throttledSoFar(),
       ...this.checkpointColumns?.(),
-    });
+    };
+    if (then) return this.row.writeThen(patch, then);
+    await this.row.write(patch);
+    return null;
   }
 }
 

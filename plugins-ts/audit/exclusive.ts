@@ -4,7 +4,8 @@
  * and aggregates, so a new run is refused while an overlapping one is running. The check is made
  * twice: before the new run row is created (the usual refusal) and right after (two audits
  * starting in the same instant both see each other; the later row — by creation time, then id —
- * withdraws), so exactly one of them goes on.
+ * withdraws), so exactly one of them goes on. The second read goes in the `$batch` that creates
+ * the row, after the create (checkpoint.ts; a batch runs in order), so it sees the new row.
  *
  * A run left "running" by a killed process does not block forever: a run whose row has not been
  * touched (each page saves a checkpoint) for `STALE_RUN_MS` counts as abandoned; it can still be
@@ -12,7 +13,7 @@
  *
  * Failure modes: `AuditBusyError`, naming the running run, its scope and how to resume or wait.
  */
-import type { DataverseGateway } from "../dataverse/gateway";
+import type { DataverseGateway, StreamTableOptions, TablePage } from "../dataverse/gateway";
 import { f } from "../dataverse/requests";
 import { RUN_STATUS, str } from "./model";
 import { parseScopeKey } from "./scope";
@@ -57,12 +58,17 @@ interface RunningRun {
   createdOn: string;
 }
 
-async function runningOverlapping(gateway: DataverseGateway, scope: AuditScope): Promise<RunningRun[]> {
-  const out: RunningRun[] = [];
+/** The read of the runs in progress (those whose row changed within STALE_RUN_MS). */
+export function runningRunsQuery(): StreamTableOptions {
   // Row times are Dataverse's clock: compare with this machine's, not with an audit's (possibly simulated) "now".
   const fresh = new Date(Date.now() - STALE_RUN_MS);
   const filter = f.and(f.eq("vit_status", RUN_STATUS.running), f.ge("modifiedon", fresh));
-  for await (const page of gateway.streamTable({ table: "vit_auditrun", columns: ["vit_name", "vit_scope", "createdon", "_vit_parentrun_value"], filter, orderBy: ["createdon asc"], pageSize: 50 })) {
+  return { table: "vit_auditrun", columns: ["vit_name", "vit_scope", "createdon", "_vit_parentrun_value"], filter, orderBy: ["createdon asc"], pageSize: 50 };
+}
+
+async function runningOverlapping(gateway: DataverseGateway, scope: AuditScope, pages: AsyncIterable<TablePage> = gateway.streamTable(runningRunsQuery())): Promise<RunningRun[]> {
+  const out: RunningRun[] = [];
+  for await (const page of pages) {
     for (const r of page.rows) {
       const id = String(r.vit_auditrunid).toLowerCase();
       // A partition (partitions.ts) is covered by its run, which is running too.
@@ -81,9 +87,13 @@ export async function refuseIfBusy(gateway: DataverseGateway, scope: AuditScope)
   if (running) throw new AuditBusyError(running.id, running.name, running.scope);
 }
 
-/** After creating run `runId`: the overlapping run created first keeps going; a later one gets AuditBusyError. */
-export async function confirmExclusive(gateway: DataverseGateway, scope: AuditScope, runId: string): Promise<void> {
-  const all = await runningOverlapping(gateway, scope);
+/**
+ * After creating run `runId`: the overlapping run created first keeps going; a later one gets
+ * AuditBusyError. `pages`: the runs in progress as read with the create (runningRunsQuery, in the
+ * same `$batch` after it: gateway.writeFirst), so the new row is among them.
+ */
+export async function confirmExclusive(gateway: DataverseGateway, scope: AuditScope, runId: string, pages?: AsyncIterable<TablePage>): Promise<void> {
+  const all = await runningOverlapping(gateway, scope, pages);
   const id = runId.toLowerCase();
   const mine = all.find((o) => o.id === id);
   if (!mine) return;

@@ -11,7 +11,7 @@
 import type { CompiledPack } from "../engine/score";
 import { MATCH_KEY_COLUMNS, matchKeysOf } from "../engine/duplicates/matchkeys";
 import type { DuplicateCandidate, EngineRecord, RelatedFacts } from "../engine/types";
-import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions, Upserts, WriteOutcome } from "../dataverse/gateway";
 import { chunkIdsForIn, f, guid } from "../dataverse/requests";
 import { applyContribution, type AggregateState } from "./aggregates";
 import type { DuplicateFinder } from "./duplicates";
@@ -177,10 +177,19 @@ export async function scorePage(ctx: PageContext, rows: readonly Row[]): Promise
   return result;
 }
 
-/** Upserts health rows (by alternate key); `what` names their tables in the error. */
-export async function writeHealth(ctx: PageContext, writes: Row[], what = ctx.plan.table): Promise<number> {
+/** The upserts of a page's health rows (sent after the page's checkpoint in its `$batch`: phases.ts). */
+export function healthUpserts(writes: readonly Row[]): Upserts {
+  return { table: "vit_recordhealth", rows: writes, opts: { alternateKey: [...HEALTH_KEY], batchSize: 1000 } };
+}
+
+/**
+ * Writes health rows, or (`sent`) checks the outcomes of their upserts sent with the checkpoint;
+ * the rows written. `what` names their tables in the error.
+ */
+export async function writeHealth(ctx: PageContext, writes: Row[], sent?: WriteOutcome[] | null, what = ctx.plan.table): Promise<number> {
   if (writes.length === 0) return 0;
-  const outcomes = await ctx.gateway.upsertMany("vit_recordhealth", writes, { alternateKey: [...HEALTH_KEY], batchSize: 1000 });
+  const u = healthUpserts(writes);
+  const outcomes = sent ?? (await ctx.gateway.upsertMany(u.table, u.rows, u.opts));
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length) {
     const first = failed[0];

@@ -12,7 +12,7 @@ import type { DataverseGateway, Row, StreamTableOptions } from "../dataverse/gat
 import { chunkIdsForIn, f } from "../dataverse/requests";
 import type { RunTracker } from "./checkpoint";
 import { STATECODE_ACTIVE, str } from "./model";
-import { applyResult, goneStream, readRecordsById, recordsStream, redoPage, retireGone, scorePage, writeHealth, type PageContext, type StreamContext } from "./pages";
+import { applyResult, goneStream, healthUpserts, readRecordsById, recordsStream, redoPage, retireGone, scorePage, writeHealth, type PageContext, type StreamContext } from "./pages";
 import { primaryId } from "./plan";
 import { SideBySide } from "./sidebyside";
 import { AuditCancelledError, type AuditOptions, type AuditScope, type RunCheckpoint } from "./types";
@@ -89,8 +89,10 @@ async function recordsPhase({ run, ctx, scope, signal, afterPage, streams }: Tab
     cp.stream = page.checkpoint;
     cp.scanned += page.rows.length;
     cp.pages++;
-    await run.saveCheckpoint();
-    cp.changed += await writeHealth(ctx, result.writes);
+    // The checkpoint first, the health rows after it in the same $batch: they run only once it is
+    // saved (gateway.writeFirst), so it is durable no later than they are.
+    const sent = await run.saveCheckpoint(result.writes.length ? healthUpserts(result.writes) : undefined);
+    cp.changed += await writeHealth(ctx, result.writes, sent);
     cp.redo = null;
     run.progress("records", table);
     await afterPage?.({ table, phase: "records", pages: cp.pages });

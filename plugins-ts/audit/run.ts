@@ -11,7 +11,8 @@
  * so the numbers stay exact. A rule pack that changed forces a full run.
  *
  * Crash safety: before a page's health rows are written, the checkpoint is saved with the
- * aggregates as they will be after the page and a "redo" position. A run resumed after a crash
+ * aggregates as they will be after the page and a "redo" position (first in the `$batch` of the
+ * health rows, which runs in order and stops at a failure: gateway.writeFirst). A run resumed after a crash
  * re-reads that page and rewrites whatever is missing (fingerprints make it idempotent) without
  * counting the page twice.
  *

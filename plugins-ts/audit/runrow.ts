@@ -11,8 +11,8 @@
  * platform's error; a row whose version is not known yet (its create was repeated after a dropped
  * connection) is read once for it.
  */
-import { etagOf, type DataverseGateway, type Row } from "../dataverse/gateway";
-import { updateIfUnchanged } from "../dataverse/ownwrite";
+import { etagOf, type DataverseGateway, type Row, type Upserts, type WriteOutcome } from "../dataverse/gateway";
+import { updateIfUnchanged, updateIfUnchangedThen } from "../dataverse/ownwrite";
 
 /** The run row changed since this process last wrote it. */
 export class RunRowChangedError extends Error {
@@ -40,6 +40,19 @@ export class RunRowWriter {
     const out = await updateIfUnchanged(this.gateway, "vit_auditrun", "vit_auditrunid", this.runId, patch, expected);
     if (!out.written) throw new RunRowChangedError(this.runId);
     this.etag = out.etag;
+  }
+
+  /**
+   * As write, with upserts after it in the same `$batch` (they run only once the row is written,
+   * never when it is refused): their outcomes, or null when they were not sent with it (the write
+   * was a repeat of our own; the caller sends them).
+   */
+  async writeThen(patch: Row, then: Upserts): Promise<WriteOutcome[] | null> {
+    const expected = this.etag ?? (await this.currentVersion());
+    const { update, upserted } = await updateIfUnchangedThen(this.gateway, "vit_auditrun", "vit_auditrunid", this.runId, patch, expected, then);
+    if (!update.written) throw new RunRowChangedError(this.runId);
+    this.etag = update.etag;
+    return upserted;
   }
 
   private async currentVersion(): Promise<string> {

@@ -4,8 +4,9 @@
  * sidebyside.ts). Then the whole run is one step instead of three phases a table: the revisits'
  * and changed waivers' records are read by id together, every table's page is scored at once (so
  * the gateway sends their related facts, stored health rows and duplicate candidates in one
- * `$batch`, and the facts that depend on those in one more), one checkpoint is saved, and all
- * health rows are written in one `upsertMany` and gone ones retired in one `updateMany`.
+ * `$batch`, and the facts that depend on those in one more), then the checkpoint and every
+ * table's changed health rows go in one `$batch` (the checkpoint first, as for a page: phases.ts)
+ * and gone ones are retired in one `updateMany`.
  * Requests no longer grow with the number of tables (bench/results/audit.md).
  *
  * Crash safety, as for a page (phases.ts): the checkpoint is saved with the aggregates as they
@@ -18,12 +19,12 @@
  * Failure modes: reads and writes throw as in phases.ts (the run is marked failed and keeps its
  * checkpoint); a cancelled signal throws AuditCancelledError before the checkpoint is saved.
  */
-import type { Row } from "../dataverse/gateway";
+import type { Row, WriteOutcome } from "../dataverse/gateway";
 import { chunkIdsForIn } from "../dataverse/requests";
 import { applyContribution } from "./aggregates";
 import type { RunTracker } from "./checkpoint";
 import { STATECODE_INACTIVE, str } from "./model";
-import { applyResult, goneStream, readRecordsById, recordsStream, scorePage, storedContribution, writeHealth, type PageContext, type PageResult } from "./pages";
+import { applyResult, goneStream, healthUpserts, readRecordsById, recordsStream, scorePage, storedContribution, writeHealth, type PageContext, type PageResult } from "./pages";
 import { primaryId } from "./plan";
 import type { SideBySide } from "./sidebyside";
 import { AuditCancelledError, type AuditOptions, type AuditScope } from "./types";
@@ -77,15 +78,19 @@ async function readById(ctx: PageContext, ids: readonly string[], scope: AuditSc
   return parts.flat();
 }
 
-/** Scores every table's rows at once (their reads share `$batch`es) and writes the results; returns the health rows changed. */
-async function scoreAndWrite(steps: readonly TableStep[], rows: readonly Row[][], before: (results: PageResult[]) => Promise<void>): Promise<number> {
+/**
+ * Scores every table's rows at once (their reads share `$batch`es) and writes the results; returns
+ * the health rows changed. `save` runs between the two (the checkpoint, which may send the
+ * upserts in its own `$batch` and return their outcomes: phases.ts).
+ */
+async function scoreAndWrite(steps: readonly TableStep[], rows: readonly Row[][], save: (results: PageResult[], writes: Row[]) => Promise<WriteOutcome[] | null>): Promise<number> {
   const none: PageResult = { writes: [], add: [], remove: [], writtenBefore: 0 };
   const results = await Promise.all(steps.map((s, i) => (rows[i].length ? scorePage(s.ctx, rows[i]) : Promise.resolve(none))));
-  await before(results);
-  // Every table's health rows in one upsertMany: one table (vit_recordhealth), one alternate key.
+  // Every table's health rows in one upsert: one table (vit_recordhealth), one alternate key.
   const writes = results.flatMap((r) => r.writes);
+  const sent = await save(results, writes);
   const tables = steps.map((s) => s.ctx.plan.table).join(", ");
-  return results.reduce((n, r) => n + r.writtenBefore, 0) + (await writeHealth(steps[0].ctx, writes, tables));
+  return results.reduce((n, r) => n + r.writtenBefore, 0) + (await writeHealth(steps[0].ctx, writes, sent, tables));
 }
 
 /** Gone health rows deactivated in one updateMany; returns how many. */
@@ -107,7 +112,7 @@ export async function auditTogether(t: Together): Promise<boolean> {
   const cp = run.cp;
   const byId = await Promise.all(steps.map((s) => readById(s.ctx, s.extraIds, scope)));
   const rows = steps.map((s, i) => [...s.records, ...byId[i]]);
-  const changed = await scoreAndWrite(steps, rows, async (results) => {
+  const changed = await scoreAndWrite(steps, rows, async (results, writes) => {
     if (t.signal?.aborted) throw new AuditCancelledError();
     steps.forEach((s, i) => {
       const table = s.ctx.plan.table;
@@ -122,7 +127,8 @@ export async function auditTogether(t: Together): Promise<boolean> {
     cp.tableIndex = t.contexts.length;
     cp.phase = "gone";
     // Nothing to write: nothing a resumed run would have to redo (the final run row saves the counts).
-    if (results.some((r) => r.writes.length) || steps.some((s) => s.gone.length)) await run.saveCheckpoint();
+    if (writes.length === 0 && !steps.some((s) => s.gone.length)) return null;
+    return run.saveCheckpoint(writes.length ? healthUpserts(writes) : undefined);
   });
   cp.changed += changed;
   cp.retired += await retire(steps);
@@ -164,7 +170,7 @@ export async function redoTogether(t: Omit<Together, "streams" | "waiversChanged
     cp.changed += await scoreAndWrite(
       present.map(([s]) => s),
       present.map(([, r]) => r),
-      () => Promise.resolve(),
+      () => Promise.resolve(null),
     );
     cp.retired += await retire(present.map(([s]) => s));
   }

@@ -122,6 +122,32 @@ export type FixWrite =
 /** A fix write's outcome; `etag` is the row's new ETag after an update or create. */
 export type FixWriteOutcome = WriteOutcome & { etag?: string };
 
+/** The write `writeFirst` sends first: one row created (as createMany) or updated (as updateMany: with its primary id, and an ETAG for If-Match). */
+export interface FirstWrite {
+  op: "create" | "update";
+  table: string;
+  row: Row;
+}
+
+/** What `writeFirst` sends after its write, in the same `$batch`: upserts (as upsertMany) or a read (as streamTable, from its first page). */
+export type AfterFirstWrite = { upsert: Upserts } | { stream: StreamTableOptions };
+
+/** Rows to upsert, as upsertMany takes them. */
+export interface Upserts {
+  table: string;
+  rows: readonly Row[];
+  opts?: UpsertOptions;
+}
+
+export interface FirstWritten {
+  /** The first write's outcome (its new ETag when it asked for one, as createMany / updateMany). */
+  first: WriteOutcome;
+  /** The upserts' outcomes, in row order; null when they were not sent (the first write failed, or `then` was a read). */
+  upserted: WriteOutcome[] | null;
+  /** The read's pages, its first one read with the write; null when it was not read (the first write failed, or `then` was upserts). */
+  pages: AsyncIterable<TablePage> | null;
+}
+
 /** A row with the ETag it had when it was read. */
 export interface VersionedRow {
   row: Row;
@@ -177,6 +203,16 @@ export interface DataverseGateway {
   updateMany(table: string, rows: readonly Row[], opts?: WriteOptions): Promise<WriteOutcome[]>;
   upsertMany(table: string, rows: readonly Row[], opts?: UpsertOptions): Promise<WriteOutcome[]>;
   deleteMany(table: string, ids: readonly string[], opts?: WriteOptions): Promise<WriteOutcome[]>;
+  /**
+   * One write, then what must not happen before it, in one `$batch`: `first` is its first operation
+   * (a change set of its own) and `then` follows; the batch goes without continue-on-error, and
+   * Dataverse runs a batch in order and stops at its first failure, so nothing of `then` runs before
+   * `first` succeeded. What of `then` the batch did not finish (upserts that failed transiently, were
+   * not reached or did not fit in 1,000 operations; a page not read) is done afterwards as
+   * upsertMany / streamTable would, and only when `first` succeeded; when it failed, `then` is not
+   * done and comes back null (webapi/ordered.ts).
+   */
+  writeFirst(first: FirstWrite, then: AfterFirstWrite): Promise<FirstWritten>;
   coverage(table: string, filter?: Filter, opts?: CoverageOptions): Promise<CoverageReport>;
   stats(): GatewayStats;
   /**

@@ -16,7 +16,7 @@
  * not compared (their lookups read back under another name).
  */
 import { DataverseError } from "./errors";
-import { ETAG, etagOf, type DataverseGateway, type Row } from "./gateway";
+import { ETAG, etagOf, type DataverseGateway, type Row, type Upserts, type WriteOutcome } from "./gateway";
 
 export type ConditionalUpdate = { written: true; etag: string } | { written: false };
 
@@ -49,9 +49,31 @@ async function currentVersion(gateway: DataverseGateway, table: string, id: stri
  * primary key column (the gateway's update addresses the row by it).
  */
 export async function updateIfUnchanged(gateway: DataverseGateway, table: string, primaryId: string, id: string, patch: Row, etag: string): Promise<ConditionalUpdate> {
-  if (!etag || etag === "*") throw new Error(`${table} ${id}: a conditional update needs the version that was read, not ${JSON.stringify(etag)}`);
+  checkVersion(table, id, etag);
   const [res] = await gateway.updateMany(table, [{ ...patch, [primaryId]: id, [ETAG]: etag }], { batchSize: 1 });
   if (!res) throw new Error(`${table} ${id}: the update returned no outcome`);
+  return settle(gateway, table, id, patch, res);
+}
+
+/**
+ * As updateIfUnchanged, with upserts after the update in its `$batch` (gateway.writeFirst): they
+ * run only once the update is written. `upserted`: their outcomes, or null when they were not sent
+ * with it — the update was refused (written: false), or the 412 was our own write seen twice, and
+ * then the caller sends them.
+ */
+export async function updateIfUnchangedThen(gateway: DataverseGateway, table: string, primaryId: string, id: string, patch: Row, etag: string, then: Upserts): Promise<{ update: ConditionalUpdate; upserted: WriteOutcome[] | null }> {
+  checkVersion(table, id, etag);
+  const out = await gateway.writeFirst({ op: "update", table, row: { ...patch, [primaryId]: id, [ETAG]: etag } }, { upsert: then });
+  const update = await settle(gateway, table, id, patch, out.first);
+  return { update, upserted: out.first.ok ? out.upserted : null };
+}
+
+function checkVersion(table: string, id: string, etag: string): void {
+  if (!etag || etag === "*") throw new Error(`${table} ${id}: a conditional update needs the version that was read, not ${JSON.stringify(etag)}`);
+}
+
+/** An update's outcome as a conditional update: written (with the new version), or changed by someone else. */
+async function settle(gateway: DataverseGateway, table: string, id: string, patch: Row, res: WriteOutcome): Promise<ConditionalUpdate> {
   if (res.ok) return { written: true, etag: res.etag ?? (await currentVersion(gateway, table, id)) };
   if (!(res.error instanceof DataverseError) || res.error.status !== 412) throw res.error;
   const ours = await versionIfOurs(gateway, table, id, patch);

@@ -4,7 +4,7 @@
  * retries with `Retry-After`, a concurrency cap, resumable paging, per-item batch outcomes, the
  * write guard, metadata checks and request statistics. One request kind a file, as
  * dynamics-web-api keeps them: webapi/connection.ts (client, executor, metadata caches),
- * reads.ts, batches.ts, writes.ts, metadata.ts, coverage.ts; this file puts them together.
+ * reads.ts, batches.ts, writes.ts, ordered.ts, metadata.ts, coverage.ts; this file puts them together.
  *
  * Failure modes: see each part; options that cannot work throw here, before any request.
  */
@@ -18,6 +18,7 @@ import { createConnection, type WebApiGatewayOptions } from "./webapi/connection
 import { coverage } from "./webapi/coverage";
 import { checkColumns, whoAmI } from "./webapi/metadata";
 import { coalescingPort, createCoalescer } from "./webapi/coalesce";
+import { writeFirst } from "./webapi/ordered";
 import { prefetchMetadata } from "./webapi/prefetch";
 import { createQueryPort, retrieveRecord, streamTable } from "./webapi/reads";
 import { createMany, deleteMany, readVersioned, updateMany, upsertMany, writeFixes } from "./webapi/writes";
@@ -33,7 +34,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
   const stageNames = new Map<string, string>();
   const gateway: DataverseGateway = {
     adapter: "webapi",
-    whoAmI: () => whoAmI(conn),
+    whoAmI: () => whoAmI(conn, together),
     entitySetName: async (table) => (await conn.tableInfo(table)).entitySetName,
     checkColumns: (required) => checkColumns(conn, required),
     retrieveRecord: (table, id, columns) => retrieveRecord(conn, table, id, columns),
@@ -51,6 +52,7 @@ export function createWebApiGateway(opts: WebApiGatewayOptions): DataverseGatewa
       const results = await Promise.all(filters.map((filter, i) => together.query(table, select, filter, filters.length > 1 ? `${describe}, ${i + 1} of ${filters.length}` : describe)));
       return results.map((rows) => rows.map(cleanRow));
     },
+    writeFirst: (first, then) => writeFirst(conn, first, then),
     writeFixes: (table, writes, o) => writeFixes(conn, table, writes, o),
     coverage: (table, filter, o) => coverage(conn, port, table, filter, o),
     stats: (): GatewayStats => conn.exec.stats(),

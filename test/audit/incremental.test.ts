@@ -8,6 +8,7 @@
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
 import { runAudit, type AuditOptions, type AuditResult } from "../../plugins-ts/audit/run";
 import { defaultRulePack } from "../../plugins-ts/engine";
+import type { DataverseGateway } from "../../plugins-ts/dataverse/gateway";
 import { gatewayFor, storedHealth } from "../helpers/audit";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -138,13 +139,21 @@ describe("a small incremental run, every table in one step, whose health-row wri
       changeOnePercent(emu);
     }
     const later = new Date(NOW.getTime() + 2 * HOUR);
-    // The connection drops when the health rows are written, after the step's checkpoint was saved.
+    // The connection drops when the health rows are written, after the step's checkpoint was saved
+    // (the checkpoint goes first in the $batch that carries the upserts: writeFirst).
     const gateway = gatewayFor(failedOrg);
+    const lost = (): Promise<never> => Promise.reject(new Error("connection lost"));
+    const writeFirst: DataverseGateway["writeFirst"] = async (first, then) => {
+      if (!("upsert" in then) || then.upsert.table !== "vit_recordhealth") return gateway.writeFirst(first, then);
+      await gateway.writeFirst(first, { stream: { table: "vit_auditrun", columns: ["vit_auditrunid"], pageSize: 1 } });
+      return lost();
+    };
     const dropping = new Proxy(gateway, {
-      get: (target, prop, receiver): unknown => (prop === "upsertMany" ? () => Promise.reject(new Error("connection lost")) : Reflect.get(target, prop, receiver)),
+      get: (target, prop, receiver): unknown => (prop === "upsertMany" ? lost : prop === "writeFirst" ? writeFirst : Reflect.get(target, prop, receiver)),
     });
     await expect(runAudit(options(failedOrg, { gateway: dropping, mode: "incremental", now: later }))).rejects.toThrow("connection lost");
-    const failedRun = [...failedOrg.store.rows("vit_auditrun")].find((r) => typeof r.vit_error === "string" && r.vit_error.includes("connection lost"));
+    // (the run row stays as the checkpoint left it: the failed run's own last version of it is older)
+    const failedRun = [...failedOrg.store.rows("vit_auditrun")].find((r) => typeof r.vit_checkpoint === "string" && r.vit_checkpoint.includes('"together":{'));
     const saved = JSON.parse(String(failedRun?.vit_checkpoint)) as { checkpoint: { together?: Record<string, string[]> | null; tableIndex: number } };
     expect(Object.keys(saved.checkpoint.together ?? {}).sort()).toEqual([...TABLES].sort());
     expect(saved.checkpoint.tableIndex).toBe(TABLES.length);

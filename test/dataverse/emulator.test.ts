@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
 import { MissingColumnsError, WriteGuardError } from "../../plugins-ts/dataverse/errors";
-import type { DataverseGateway, Row } from "../../plugins-ts/dataverse/gateway";
+import type { DataverseGateway, Row, StreamTableOptions } from "../../plugins-ts/dataverse/gateway";
 import { f } from "../../plugins-ts/dataverse/requests";
 import { createWebApiGateway } from "../../plugins-ts/dataverse/webapi";
 
@@ -231,5 +231,104 @@ describe("gateway against the emulator: demo organisation", () => {
   it("answers whoAmI for the signed-in user", async () => {
     const me = await gatewayFor(emu, tokenOf(emu, "rep1")).whoAmI();
     expect(me.userId).toBe(userId(emu, "rep1"));
+  });
+
+  describe("writeFirst: a write, then in the same $batch what must not run before it", () => {
+    const runs = (name: string, pageSize = 50): StreamTableOptions => ({ table: "vit_auditrun", columns: ["vit_name"], filter: f.eq("vit_name", name), orderBy: ["createdon asc"], pageSize });
+
+    it("creates a row and reads after it a query that finds it, its later pages followed", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      await gw.createMany("vit_auditrun", [{ vit_name: "wf read" }, { vit_name: "wf read" }]);
+      await gw.prefetchMetadata!(["vit_auditrun"]);
+      emu.resetStats();
+      const id = randomUUID();
+      const out = await gw.writeFirst({ op: "create", table: "vit_auditrun", row: { vit_auditrunid: id, vit_name: "wf read" } }, { stream: runs("wf read", 1) });
+      expect(out.first).toMatchObject({ ok: true, id });
+      expect(out.first.ok && out.first.etag).toMatch(/^W\/"/);
+      expect(emu.stats().requests).toBe(1);
+      const pages: Row[][] = [];
+      for await (const p of out.pages!) pages.push(p.rows);
+      expect(pages.map((p) => p.length)).toEqual([1, 1, 1]);
+      expect(pages.flat().map((r) => r.vit_auditrunid)).toContain(id);
+      // The first page came with the create; the other two followed its nextLink.
+      expect(emu.stats().requests).toBe(3);
+      expect(emu.stats().rowsRead).toBe(3);
+    });
+
+    const health = (tag: string, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ vit_table: "lead", vit_recordid: randomUUID(), vit_name: `${tag} ${i}`, vit_score: 50 }));
+    const madeRun = async (gw: DataverseGateway, name: string): Promise<{ id: string; etag: string }> => {
+      const [m] = await gw.createMany("vit_auditrun", [{ vit_name: name }]);
+      if (!m?.ok || !m.id || !m.etag) throw new Error("setup: run row not created");
+      return { id: m.id, etag: m.etag };
+    };
+    const storedNamed = (tag: string): number => emu.store.rows("vit_recordhealth").filter((r) => String(r.vit_name).startsWith(`${tag} `)).length;
+
+    it("updates a row, then upserts; rows past the batch's 1,000 operations and rows after a failed one are sent after it", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const made = await madeRun(gw, "wf update");
+      await gw.prefetchMetadata!(["vit_auditrun", "vit_recordhealth"]);
+      emu.resetStats();
+      const rows = health("wf many", 1200);
+      rows[7] = { ...rows[7], vit_score: "not a number" };
+      const out = await gw.writeFirst(
+        { op: "update", table: "vit_auditrun", row: { vit_auditrunid: made.id, vit_name: "wf update, saved", "@odata.etag": made.etag } },
+        { upsert: { table: "vit_recordhealth", rows, opts: { alternateKey: ["vit_table", "vit_recordid"] } } },
+      );
+      expect(out.first.ok).toBe(true);
+      expect(out.first.ok && out.first.etag).not.toBe(made.etag);
+      expect(out.upserted).toHaveLength(1200);
+      expect(out.upserted!.filter((o) => !o.ok).map((o) => o.index)).toEqual([7]);
+      expect(storedNamed("wf many")).toBe(1199);
+      // The first $batch stopped at the bad row; the rows after it and past its 1,000 operations followed.
+      expect(emu.stats().byKind.batch).toBe(3);
+    });
+
+    it("upserts nothing after an update that was refused", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const made = await madeRun(gw, "wf stale");
+      await gw.updateMany("vit_auditrun", [{ vit_auditrunid: made.id, vit_name: "wf stale, changed by another process" }]);
+      await gw.prefetchMetadata!(["vit_auditrun", "vit_recordhealth"]);
+      emu.resetStats();
+      const out = await gw.writeFirst(
+        { op: "update", table: "vit_auditrun", row: { vit_auditrunid: made.id, vit_name: "wf stale, ours", "@odata.etag": made.etag } },
+        { upsert: { table: "vit_recordhealth", rows: health("wf refused", 3), opts: { alternateKey: ["vit_table", "vit_recordid"] } } },
+      );
+      expect(!out.first.ok && out.first.error.status).toBe(412);
+      expect(out.upserted).toBeNull();
+      expect(storedNamed("wf refused")).toBe(0);
+      expect(emu.stats().requests).toBe(1);
+    });
+
+    it("reads nothing after a create that failed", async () => {
+      const gw = gatewayFor(emu, emu.adminToken);
+      const id = randomUUID();
+      await gw.createMany("vit_auditrun", [{ vit_auditrunid: id, vit_name: "wf twice" }]);
+      emu.resetStats();
+      const out = await gw.writeFirst({ op: "create", table: "vit_auditrun", row: { vit_auditrunid: id, vit_name: "wf twice, again" } }, { stream: runs("wf twice") });
+      expect(out.first.ok).toBe(false);
+      expect(!out.first.ok && out.first.error.status).toBe(412);
+      expect(out.pages).toBeNull();
+      expect(emu.stats().requests).toBe(1);
+      // The batch stopped at the failed create: the read after it was not made.
+      expect(emu.stats().rowsRead).toBe(0);
+      expect(emu.store.rows("vit_auditrun").filter((r) => r.vit_auditrunid === id).map((r) => r.vit_name)).toEqual(["wf twice"]);
+    });
+  });
+
+  it("sends whoAmI in the $batch of the reads asked with it, answering as it does alone", async () => {
+    const alone = await gatewayFor(emu, tokenOf(emu, "rep1")).whoAmI();
+    emu.resetStats();
+    const gw = gatewayFor(emu, tokenOf(emu, "rep1"));
+    await gw.prefetchMetadata!(["contact"]);
+    emu.resetStats();
+    const firstPage = async (): Promise<Row[]> => {
+      for await (const page of gw.streamTable({ table: "contact", columns: ["fullname"], pageSize: 10 })) return page.rows;
+      return [];
+    };
+    const [me, rows] = await Promise.all([gw.whoAmI(), firstPage()]);
+    expect(me).toEqual(alone);
+    expect(rows).toHaveLength(10);
+    expect(emu.stats().requests).toBe(1);
+    expect(emu.stats().byKind.batch).toBe(1);
   });
 });

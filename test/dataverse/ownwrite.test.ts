@@ -4,8 +4,8 @@
  * which answers If-Match as Dataverse does.
  */
 import { startEmulator, type EmulatorHandle } from "../../sandbox/emulator";
-import { etagOf, type DataverseGateway } from "../../plugins-ts/dataverse/gateway";
-import { updateIfUnchanged } from "../../plugins-ts/dataverse/ownwrite";
+import { etagOf, type DataverseGateway, type Row, type Upserts } from "../../plugins-ts/dataverse/gateway";
+import { updateIfUnchanged, updateIfUnchangedThen } from "../../plugins-ts/dataverse/ownwrite";
 import { gatewayFor } from "../helpers/audit";
 
 let emu: EmulatorHandle;
@@ -67,4 +67,38 @@ test("other failures are the platform's error, not 'changed meanwhile'", async (
   const read = await version();
   await expect(updateIfUnchanged(gateway, "vit_auditschedule", "vit_auditscheduleid", id, { vit_timeofday: "06:00:00" }, read)).rejects.toThrow(/0x80044331|length/i);
   expect((await gateway.retrieveRecord("vit_auditschedule", id, ["vit_name"]))?.vit_name).toBe("Weekly accounts (all regions)");
+});
+
+describe("updateIfUnchangedThen: upserts after the update, in its $batch", () => {
+  const health = (tag: string, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ vit_table: "contact", vit_recordid: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, vit_name: `${tag} ${i}` }));
+  const stored = (tag: string): number => emu.store.rows("vit_recordhealth").filter((r) => String(r.vit_name).startsWith(`${tag} `)).length;
+  const upserts = (rows: Row[]): Upserts => ({ table: "vit_recordhealth", rows, opts: { alternateKey: ["vit_table", "vit_recordid"] } });
+
+  test("writes the row, then the upserts, in one request", async () => {
+    const read = await version();
+    emu.resetStats();
+    const out = await updateIfUnchangedThen(gateway, "vit_auditschedule", "vit_auditscheduleid", id, { vit_name: "Then: written" }, read, upserts(health("then-a", 5)));
+    expect(out.update).toEqual({ written: true, etag: await version() });
+    expect(out.upserted?.map((o) => o.ok)).toEqual([true, true, true, true, true]);
+    expect(stored("then-a")).toBe(5);
+    expect(emu.stats().byKind.batch).toBe(1);
+  });
+
+  test("a row someone else changed: neither it nor the upserts are written", async () => {
+    const read = await version();
+    await gateway.updateMany("vit_auditschedule", [{ vit_auditscheduleid: id, vit_name: "Then: a colleague's" }]);
+    const out = await updateIfUnchangedThen(gateway, "vit_auditschedule", "vit_auditscheduleid", id, { vit_name: "Then: ours" }, read, upserts(health("then-b", 3)));
+    expect(out).toEqual({ update: { written: false }, upserted: null });
+    expect(stored("then-b")).toBe(0);
+    expect((await gateway.retrieveRecord("vit_auditschedule", id, ["vit_name"]))?.vit_name).toBe("Then: a colleague's");
+  });
+
+  test("a repeat of our own write counts as written; the upserts are left to the caller", async () => {
+    const read = await version();
+    const patch = { vit_name: "Then: repeated" };
+    expect((await updateIfUnchanged(gateway, "vit_auditschedule", "vit_auditscheduleid", id, patch, read)).written).toBe(true);
+    const out = await updateIfUnchangedThen(gateway, "vit_auditschedule", "vit_auditscheduleid", id, patch, read, upserts(health("then-c", 2)));
+    expect(out).toEqual({ update: { written: true, etag: await version() }, upserted: null });
+    expect(stored("then-c")).toBe(0);
+  });
 });

@@ -2,10 +2,10 @@
  * Reads sent together: the queries and FetchXML aggregates asked for at the same time — a page's
  * related facts (../related.ts runs them concurrently), whatever the caller asks through
  * gateway.queryMany meanwhile (an audit page's stored health rows and duplicate candidates), and
- * the first pages of streams started together (an incremental audit's tables, side by side) — are
- * held until the current turn of the event loop ends, then sent as one `$batch` of GETs (at most
- * MAX_ITEMS each) instead of one request each. A lone query goes as it is; a result with more
- * pages is followed one request at a time.
+ * the first pages of streams started together (an incremental audit's tables, side by side), and
+ * who-am-I (an audit asks for it with its first reads) — are held until the current turn of the
+ * event loop ends, then sent as one `$batch` of GETs (at most MAX_ITEMS each) instead of one request
+ * each. A lone query goes as it is; a result with more pages is followed one request at a time.
  *
  * Failure modes: those of getMany (reads.ts): a transient item failure sends the batch again, any
  * other failed item rejects only its own caller with its DataverseError.
@@ -20,13 +20,14 @@ import { getMany, relativeNextLink } from "./reads";
 type RawRow = Record<string, unknown>;
 
 interface Pending {
-  table: string;
+  /** The table it reads (its entity set goes in the request); absent for a function (WhoAmI). */
+  table?: string;
   describe: string;
   /** A query (with its columns and filter) or a FetchXML aggregate. */
   query?: { columns: readonly string[]; filter: Filter | undefined; annotations?: string };
   fetchXml?: string;
-  /** The first page of a stream (reads.ts streamTable): sent as it is, answered with its nextLink, not followed. */
-  page?: (c: DynamicsWebApi) => Promise<unknown>;
+  /** The first page of a stream (reads.ts streamTable) or a function: sent as it is, answered as it came (a page with its nextLink, not followed). */
+  raw?: (c: DynamicsWebApi) => Promise<unknown>;
   /** Sends it alone, when nothing else was asked for; absent: it goes as a `$batch` of one. */
   single?: () => Promise<RawRow[]>;
   resolve: (rows: RawRow[]) => void;
@@ -44,6 +45,8 @@ export interface Coalescer {
    * the raw response comes back with its nextLink for the stream to follow (reads.ts streamTable).
    */
   firstPage(table: string, describe: string, send: (c: DynamicsWebApi) => Promise<unknown>, alone: () => Promise<unknown>): Promise<FirstPage>;
+  /** A GET of no table (an unbound function: WhoAmI): `send` queues it on a `$batch`'s client, `alone` sends it by itself; its answer as it came. */
+  call(describe: string, send: (c: DynamicsWebApi) => Promise<unknown>, alone: () => Promise<unknown>): Promise<unknown>;
 }
 
 /** The answer to the first page of a stream. */
@@ -66,9 +69,9 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
     const alone = items.length === 1 ? items[0].single : undefined;
     if (alone) return alone().then(items[0].resolve, items[0].reject);
     try {
-      const sets = await Promise.all(items.map(async (p) => (await conn.tableInfo(p.table)).entitySetName));
+      const sets = await Promise.all(items.map(async (p) => (p.table === undefined ? "" : (await conn.tableInfo(p.table)).entitySetName)));
       const queued = items.map((p, i) => (c: DynamicsWebApi): Promise<unknown> => {
-        if (p.page) return p.page(c);
+        if (p.raw) return p.raw(c);
         if (p.fetchXml !== undefined) return c.fetch({ collection: sets[i], fetchXml: p.fetchXml });
         const q = p.query!;
         const req = toWebApiRequest({ entitySet: sets[i], columns: q.columns, filter: q.filter, pageSize: MAX_PAGE_SIZE });
@@ -98,8 +101,12 @@ export function createCoalescer(conn: WebApiConnection, port: QueryPort): Coales
     fetchXml: (table, fetchXml, describe) => enqueue({ table, describe, fetchXml, single: () => port.fetchXml(table, fetchXml, describe) }),
     firstPage: async (table, describe, send, alone) => {
       // The raw response travels through `resolve` as the one element of its list.
-      const [res] = await enqueue({ table, describe, page: send, single: async () => [(await alone()) as RawRow] });
+      const [res] = await enqueue({ table, describe, raw: send, single: async () => [(await alone()) as RawRow] });
       return res as unknown as FirstPage;
+    },
+    call: async (describe, send, alone) => {
+      const [res] = await enqueue({ describe, raw: send, single: async () => [(await alone()) as RawRow] });
+      return res;
     },
   };
 }
@@ -122,7 +129,7 @@ export function coalescingPort(port: QueryPort, coalescer: Coalescer): QueryPort
 /** The rows of one item of the batch, with the pages after its first. */
 async function rest(conn: WebApiConnection, p: Pending, entitySet: string, r: unknown): Promise<RawRow[]> {
   if (r instanceof DataverseError) throw r;
-  if (p.page) return [r as RawRow];
+  if (p.raw) return [r as RawRow];
   const res = r as { value: RawRow[]; oDataNextLink?: string };
   conn.exec.count("rowsRead", res.value.length);
   const rows = [...res.value];

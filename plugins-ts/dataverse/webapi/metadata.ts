@@ -8,10 +8,15 @@
 import { MissingColumnsError } from "../errors";
 import type { WhoAmI } from "../gateway";
 import { assertTable, logicalColumn } from "../requests";
+import type { Coalescer } from "./coalesce";
 import type { WebApiConnection } from "./connection";
 
-export async function whoAmI(conn: WebApiConnection): Promise<WhoAmI> {
-  const res = await conn.exec.run("GET WhoAmI", async () => conn.unwrap(await conn.client.callFunction<{ UserId: string; BusinessUnitId: string; OrganizationId: string }>({ name: "WhoAmI" })));
+type WhoAmIResponse = { UserId: string; BusinessUnitId: string; OrganizationId: string };
+
+/** Who is calling; with `together`, in the `$batch` of the other reads asked in the same turn (coalesce.ts). */
+export async function whoAmI(conn: WebApiConnection, together?: Coalescer): Promise<WhoAmI> {
+  const alone = async (): Promise<WhoAmIResponse> => conn.exec.run("GET WhoAmI", async () => conn.unwrap(await conn.client.callFunction<WhoAmIResponse>({ name: "WhoAmI" })));
+  const res = (together ? await together.call("WhoAmI", (c) => c.callFunction({ name: "WhoAmI" }), alone) : await alone()) as WhoAmIResponse;
   return { userId: res.UserId, businessUnitId: res.BusinessUnitId, organizationId: res.OrganizationId };
 }
 

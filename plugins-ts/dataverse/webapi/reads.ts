@@ -135,7 +135,7 @@ function inBatch(orderBy: readonly string[] | undefined): { orderBy?: string[] }
   return orderBy ? { orderBy: orderBy.map((o) => o.replace(/ /g, "%20")) } : {};
 }
 
-export async function* streamTable(conn: WebApiConnection, o: StreamTableOptions, together?: Coalescer): AsyncGenerator<TablePage> {
+export async function* streamTable(conn: WebApiConnection, o: StreamTableOptions, together?: Pick<Coalescer, "firstPage">): AsyncGenerator<TablePage> {
   const table = assertTable(o.table).toLowerCase();
   const asked: readonly string[] | undefined = o.columns;
   if (asked == null || typeof asked.map !== "function") throw new Error(`streamTable ${table}: columns must be an array of column names`);

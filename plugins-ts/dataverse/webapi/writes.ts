@@ -13,6 +13,7 @@ import { DUPLICATE_KEY_CODE } from "../errors";
 import { assertWritable, cleanRow, ETAG, type FixWrite, type FixWriteOutcome, type Row, type UpsertOptions, type VersionedRow, type WriteOptions, type WriteOutcome } from "../gateway";
 import { alternateKeySegment, assertColumn, chunkIdsForIn, f, guid, normaliseGuid } from "../requests";
 import { etagOfResult, runBatches, type BatchItem } from "./batches";
+import type { TableInfo } from "../entitysets";
 import type { WebApiConnection } from "./connection";
 import { queryAllMany } from "./reads";
 
@@ -26,10 +27,13 @@ function rowsArg(table: string, rows: readonly Row[], operation: string): void {
 export async function createMany(conn: WebApiConnection, table: string, rows: readonly Row[], o?: WriteOptions): Promise<WriteOutcome[]> {
   rowsArg(table, rows, "create");
   assertWritable(table, "create", conn.writable);
-  const info = await conn.tableInfo(table);
+  return runBatches(conn, "create", table, createItems(await conn.tableInfo(table), table, rows), o);
+}
+
+export function createItems(info: TableInfo, table: string, rows: readonly Row[]): BatchItem[] {
   // Ids are chosen here and sent with If-None-Match: * so a batch repeated after a dropped
   // connection cannot create a row twice (a repeat answers 412 for rows that already exist).
-  const items: BatchItem[] = rows.map((row, index) => {
+  return rows.map((row, index) => {
     const given = row[info.primaryIdAttribute];
     const id = typeof given === "string" && given ? normaliseGuid(given, `${table}.${info.primaryIdAttribute}`) : globalThis.crypto.randomUUID();
     return {
@@ -49,14 +53,16 @@ export async function createMany(conn: WebApiConnection, table: string, rows: re
       benign: (e, repeated) => repeated && (e.status === 412 || e.code === DUPLICATE_KEY_CODE),
     };
   });
-  return runBatches(conn, "create", table, items, o);
 }
 
 export async function updateMany(conn: WebApiConnection, table: string, rows: readonly Row[], o?: WriteOptions): Promise<WriteOutcome[]> {
   rowsArg(table, rows, "update");
   assertWritable(table, "update", conn.writable);
-  const info = await conn.tableInfo(table);
-  const items: BatchItem[] = rows.map((row, index) => {
+  return runBatches(conn, "update", table, updateItems(await conn.tableInfo(table), table, rows), o);
+}
+
+export function updateItems(info: TableInfo, table: string, rows: readonly Row[]): BatchItem[] {
+  return rows.map((row, index) => {
     const raw = row[info.primaryIdAttribute];
     if (typeof raw !== "string") throw new Error(`update ${table}: row ${index} has no ${info.primaryIdAttribute}`);
     const id = normaliseGuid(raw, `${table}.${info.primaryIdAttribute} of row ${index}`);
@@ -72,15 +78,17 @@ export async function updateMany(conn: WebApiConnection, table: string, rows: re
     }
     return { index, key: id, id, queue: (c, collection) => c.update({ collection, key: id, data, ifmatch: "*" }) };
   });
-  return runBatches(conn, "update", table, items, o);
 }
 
 export async function upsertMany(conn: WebApiConnection, table: string, rows: readonly Row[], o: UpsertOptions = {}): Promise<WriteOutcome[]> {
   rowsArg(table, rows, "upsert");
   assertWritable(table, "upsert", conn.writable);
-  const info = await conn.tableInfo(table);
+  return runBatches(conn, "upsert", table, upsertItems(await conn.tableInfo(table), table, rows, o), o);
+}
+
+export function upsertItems(info: TableInfo, table: string, rows: readonly Row[], o: UpsertOptions): BatchItem[] {
   const keyColumns = o.alternateKey ?? [info.primaryIdAttribute];
-  const items: BatchItem[] = rows.map((row, index) => {
+  return rows.map((row, index) => {
     let key: string;
     try {
       key = keyColumns.length === 1 && keyColumns[0] === info.primaryIdAttribute ? normaliseGuid(String(row[keyColumns[0]]), `${table}.${keyColumns[0]}`) : alternateKeySegment(row, keyColumns);
@@ -89,7 +97,6 @@ export async function upsertMany(conn: WebApiConnection, table: string, rows: re
     }
     return { index, key, queue: (c, collection) => c.upsert({ collection, key, data: { ...row } }) };
   });
-  return runBatches(conn, "upsert", table, items, o);
 }
 
 export async function deleteMany(conn: WebApiConnection, table: string, ids: readonly string[], o?: WriteOptions): Promise<WriteOutcome[]> {
